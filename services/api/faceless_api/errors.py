@@ -1,0 +1,45 @@
+"""How the domain's errors read over HTTP."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.responses import Response
+
+from faceless_api.projects import ProjectNotFound, ProjectNotQueued, UnknownPreset, VideoNotReady
+
+
+async def _not_found(request: Request, error: Exception) -> Response:
+    return JSONResponse({"detail": str(error)}, status_code=404)
+
+
+async def _not_queued(request: Request, error: Exception) -> Response:
+    return JSONResponse(
+        {"detail": f"{error}; try again later"}, status_code=503, headers={"Retry-After": "5"}
+    )
+
+
+async def _unknown_preset(request: Request, error: Exception) -> Response:
+    """Shaped like FastAPI's own 422, so clients handle one kind of validation error."""
+    assert isinstance(error, UnknownPreset)
+    validation = RequestValidationError(
+        [
+            {
+                "type": "value_error",
+                "loc": ("body", "preset"),
+                "msg": str(error),
+                "input": error.name,
+                "ctx": {"known": error.known},
+            }
+        ]
+    )
+    return await request_validation_exception_handler(request, validation)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ProjectNotFound, _not_found)
+    app.add_exception_handler(VideoNotReady, _not_found)
+    app.add_exception_handler(UnknownPreset, _unknown_preset)
+    app.add_exception_handler(ProjectNotQueued, _not_queued)

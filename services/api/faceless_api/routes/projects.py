@@ -1,0 +1,89 @@
+"""/v1/projects: create a video project, follow it, fetch its video."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi.responses import FileResponse
+
+from faceless_api import projects
+from faceless_api.deps import PoolDep, PublishDep, SettingsDep, StorageDep
+from faceless_api.schemas import ErrorOut, ProjectCreate, ProjectDetail, ProjectPage, ProjectSummary
+from faceless_shared.storage import LocalStorage
+
+router = APIRouter(prefix="/v1/projects", tags=["projects"])
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {status.HTTP_404_NOT_FOUND: {"model": ErrorOut}}
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ProjectDetail,
+    responses={status.HTTP_503_SERVICE_UNAVAILABLE: {"model": ErrorOut}},
+)
+async def create_project(
+    body: ProjectCreate,
+    request: Request,
+    response: Response,
+    pool: PoolDep,
+    publish: PublishDep,
+    settings: SettingsDep,
+) -> ProjectDetail:
+    """Accept a script or a topic; the video is made in the background."""
+    view = await projects.create_project(pool, publish, body.to_new_project())
+    response.headers["Location"] = str(request.url_for("read_project", project_id=view.project.id))
+    return ProjectDetail.from_view(view, settings.public_url)
+
+
+@router.get("", response_model=ProjectPage)
+async def list_projects(
+    pool: PoolDep,
+    settings: SettingsDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ProjectPage:
+    """List projects, newest first."""
+    rows, total = await projects.list_projects(pool, limit=limit, offset=offset)
+    end = offset + len(rows)
+    return ProjectPage(
+        items=[ProjectSummary.from_row(row, settings.public_url) for row in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
+        next_offset=end if rows and end < total else None,
+    )
+
+
+@router.get("/{project_id}", response_model=ProjectDetail, responses=NOT_FOUND)
+async def read_project(project_id: UUID, pool: PoolDep, settings: SettingsDep) -> ProjectDetail:
+    """Read a project with its clips, jobs and progress."""
+    view = await projects.read_project(pool, project_id)
+    return ProjectDetail.from_view(view, settings.public_url)
+
+
+@router.get(
+    "/{project_id}/video",
+    response_class=FileResponse,
+    responses={
+        status.HTTP_200_OK: {"content": {"video/mp4": {}}, "description": "The MP4."},
+        status.HTTP_206_PARTIAL_CONTENT: {"description": "The requested byte range."},
+        **NOT_FOUND,
+    },
+)
+async def read_video(project_id: UUID, pool: PoolDep, storage: StorageDep) -> FileResponse:
+    """Download or stream a completed project's MP4 (HTTP Range supported)."""
+    key = await projects.final_video_key(pool, project_id)
+    if not isinstance(storage, LocalStorage):
+        raise HTTPException(status.HTTP_501_NOT_IMPLEMENTED, "serving videos needs local storage")
+    path = storage.path(key)
+    if not path.is_file():
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"the video of project {project_id} is gone")
+    return FileResponse(
+        path,
+        media_type="video/mp4",
+        filename=f"{project_id}.mp4",
+        content_disposition_type="inline",
+    )

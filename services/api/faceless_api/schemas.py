@@ -1,0 +1,182 @@
+"""What the API reads and writes: pydantic models that OpenAPI documents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal, Self
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from faceless_api.projects import NewProject, ProjectView
+from faceless_shared.db.clips import ClipRow, ClipStatus
+from faceless_shared.db.jobs import JobRow, JobStatus, JobType
+from faceless_shared.db.presets import DEFAULT_PRESET, PresetRow
+from faceless_shared.db.projects import Aspect, ProjectRow, ProjectStatus
+
+Script = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
+Topic = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
+
+
+class ProjectCreate(BaseModel):
+    """A new video: give a ``script`` to narrate, or a ``topic`` to write one about."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    script: Script | None = Field(default=None, description="The narration, read as written.")
+    topic: Topic | None = Field(default=None, description="What the video is about.")
+    duration: int = Field(default=60, ge=15, le=600, description="Target length in seconds.")
+    aspect: Aspect = Field(default="9:16", description="Frame shape.")
+    preset: str | None = Field(
+        default=DEFAULT_PRESET, description="Graphics preset name (see GET /v1/presets)."
+    )
+
+    @model_validator(mode="after")
+    def _script_or_topic(self) -> Self:
+        if self.script is not None and self.topic is not None:
+            raise ValueError("give either 'script' or 'topic', not both")
+        if self.script is None and self.topic is None:
+            raise ValueError("give one of 'script' or 'topic'")
+        return self
+
+    def to_new_project(self) -> NewProject:
+        return NewProject(
+            script=self.script,
+            topic=self.topic,
+            duration_s=self.duration,
+            aspect=self.aspect,
+            preset=self.preset or DEFAULT_PRESET,
+        )
+
+
+class ClipOut(BaseModel):
+    index: int
+    status: ClipStatus
+    script: str
+    image_prompt: str
+    voice_style_instruction: str
+    duration_ms: int | None
+    error_message: str | None
+    has_audio: bool
+    has_image: bool
+    has_video: bool
+
+    @classmethod
+    def from_row(cls, clip: ClipRow) -> Self:
+        return cls(
+            index=clip.clip_index,
+            status=clip.status,
+            script=clip.script,
+            image_prompt=clip.image_prompt,
+            voice_style_instruction=clip.voice_style_instruction,
+            duration_ms=clip.duration_ms,
+            error_message=clip.error_message,
+            has_audio=clip.audio_asset_id is not None,
+            has_image=clip.image_asset_id is not None,
+            has_video=clip.video_asset_id is not None,
+        )
+
+
+class JobOut(BaseModel):
+    type: JobType
+    clip_index: int | None
+    status: JobStatus
+    attempts: int
+    error_message: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def from_row(cls, job: JobRow) -> Self:
+        return cls.model_validate(job.model_dump(include=set(cls.model_fields)))
+
+
+class Progress(BaseModel):
+    clips_total: int = Field(description="Clips planned (0 until the plan exists).")
+    clips_rendered: int
+
+
+class ProjectSummary(BaseModel):
+    id: UUID
+    status: ProjectStatus
+    topic: str | None
+    script: str | None
+    title: str | None
+    duration: int = Field(description="Target length in seconds.")
+    aspect: Aspect
+    preset: str
+    clip_count: int | None
+    duration_ms: int | None = Field(description="Length of the finished video.")
+    error_message: str | None
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+    video_url: str | None = Field(description="Where to fetch the video, once completed.")
+
+    @classmethod
+    def from_row(cls, project: ProjectRow, public_url: str) -> Self:
+        return cls.model_validate(_summary_fields(project, public_url))
+
+
+class ProjectDetail(ProjectSummary):
+    clips: list[ClipOut]
+    jobs: list[JobOut]
+    progress: Progress
+
+    @classmethod
+    def from_view(cls, view: ProjectView, public_url: str) -> Self:
+        project = view.project
+        rendered = sum(1 for clip in view.clips if clip.status == "rendered")
+        total = project.clip_count if project.clip_count is not None else len(view.clips)
+        return cls.model_validate(
+            {
+                **_summary_fields(project, public_url),
+                "clips": [ClipOut.from_row(clip) for clip in view.clips],
+                "jobs": [JobOut.from_row(job) for job in view.jobs],
+                "progress": Progress(clips_total=total, clips_rendered=rendered),
+            }
+        )
+
+
+def _summary_fields(project: ProjectRow, public_url: str) -> dict[str, Any]:
+    video_url = None
+    if project.status == "completed":
+        video_url = f"{public_url.rstrip('/')}/v1/projects/{project.id}/video"
+    return {
+        **project.model_dump(exclude={"target_duration_s", "preset_name", "final_asset_id"}),
+        "duration": project.target_duration_s,
+        "preset": project.preset_name,
+        "video_url": video_url,
+    }
+
+
+class ProjectPage(BaseModel):
+    items: list[ProjectSummary] = Field(description="Newest first.")
+    total: int
+    limit: int
+    offset: int
+    next_offset: int | None = Field(description="The offset of the next page; null on the last.")
+
+
+class PresetOut(BaseModel):
+    name: str
+    description: str
+    style_json: dict[str, Any]
+    prompt_addition: str
+
+    @classmethod
+    def from_row(cls, preset: PresetRow) -> Self:
+        return cls.model_validate(preset.model_dump(exclude={"id"}))
+
+
+class ErrorOut(BaseModel):
+    detail: str
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Readiness(BaseModel):
+    status: Literal["ok", "unavailable"]
+    checks: dict[str, str] = Field(description='Each dependency: "ok" or "error: …".')

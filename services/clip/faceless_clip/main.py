@@ -1,0 +1,33 @@
+"""The clip worker's composition root: providers are chosen here, once."""
+
+from __future__ import annotations
+
+from faceless_clip.clip_rendering import ClipMakers
+from faceless_clip.handlers import register_handlers
+from faceless_clip.images import DrawnImages, ImageMaker
+from faceless_clip.voice import EspeakVoice, VoiceMaker
+from faceless_shared.service import Resources, WorkerService
+from faceless_shared.settings import Settings
+
+
+def choose_voice(settings: Settings) -> VoiceMaker:
+    return EspeakVoice(settings.espeak_voice, settings.words_per_minute)
+
+
+def choose_images(settings: Settings) -> ImageMaker:
+    return DrawnImages()
+
+
+def create_service(
+    settings: Settings, *, voice: VoiceMaker | None = None, images: ImageMaker | None = None
+) -> WorkerService:
+    makers = ClipMakers(
+        voice=voice or choose_voice(settings),
+        images=images or choose_images(settings),
+        ffmpeg_timeout_s=settings.ffmpeg_timeout_s,
+    )
+
+    def register(resources: Resources) -> None:
+        register_handlers(resources, makers)
+
+    return WorkerService("clip", settings, register)

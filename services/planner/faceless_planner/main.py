@@ -1,0 +1,22 @@
+"""The planner service's composition root."""
+
+from __future__ import annotations
+
+from faceless_planner.handlers import register_handlers
+from faceless_planner.plan_writer import PlanWriter
+from faceless_planner.script_plan import ScriptPlanWriter
+from faceless_shared.service import Resources, WorkerService
+from faceless_shared.settings import Settings
+
+
+def choose_plan_writer(settings: Settings) -> PlanWriter:
+    return ScriptPlanWriter()
+
+
+def create_service(settings: Settings, *, writer: PlanWriter | None = None) -> WorkerService:
+    plan_writer = writer or choose_plan_writer(settings)
+
+    def register(resources: Resources) -> None:
+        register_handlers(resources, plan_writer)
+
+    return WorkerService("planner", settings, register)

@@ -1,0 +1,38 @@
+"""The planner's provider interface: something that turns a project into a plan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    topic: str | None
+    script: str | None
+    target_duration_s: int
+    words_per_minute: int
+    clip_seconds: float
+
+
+@dataclass(frozen=True)
+class PlannedClip:
+    script: str
+    image_prompt: str
+    voice_style_instruction: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    title: str
+    clips: tuple[PlannedClip, ...]
+
+
+class PlanError(Exception):
+    """The plan cannot be written; the message tells the user what to change."""
+
+
+class PlanWriter(Protocol):
+    name: str
+
+    async def write_plan(self, request: PlanRequest) -> Plan: ...

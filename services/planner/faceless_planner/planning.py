@@ -1,0 +1,118 @@
+"""Planning a project: write the plan, store it, record the clips, announce each clip."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict
+from uuid import UUID
+
+import asyncpg
+
+from faceless_planner.plan_writer import Plan, PlanRequest, PlanWriter
+from faceless_shared.db import assets, clips, jobs, projects
+from faceless_shared.db.clips import NewClip
+from faceless_shared.db.projects import ProjectRow
+from faceless_shared.events import ClipPlanned, Event, ProjectFailed
+from faceless_shared.settings import Settings
+from faceless_shared.storage import Storage, plan_key
+
+logger = logging.getLogger(__name__)
+
+
+async def plan_project(
+    pool: asyncpg.Pool,
+    storage: Storage,
+    writer: PlanWriter,
+    settings: Settings,
+    project_id: UUID,
+) -> list[Event]:
+    """Returns the events to publish: a ClipPlanned per clip, or a ProjectFailed."""
+    project = await _begin(pool, project_id)
+    if project is None:
+        return await _replay_planned(pool, project_id)
+    try:
+        plan = await writer.write_plan(_request_for(project, settings))
+    except Exception as error:  # a provider's failure fails the project, with its message
+        logger.warning("planning %s failed: %s", project_id, error)
+        return await _fail(pool, project_id, f"planning failed: {error}")
+    await _store_plan(pool, storage, project_id, plan)
+    return await _record_clips(pool, project_id, plan)
+
+
+async def _begin(pool: asyncpg.Pool, project_id: UUID) -> ProjectRow | None:
+    """The project to plan now, or None when it is not (or no longer) this step's to plan."""
+    async with pool.acquire() as conn, conn.transaction():
+        project = await projects.get_project(conn, project_id)
+        if project is None or project.status not in ("queued", "planning"):
+            return None
+        if project.status == "queued":
+            await projects.start_planning(conn, project_id)
+        await jobs.start_job(conn, project_id, "plan")
+        return project
+
+
+def _request_for(project: ProjectRow, settings: Settings) -> PlanRequest:
+    return PlanRequest(
+        topic=project.topic,
+        script=project.script,
+        target_duration_s=project.target_duration_s,
+        words_per_minute=settings.words_per_minute,
+        clip_seconds=settings.clip_seconds,
+    )
+
+
+async def _store_plan(pool: asyncpg.Pool, storage: Storage, project_id: UUID, plan: Plan) -> None:
+    body = json.dumps(asdict(plan), indent=2, ensure_ascii=False).encode()
+    stored = await storage.put_bytes(plan_key(project_id), body)
+    async with pool.acquire() as conn:
+        await assets.record_asset(
+            conn,
+            project_id=project_id,
+            clip_index=None,
+            type="plan",
+            storage_bucket=stored.bucket,
+            storage_path=stored.key,
+            size=stored.size,
+            content_type="application/json",
+        )
+
+
+async def _record_clips(pool: asyncpg.Pool, project_id: UUID, plan: Plan) -> list[Event]:
+    new_clips = [
+        NewClip(index, clip.script, clip.image_prompt, clip.voice_style_instruction)
+        for index, clip in enumerate(plan.clips)
+    ]
+    async with pool.acquire() as conn, conn.transaction():
+        await clips.insert_clips(conn, project_id, new_clips)
+        await projects.mark_planned(conn, project_id, clip_count=len(new_clips), title=plan.title)
+        await jobs.finish_job(conn, project_id, "plan")
+    count = len(new_clips)
+    return [
+        ClipPlanned(project_id=project_id, clip_index=i, clip_count=count) for i in range(count)
+    ]
+
+
+async def _replay_planned(pool: asyncpg.Pool, project_id: UUID) -> list[Event]:
+    """A redelivered ProjectCreated for a planned project re-announces its unfinished clips;
+    clip workers ignore what they have already done."""
+    async with pool.acquire() as conn:
+        project = await projects.get_project(conn, project_id)
+        if project is None or project.status != "rendering_clips" or not project.clip_count:
+            return []
+        rows = await clips.list_clips(conn, project_id)
+    count = project.clip_count
+    return [
+        ClipPlanned(project_id=project_id, clip_index=row.clip_index, clip_count=count)
+        for row in rows
+        if row.status in ("planned", "rendering")
+    ]
+
+
+async def _fail(pool: asyncpg.Pool, project_id: UUID, message: str) -> list[Event]:
+    async with pool.acquire() as conn, conn.transaction():
+        await jobs.finish_job(conn, project_id, "plan", error=message)
+        failed_now = await projects.mark_failed(conn, project_id, error=message)
+    if not failed_now:
+        return []
+    return [ProjectFailed(project_id=project_id, stage="planning", error=message)]

@@ -1,0 +1,11 @@
+"""The renderer service's composition root."""
+
+from __future__ import annotations
+
+from faceless_renderer.handlers import register_handlers
+from faceless_shared.service import WorkerService
+from faceless_shared.settings import Settings
+
+
+def create_service(settings: Settings) -> WorkerService:
+    return WorkerService("renderer", settings, register_handlers)

@@ -1,0 +1,70 @@
+"""SQL for the ``assets`` table: one row per stored object."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+
+from faceless_shared.db.pool import Conn
+
+AssetType = Literal["plan", "audio", "image", "clip", "final"]
+
+
+class AssetRow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: UUID
+    project_id: UUID
+    clip_index: int | None
+    type: AssetType
+    storage_bucket: str
+    storage_path: str
+    bytes: int
+    content_type: str
+    created_at: datetime
+
+
+async def record_asset(
+    conn: Conn,
+    *,
+    project_id: UUID,
+    clip_index: int | None,
+    type: AssetType,
+    storage_bucket: str,
+    storage_path: str,
+    size: int,
+    content_type: str,
+) -> AssetRow:
+    """Record a stored object; storing the same key again updates the one row."""
+    record = await conn.fetchrow(
+        """INSERT INTO assets (project_id, clip_index, type, storage_bucket, storage_path,
+                               bytes, content_type)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (storage_bucket, storage_path)
+           DO UPDATE SET bytes = EXCLUDED.bytes, content_type = EXCLUDED.content_type
+           RETURNING *""",
+        project_id,
+        clip_index,
+        type,
+        storage_bucket,
+        storage_path,
+        size,
+        content_type,
+    )
+    assert record is not None  # INSERT … RETURNING always returns the row
+    return AssetRow.model_validate(dict(record))
+
+
+async def get_asset(conn: Conn, asset_id: UUID) -> AssetRow | None:
+    record = await conn.fetchrow("SELECT * FROM assets WHERE id = $1", asset_id)
+    return None if record is None else AssetRow.model_validate(dict(record))
+
+
+async def list_assets(conn: Conn, project_id: UUID) -> list[AssetRow]:
+    records = await conn.fetch(
+        "SELECT * FROM assets WHERE project_id = $1 ORDER BY created_at, storage_path", project_id
+    )
+    return [AssetRow.model_validate(dict(r)) for r in records]

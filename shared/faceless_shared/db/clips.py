@@ -1,0 +1,140 @@
+"""SQL for the ``clips`` table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+import asyncpg
+from pydantic import BaseModel, ConfigDict
+
+from faceless_shared.db.pool import Conn
+
+ClipStatus = Literal["planned", "rendering", "rendered", "failed"]
+
+
+class ClipRow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: UUID
+    project_id: UUID
+    clip_index: int
+    script: str
+    image_prompt: str
+    voice_style_instruction: str
+    status: ClipStatus
+    duration_ms: int | None
+    words: list[dict[str, Any]] | None
+    audio_asset_id: UUID | None
+    image_asset_id: UUID | None
+    video_asset_id: UUID | None
+    error_message: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class NewClip:
+    clip_index: int
+    script: str
+    image_prompt: str
+    voice_style_instruction: str
+
+
+def _row(record: asyncpg.Record | None) -> ClipRow | None:
+    return None if record is None else ClipRow.model_validate(dict(record))
+
+
+async def insert_clips(conn: Conn, project_id: UUID, clips: Sequence[NewClip]) -> None:
+    """Insert the plan's clips; a redelivered plan inserts nothing twice."""
+    await conn.executemany(
+        """INSERT INTO clips (project_id, clip_index, script, image_prompt, voice_style_instruction)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT (project_id, clip_index) DO NOTHING""",
+        [
+            (project_id, c.clip_index, c.script, c.image_prompt, c.voice_style_instruction)
+            for c in clips
+        ],
+    )
+
+
+async def list_clips(conn: Conn, project_id: UUID) -> list[ClipRow]:
+    records = await conn.fetch(
+        "SELECT * FROM clips WHERE project_id = $1 ORDER BY clip_index", project_id
+    )
+    return [ClipRow.model_validate(dict(r)) for r in records]
+
+
+async def get_clip(conn: Conn, project_id: UUID, clip_index: int) -> ClipRow | None:
+    return _row(
+        await conn.fetchrow(
+            "SELECT * FROM clips WHERE project_id = $1 AND clip_index = $2",
+            project_id,
+            clip_index,
+        )
+    )
+
+
+async def start_rendering(conn: Conn, project_id: UUID, clip_index: int) -> ClipRow | None:
+    """planned → rendering (or a re-delivery of an unfinished one); None if finished."""
+    return _row(
+        await conn.fetchrow(
+            """UPDATE clips SET status = 'rendering', error_message = NULL, updated_at = now()
+               WHERE project_id = $1 AND clip_index = $2 AND status IN ('planned', 'rendering')
+               RETURNING *""",
+            project_id,
+            clip_index,
+        )
+    )
+
+
+async def attach_asset(
+    conn: Conn,
+    project_id: UUID,
+    clip_index: int,
+    *,
+    kind: Literal["audio", "image", "video"],
+    asset_id: UUID,
+) -> None:
+    column = f"{kind}_asset_id"  # from a closed Literal, never user input
+    await conn.execute(
+        f"UPDATE clips SET {column} = $3, updated_at = now() "
+        "WHERE project_id = $1 AND clip_index = $2",
+        project_id,
+        clip_index,
+        asset_id,
+    )
+
+
+async def mark_rendered(
+    conn: Conn,
+    project_id: UUID,
+    clip_index: int,
+    *,
+    duration_ms: int,
+    words: list[dict[str, Any]],
+) -> bool:
+    result = await conn.execute(
+        """UPDATE clips SET status = 'rendered', duration_ms = $3, words = $4,
+                  error_message = NULL, updated_at = now()
+           WHERE project_id = $1 AND clip_index = $2 AND status = 'rendering'
+             AND video_asset_id IS NOT NULL""",
+        project_id,
+        clip_index,
+        duration_ms,
+        words,
+    )
+    return result == "UPDATE 1"
+
+
+async def mark_failed(conn: Conn, project_id: UUID, clip_index: int, *, error: str) -> bool:
+    result = await conn.execute(
+        """UPDATE clips SET status = 'failed', error_message = $3, updated_at = now()
+           WHERE project_id = $1 AND clip_index = $2 AND status <> 'rendered'""",
+        project_id,
+        clip_index,
+        error,
+    )
+    return result == "UPDATE 1"

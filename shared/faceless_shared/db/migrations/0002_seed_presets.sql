@@ -1,0 +1,28 @@
+-- Seed graphics presets: each drives the image palette and motif (and, later, captions/motion).
+
+INSERT INTO graphics_presets (name, description, style_json, prompt_addition) VALUES
+('midnight',
+ 'Deep navy to indigo with amber accents and soft glowing orbs: calm, premium, explainer.',
+ '{"palette": {"background": ["#0b1026", "#2a1b5c"], "accent": "#ffb547", "text": "#f7f3ea"},
+   "shapes": "orbs", "captions": {"font": "bold", "highlight": "#ffb547"}, "motion": 0.08}',
+ 'cinematic lighting, deep blue night palette, warm amber highlights'),
+('sunrise',
+ 'Warm coral to peach with flowing waves: friendly lifestyle and wellness topics.',
+ '{"palette": {"background": ["#ff7e5f", "#feb47b"], "accent": "#fff4e0", "text": "#2b1a12"},
+   "shapes": "waves", "captions": {"font": "bold", "highlight": "#2b1a12"}, "motion": 0.06}',
+ 'soft morning light, warm coral and peach tones, gentle'),
+('blueprint',
+ 'Technical blue grid with cyan lines: science, engineering and how-things-work.',
+ '{"palette": {"background": ["#0a2a4a", "#0d4a7a"], "accent": "#5ce1ff", "text": "#e8f6ff"},
+   "shapes": "grid", "captions": {"font": "bold", "highlight": "#5ce1ff"}, "motion": 0.05}',
+ 'technical illustration, blueprint style, clean lines, cyan on deep blue'),
+('noir',
+ 'Charcoal to black with crimson rays: true crime, mystery and history.',
+ '{"palette": {"background": ["#1a1a1a", "#050505"], "accent": "#e63946", "text": "#f1f1f1"},
+   "shapes": "rays", "captions": {"font": "bold", "highlight": "#e63946"}, "motion": 0.1}',
+ 'film noir, high contrast, dramatic shadows, a touch of crimson'),
+('meadow',
+ 'Fresh green to teal with drifting orbs: nature, science facts and kids topics.',
+ '{"palette": {"background": ["#134e3a", "#2a9d8f"], "accent": "#e9f5a1", "text": "#fbfff1"},
+   "shapes": "orbs", "captions": {"font": "bold", "highlight": "#e9f5a1"}, "motion": 0.07}',
+ 'lush natural greens, soft daylight, airy');

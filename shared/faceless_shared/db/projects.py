@@ -1,0 +1,154 @@
+"""SQL for the ``projects`` table. Status moves only forward, guarded in each UPDATE's WHERE."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+import asyncpg
+from pydantic import BaseModel, ConfigDict
+
+from faceless_shared.db.pool import Conn
+
+ProjectStatus = Literal[
+    "queued", "planning", "rendering_clips", "rendering_final", "completed", "failed"
+]
+Aspect = Literal["9:16", "16:9", "1:1"]
+TERMINAL_STATUSES: tuple[str, ...] = ("completed", "failed")
+
+
+class ProjectRow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: UUID
+    topic: str | None
+    script: str | None
+    status: ProjectStatus
+    target_duration_s: int
+    aspect: Aspect
+    preset_name: str
+    title: str | None
+    clip_count: int | None
+    duration_ms: int | None
+    final_asset_id: UUID | None
+    error_message: str | None
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+
+
+def _row(record: asyncpg.Record | None) -> ProjectRow | None:
+    return None if record is None else ProjectRow.model_validate(dict(record))
+
+
+async def insert_project(
+    conn: Conn,
+    *,
+    project_id: UUID,
+    topic: str | None,
+    script: str | None,
+    target_duration_s: int,
+    aspect: Aspect,
+    preset_name: str,
+) -> ProjectRow:
+    record = await conn.fetchrow(
+        """INSERT INTO projects (id, topic, script, target_duration_s, aspect, preset_name)
+           VALUES ($1, $2, $3, $4, $5, $6) RETURNING *""",
+        project_id,
+        topic,
+        script,
+        target_duration_s,
+        aspect,
+        preset_name,
+    )
+    project = _row(record)
+    assert project is not None
+    return project
+
+
+async def get_project(conn: Conn, project_id: UUID) -> ProjectRow | None:
+    return _row(await conn.fetchrow("SELECT * FROM projects WHERE id = $1", project_id))
+
+
+async def list_projects(conn: Conn, *, limit: int, offset: int) -> list[ProjectRow]:
+    records = await conn.fetch(
+        "SELECT * FROM projects ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2",
+        limit,
+        offset,
+    )
+    return [ProjectRow.model_validate(dict(r)) for r in records]
+
+
+async def count_projects(conn: Conn) -> int:
+    return int(await conn.fetchval("SELECT count(*) FROM projects"))
+
+
+async def start_planning(conn: Conn, project_id: UUID) -> bool:
+    """queued → planning; False when another delivery got there first."""
+    return await _transition(conn, project_id, "queued", "planning")
+
+
+async def mark_planned(conn: Conn, project_id: UUID, *, clip_count: int, title: str) -> bool:
+    result = await conn.execute(
+        """UPDATE projects SET status = 'rendering_clips', clip_count = $2, title = $3,
+                  updated_at = now()
+           WHERE id = $1 AND status = 'planning'""",
+        project_id,
+        clip_count,
+        title,
+    )
+    return result == "UPDATE 1"
+
+
+async def claim_final_render(conn: Conn, project_id: UUID) -> bool:
+    """rendering_clips → rendering_final once every planned clip is rendered.
+
+    One atomic UPDATE: when two clips finish at once, the row lock makes the
+    second UPDATE re-check ``status`` and find it already moved on, so exactly
+    one caller wins the final render.
+    """
+    record = await conn.fetchrow(
+        """UPDATE projects p SET status = 'rendering_final', updated_at = now()
+           WHERE p.id = $1 AND p.status = 'rendering_clips'
+             AND p.clip_count = (SELECT count(*) FROM clips c
+                                 WHERE c.project_id = p.id AND c.status = 'rendered')
+           RETURNING p.id""",
+        project_id,
+    )
+    return record is not None
+
+
+async def mark_completed(
+    conn: Conn, project_id: UUID, *, final_asset_id: UUID, duration_ms: int
+) -> bool:
+    result = await conn.execute(
+        """UPDATE projects SET status = 'completed', final_asset_id = $2, duration_ms = $3,
+                  completed_at = now(), updated_at = now()
+           WHERE id = $1 AND status = 'rendering_final'""",
+        project_id,
+        final_asset_id,
+        duration_ms,
+    )
+    return result == "UPDATE 1"
+
+
+async def mark_failed(conn: Conn, project_id: UUID, *, error: str) -> bool:
+    """Any unfinished project → failed; a finished one is never overwritten."""
+    result = await conn.execute(
+        """UPDATE projects SET status = 'failed', error_message = $2, updated_at = now()
+           WHERE id = $1 AND status NOT IN ('completed', 'failed')""",
+        project_id,
+        error,
+    )
+    return result == "UPDATE 1"
+
+
+async def _transition(conn: Conn, project_id: UUID, from_status: str, to_status: str) -> bool:
+    result = await conn.execute(
+        "UPDATE projects SET status = $3, updated_at = now() WHERE id = $1 AND status = $2",
+        project_id,
+        from_status,
+        to_status,
+    )
+    return result == "UPDATE 1"

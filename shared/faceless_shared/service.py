@@ -1,0 +1,94 @@
+"""The life cycle every worker service shares: pool, migrations, consumer groups, broker."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import TracebackType
+
+import asyncpg
+from faststream.redis import RedisBroker
+
+from faceless_shared.broker import create_broker, ensure_groups
+from faceless_shared.db.migrate import migrate
+from faceless_shared.db.pool import create_pool
+from faceless_shared.settings import Settings
+from faceless_shared.storage import LocalStorage, Storage
+from faceless_shared.streams import Streams
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What a running service's handlers use; built once at start."""
+
+    settings: Settings
+    pool: asyncpg.Pool
+    broker: RedisBroker
+    storage: Storage
+    streams: Streams
+
+
+Register = Callable[[Resources], None]
+
+
+def create_storage(settings: Settings) -> Storage:
+    return LocalStorage(settings.storage_dir)
+
+
+async def open_pool(settings: Settings) -> asyncpg.Pool:
+    """Open the pool and bring the schema up to date (replicas take turns on a lock)."""
+    pool = await create_pool(settings.require_database_url())
+    async with pool.acquire() as conn:
+        await migrate(conn)
+    return pool
+
+
+class WorkerService:
+    """One service's consumers. ``register`` subscribes its handlers to the broker."""
+
+    def __init__(self, name: str, settings: Settings, register: Register) -> None:
+        self.name = name
+        self.settings = settings
+        self._register = register
+        self._resources: Resources | None = None
+
+    @property
+    def resources(self) -> Resources:
+        if self._resources is None:
+            raise RuntimeError(f"{self.name} service is not started")
+        return self._resources
+
+    async def start(self) -> None:
+        settings = self.settings
+        streams = Streams(settings.stream_prefix)
+        pool = await open_pool(settings)
+        redis_url = settings.require_redis_url()
+        await ensure_groups(redis_url, streams.groups())
+        broker = create_broker(redis_url)
+        self._resources = Resources(settings, pool, broker, create_storage(settings), streams)
+        self._register(self._resources)
+        await broker.start()
+        logger.info("%s service started", self.name)
+
+    async def stop(self) -> None:
+        if self._resources is None:
+            return
+        await self._resources.broker.stop()
+        await self._resources.pool.close()
+        self._resources = None
+        logger.info("%s service stopped", self.name)
+
+    async def __aenter__(self) -> WorkerService:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()

@@ -1,0 +1,101 @@
+"""Where assets live. Keys are laid out per project: ``{project_id}/clip_{i}.mp4``."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+from uuid import UUID
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    bucket: str
+    key: str
+    size: int
+
+
+class Storage(Protocol):
+    bucket: str
+
+    async def put_file(self, key: str, source: Path) -> StoredObject:
+        """Store ``source`` under ``key`` (the source may be moved away)."""
+        ...
+
+    async def put_bytes(self, key: str, data: bytes) -> StoredObject: ...
+
+    async def local_path(self, key: str, workdir: Path) -> Path:
+        """A local file with the object's content (a download, or the file itself)."""
+        ...
+
+    async def exists(self, key: str) -> bool: ...
+
+
+class LocalStorage:
+    """A folder on disk. Writes land under a temporary name and are renamed into place."""
+
+    bucket = "local"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+
+    def path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if not path.is_relative_to(self.root):
+            raise ValueError(f"storage key escapes the storage folder: {key!r}")
+        return path
+
+    async def put_file(self, key: str, source: Path) -> StoredObject:
+        return await asyncio.to_thread(self._put_file, key, source)
+
+    async def put_bytes(self, key: str, data: bytes) -> StoredObject:
+        return await asyncio.to_thread(self._put_bytes, key, data)
+
+    async def local_path(self, key: str, workdir: Path) -> Path:
+        path = self.path(key)
+        if not path.exists():
+            raise FileNotFoundError(f"no stored object {key!r}")
+        return path
+
+    async def exists(self, key: str) -> bool:
+        return self.path(key).exists()
+
+    def _put_file(self, key: str, source: Path) -> StoredObject:
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
+        shutil.move(source, temporary)
+        os.replace(temporary, target)
+        return StoredObject(self.bucket, key, target.stat().st_size)
+
+    def _put_bytes(self, key: str, data: bytes) -> StoredObject:
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
+        temporary.write_bytes(data)
+        os.replace(temporary, target)
+        return StoredObject(self.bucket, key, len(data))
+
+
+def plan_key(project_id: UUID) -> str:
+    return f"{project_id}/plan.json"
+
+
+def audio_key(project_id: UUID, clip_index: int) -> str:
+    return f"{project_id}/clip_{clip_index}_audio.mp3"
+
+
+def image_key(project_id: UUID, clip_index: int) -> str:
+    return f"{project_id}/clip_{clip_index}_image.png"
+
+
+def clip_key(project_id: UUID, clip_index: int) -> str:
+    return f"{project_id}/clip_{clip_index}.mp4"
+
+
+def final_key(project_id: UUID) -> str:
+    return f"{project_id}/final.mp4"
