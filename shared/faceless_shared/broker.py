@@ -23,6 +23,7 @@ def create_broker(redis_url: str, *, middlewares: Sequence[Any] = ()) -> RedisBr
         redis_url,
         middlewares=tuple(middlewares),
         graceful_timeout=30.0,
+        logger=logging.getLogger("faceless.broker"),
         log_level=logging.DEBUG,
     )
 

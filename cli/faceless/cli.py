@@ -1,0 +1,119 @@
+"""The ``faceless`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import warnings
+from pathlib import Path
+
+from pydantic import ValidationError
+from rich.console import Console
+
+from faceless.environment import running_environment
+from faceless.generate import GenerateError, Request, UsageError, generate
+from faceless.launcher import run_api, run_everything, run_workers
+from faceless_shared.db.migrate import migrate_url
+from faceless_shared.settings import Settings
+
+ASPECTS = ("9:16", "16:9", "1:1")
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="faceless", description="Turn a script or a topic into a narrated short video."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    gen = commands.add_parser("generate", help="make one video, start to finish")
+    gen.add_argument("topic", nargs="?", help="a topic (needs an LLM planner)")
+    gen.add_argument("--script", type=Path, help="a text file with the narration")
+    gen.add_argument("--duration", type=int, default=60, help="target seconds (15-600)")
+    gen.add_argument("--aspect", choices=ASPECTS, default="9:16")
+    gen.add_argument("--preset", help="graphics preset name (default: midnight)")
+    gen.add_argument("--out", type=Path, help="copy the final MP4 here")
+    for name in ("up", "api"):
+        command = commands.add_parser(
+            name, help="run all four services" if name == "up" else "run the REST API"
+        )
+        command.add_argument("--host", default="127.0.0.1")
+        command.add_argument("--port", type=int, default=8000)
+    for name in ("planner", "clip", "renderer"):
+        commands.add_parser(name, help=f"run the {name} service")
+    commands.add_parser("migrate", help="apply the database schema")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    warnings.filterwarnings("ignore", module="platformdirs")
+    args = build_parser().parse_args(argv)
+    console = Console(stderr=True)
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        console.print(f"[red]error:[/red] invalid settings: {error}")
+        return EXIT_USAGE
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if args.command == "generate":
+        logging.getLogger("faststream").setLevel(logging.WARNING)
+        logging.getLogger().setLevel(logging.WARNING)
+        return _generate(args, settings, console)
+    with running_environment(settings) as live:
+        _serve(args, live)
+    return 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> None:
+    if args.command == "migrate":
+        applied = asyncio.run(migrate_url(settings.require_database_url()))
+        print(f"applied {len(applied)} migration(s)")
+    elif args.command == "up":
+        asyncio.run(run_everything(settings, args.host, args.port))
+    elif args.command == "api":
+        asyncio.run(run_api(settings, args.host, args.port))
+    else:
+        asyncio.run(run_workers(settings, [args.command]))
+
+
+def _request(args: argparse.Namespace, settings: Settings) -> Request:
+    if args.script and args.topic:
+        raise UsageError("give a topic or --script FILE, not both")
+    if args.script:
+        try:
+            script = args.script.read_text(encoding="utf-8")
+        except OSError as error:
+            raise UsageError(f"cannot read --script {args.script}: {error.strerror}") from None
+        if not script.strip():
+            raise UsageError(f"--script {args.script} is empty")
+        topic = None
+    elif args.topic:
+        if settings.planner == "script":
+            raise UsageError(
+                "a topic needs an LLM planner and none is configured: set OPENAI_API_KEY "
+                "and FACELESS_PLANNER=openai, or pass --script FILE with the narration"
+            )
+        script, topic = None, args.topic
+    else:
+        raise UsageError("give a topic or --script FILE")
+    return Request(script, topic, args.duration, args.aspect, args.preset, args.out)
+
+
+def _generate(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    try:
+        request = _request(args, settings)
+        with running_environment(settings) as live:
+            video = asyncio.run(generate(live, request, console))
+    except GenerateError as error:
+        console.print(f"[red]error:[/red] {error}")
+        return error.exit_code
+    console.print(f"[green]done:[/green] {video}")
+    print(video)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

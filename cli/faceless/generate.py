@@ -1,0 +1,140 @@
+"""``faceless generate``: the whole pipeline in this process, with a progress bar per stage."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from faceless.launcher import create_workers
+from faceless_api.main import create_app
+from faceless_shared.settings import Settings
+from faceless_shared.storage import LocalStorage, final_key
+
+POLL_S = 0.25
+
+
+@dataclass(frozen=True)
+class Request:
+    script: str | None
+    topic: str | None
+    duration: int
+    aspect: str
+    preset: str | None
+    out: Path | None
+
+
+class GenerateError(Exception):
+    """What went wrong, said for the user; the command exits non-zero."""
+
+    exit_code = 1
+
+
+class UsageError(GenerateError):
+    """The request itself is wrong (a bad argument or field); nothing was started."""
+
+    exit_code = 2
+
+
+@asynccontextmanager
+async def pipeline(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The API (in process, over ASGI) and the three workers, running for the block."""
+    app = create_app(settings)
+    workers = create_workers(settings, ["planner", "clip", "renderer"])
+    async with app.router.lifespan_context(app):
+        for worker in workers:
+            await worker.start()
+        try:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://faceless") as api:
+                yield api
+        finally:
+            for worker in reversed(workers):
+                await worker.stop()
+
+
+async def generate(settings: Settings, request: Request, console: Console) -> Path:
+    async with pipeline(settings) as api:
+        project = await _create(api, request)
+        console.print(f"project [bold]{project['id']}[/bold]")
+        done = await _follow(api, project["id"], console)
+    if done["status"] != "completed":
+        raise GenerateError(f"project {done['id']} failed: {done.get('error_message')}")
+    video = LocalStorage(settings.storage_dir).path(final_key(done["id"]))
+    if request.out is None:
+        return video
+    request.out.parent.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(shutil.copyfile, video, request.out)
+    return request.out
+
+
+async def _create(api: httpx.AsyncClient, request: Request) -> dict[str, Any]:
+    body = {
+        "script": request.script,
+        "topic": request.topic,
+        "duration": request.duration,
+        "aspect": request.aspect,
+    }
+    if request.preset:
+        body["preset"] = request.preset
+    response = await api.post("/v1/projects", json=body)
+    if response.status_code == 422:
+        raise UsageError(_validation_message(response.json()))
+    response.raise_for_status()
+    project: dict[str, Any] = response.json()
+    return project
+
+
+def _validation_message(body: dict[str, Any]) -> str:
+    problems = []
+    for error in body.get("detail", []):
+        field = ".".join(str(part) for part in error.get("loc", [])[1:]) or "request"
+        problems.append(f"{field}: {error.get('msg')}")
+    return "invalid request: " + "; ".join(problems)
+
+
+async def _follow(api: httpx.AsyncClient, project_id: str, console: Console) -> dict[str, Any]:
+    with Progress(
+        TextColumn("{task.description:<14}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        bars = {
+            "plan": progress.add_task("planning", total=1),
+            "clips": progress.add_task("clips", total=None),
+            "final": progress.add_task("final video", total=1),
+        }
+        while True:
+            project = (await api.get(f"/v1/projects/{project_id}")).json()
+            _update(progress, bars, project)
+            if project["status"] in ("completed", "failed"):
+                return dict(project)
+            await asyncio.sleep(POLL_S)
+
+
+def _update(progress: Progress, bars: dict[str, TaskID], project: dict[str, Any]) -> None:
+    status = project["status"]
+    clips = project.get("clips") or []
+    rendered = sum(1 for clip in clips if clip["status"] == "rendered")
+    planned = status not in ("queued", "planning")
+    progress.update(bars["plan"], completed=1 if planned else 0)
+    if clips:
+        progress.update(bars["clips"], total=len(clips), completed=rendered)
+    progress.update(bars["final"], completed=1 if status == "completed" else 0)

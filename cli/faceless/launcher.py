@@ -1,0 +1,73 @@
+"""Running services: one per process as deployed, or all four in one for development."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable, Sequence
+
+import uvicorn
+
+from faceless_api.main import create_app
+from faceless_clip.main import create_service as create_clip
+from faceless_planner.main import create_service as create_planner
+from faceless_renderer.main import create_service as create_renderer
+from faceless_shared.service import WorkerService
+from faceless_shared.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+WORKERS: dict[str, Callable[[Settings], WorkerService]] = {
+    "planner": create_planner,
+    "clip": create_clip,
+    "renderer": create_renderer,
+}
+
+
+def create_workers(settings: Settings, names: Sequence[str]) -> list[WorkerService]:
+    return [WORKERS[name](settings) for name in names]
+
+
+async def wait_for_stop_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def run_workers(settings: Settings, names: Sequence[str]) -> None:
+    workers = create_workers(settings, names)
+    try:
+        for worker in workers:
+            await worker.start()
+        await wait_for_stop_signal()
+    finally:
+        for worker in reversed(workers):
+            await worker.stop()
+
+
+def api_server(settings: Settings, host: str, port: int) -> uvicorn.Server:
+    config = uvicorn.Config(
+        create_app(settings), host=host, port=port, log_level="info", lifespan="on"
+    )
+    return uvicorn.Server(config)
+
+
+async def run_api(settings: Settings, host: str, port: int) -> None:
+    await api_server(settings, host, port).serve()
+
+
+async def run_everything(settings: Settings, host: str, port: int) -> None:
+    """``faceless up``: the API and the three workers in one process."""
+    workers = create_workers(settings, list(WORKERS))
+    try:
+        for worker in workers:
+            await worker.start()
+        await api_server(settings, host, port).serve()  # returns on SIGINT/SIGTERM
+    finally:
+        for worker in reversed(workers):
+            await worker.stop()
