@@ -6,7 +6,7 @@ import re
 
 from faceless_planner.plan_writer import Plan, PlanError, PlannedClip, PlanRequest
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+")
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"'’”)\]]))\s+")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before
