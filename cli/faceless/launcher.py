@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import uvicorn
 
@@ -18,6 +18,7 @@ from faceless_shared.service import WorkerService
 from faceless_shared.settings import Settings
 
 logger = logging.getLogger(__name__)
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 WORKERS: dict[str, Callable[[Settings], WorkerService]] = {
     "planner": create_planner,
@@ -33,7 +34,7 @@ def create_workers(settings: Settings, names: Sequence[str]) -> list[WorkerServi
 async def wait_for_stop_signal() -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in STOP_SIGNALS:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     await stop.wait()
@@ -50,11 +51,25 @@ async def run_workers(settings: Settings, names: Sequence[str]) -> None:
             await worker.stop()
 
 
+class ApiServer(uvicorn.Server):
+    """uvicorn, minus re-raising SIGTERM after shutdown: the process exits 0 once it has
+    stopped cleanly, and `faceless up` gets to stop its workers afterwards."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in STOP_SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
 def api_server(settings: Settings, host: str, port: int) -> uvicorn.Server:
     config = uvicorn.Config(
         create_app(settings), host=host, port=port, log_level="info", lifespan="on"
     )
-    return uvicorn.Server(config)
+    return ApiServer(config)
 
 
 async def run_api(settings: Settings, host: str, port: int) -> None:

@@ -21,7 +21,7 @@ def register_handlers(resources: Resources, makers: ClipMakers) -> None:
         max_records=resources.settings.read_batch,
     )
 
-    @broker.subscriber(stream=source)
+    @broker.subscriber(stream=source, max_workers=resources.settings.clip_concurrency)
     async def on_clip_planned(event: ClipPlanned) -> None:
         outcome = await render_planned_clip(
             resources.pool, resources.storage, makers, event.project_id, event.clip_index
