@@ -12,6 +12,7 @@ from pathlib import Path
 from pydantic import ValidationError
 from rich.console import Console
 
+from faceless.doctor import report
 from faceless.environment import running_environment
 from faceless.generate import GenerateError, Request, UsageError, generate
 from faceless.launcher import run_api, run_everything, run_workers
@@ -43,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name in ("planner", "clip", "renderer"):
         commands.add_parser(name, help=f"run the {name} service")
     commands.add_parser("migrate", help="apply the database schema")
+    commands.add_parser("doctor", help="show the active providers and what is missing")
     return parser
 
 
@@ -58,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if args.command == "doctor":
+        lines, healthy = report(settings)
+        print("\n".join(lines))
+        return 0 if healthy else 1
     if args.command == "generate":
         logging.getLogger("faststream").setLevel(logging.WARNING)
         logging.getLogger().setLevel(logging.WARNING)
@@ -91,7 +97,7 @@ def _request(args: argparse.Namespace, settings: Settings) -> Request:
             raise UsageError(f"--script {args.script} is empty")
         topic = None
     elif args.topic:
-        if settings.planner == "script":
+        if settings.planner_choice() == "script":
             raise UsageError(
                 "a topic needs an LLM planner and none is configured: set OPENAI_API_KEY "
                 "and FACELESS_PLANNER=openai, or pass --script FILE with the narration"

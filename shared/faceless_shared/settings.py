@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from faceless_shared.prices import DEFAULT_PRICES
 
 
 class Settings(BaseSettings):
@@ -24,9 +26,54 @@ class Settings(BaseSettings):
     stream_prefix: str = Field(
         default="faceless", description="Prefix of every Redis stream name (one per deployment)."
     )
-    planner: Literal["script"] = Field(default="script", description="Plan writer.")
-    voice: Literal["espeak"] = Field(default="espeak", description="Voice maker.")
-    images: Literal["drawn"] = Field(default="drawn", description="Image maker.")
+    planner: Literal["openai", "script"] | None = Field(
+        default=None, description="Plan writer; default: openai when OPENAI_API_KEY is set."
+    )
+    voice: Literal["cartesia", "openai", "espeak"] | None = Field(
+        default=None,
+        description="Voice maker; default: cartesia, then openai, by which key is set.",
+    )
+    images: Literal["gemini", "openai", "drawn"] | None = Field(
+        default=None, description="Image maker; default: gemini, then openai, by key."
+    )
+    openai_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("FACELESS_OPENAI_API_KEY", "OPENAI_API_KEY"),
+        description="OpenAI key (`OPENAI_API_KEY`).",
+    )
+    openai_base_url: str | None = Field(
+        default=None, description="An OpenAI-compatible server (Ollama, vLLM, LM Studio)."
+    )
+    openai_plan_model: str = Field(default="gpt-4o-mini", description="Chat model that plans.")
+    openai_tts_model: str = Field(default="gpt-4o-mini-tts", description="OpenAI voice model.")
+    openai_tts_voice: str = Field(default="alloy", description="OpenAI voice.")
+    openai_image_model: str = Field(default="gpt-image-1", description="OpenAI image model.")
+    cartesia_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("FACELESS_CARTESIA_API_KEY", "CARTESIA_API_KEY"),
+        description="Cartesia key (`CARTESIA_API_KEY`).",
+    )
+    cartesia_model: str = Field(default="sonic-2", description="Cartesia voice model.")
+    cartesia_voice_id: str = Field(
+        default="a0e99841-438c-4a64-b679-ae501e7d6091", description="Cartesia voice id."
+    )
+    gemini_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("FACELESS_GEMINI_API_KEY", "GEMINI_API_KEY"),
+        description="Gemini key (`GEMINI_API_KEY`).",
+    )
+    gemini_image_model: str = Field(
+        default="gemini-2.5-flash-image", description="Gemini image model."
+    )
+    provider_timeout_s: float = Field(
+        default=90.0, gt=0, description="Timeout of one provider call."
+    )
+    provider_max_retries: int = Field(
+        default=3, ge=0, le=10, description="Retries of a provider call on 408/409/429/5xx."
+    )
+    openai_concurrency: int = Field(default=4, ge=1, description="OpenAI calls at once.")
+    cartesia_concurrency: int = Field(default=4, ge=1, description="Cartesia calls at once.")
+    gemini_concurrency: int = Field(default=2, ge=1, description="Gemini calls at once.")
     espeak_voice: str = Field(default="en-us", description="espeak-ng voice name.")
     words_per_minute: int = Field(
         default=165, ge=80, le=300, description="Speaking rate used to size clips and the voice."
@@ -45,6 +92,28 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8000", description="Base URL the API is reachable at."
     )
     log_level: str = Field(default="INFO", description="Log level.")
+
+    prices: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_PRICES),
+        description='USD per unit, "provider:model:unit" → price (JSON); estimates the ledger.',
+    )
+
+    def planner_choice(self) -> str:
+        return self.planner or ("openai" if self.openai_api_key else "script")
+
+    def voice_choice(self) -> str:
+        if self.voice:
+            return self.voice
+        if self.cartesia_api_key:
+            return "cartesia"
+        return "openai" if self.openai_api_key else "espeak"
+
+    def images_choice(self) -> str:
+        if self.images:
+            return self.images
+        if self.gemini_api_key:
+            return "gemini"
+        return "openai" if self.openai_api_key else "drawn"
 
     def require_database_url(self) -> str:
         if not self.database_url:

@@ -15,6 +15,7 @@ from faceless_renderer.main import create_service as create_renderer
 from faceless_shared.db import assets, clips, jobs
 from faceless_shared.settings import Settings
 from faceless_shared.storage import LocalStorage
+from faceless_shared.usage import Usage
 from tests.e2e.test_pipeline import THREE_SENTENCES, create_project
 from tests.e2e.waiting import wait_for_project
 
@@ -25,16 +26,26 @@ class ImagesFailingOnAngles:
     """The real drawer, except for one prompt, where the 'provider' refuses."""
 
     name = "drawn"
+    identity = "drawn:failing-on-angles"
 
     def __init__(self) -> None:
         self.inner = DrawnImages()
 
     async def draw(
-        self, prompt: str, *, style: ImageStyle, width: int, height: int, out_path: Path
-    ) -> None:
+        self,
+        prompt: str,
+        *,
+        style: ImageStyle,
+        prompt_addition: str,
+        width: int,
+        height: int,
+        out_path: Path,
+    ) -> Usage | None:
         if "angle" in prompt:
             raise RuntimeError("image provider refused: quota exceeded")
-        await self.inner.draw(prompt, style=style, width=width, height=height, out_path=out_path)
+        return await self.inner.draw(
+            prompt, style=style, width=width, height=height, out_path=out_path
+        )
 
 
 async def test_a_failing_provider_fails_job_clip_and_project_and_keeps_assets(

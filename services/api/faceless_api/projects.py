@@ -5,15 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from uuid import UUID, uuid4
 
 import asyncpg
 
-from faceless_shared.db import assets, clips, jobs, presets, projects
+from faceless_shared.db import assets, clips, jobs, presets, projects, usage
 from faceless_shared.db.clips import ClipRow
 from faceless_shared.db.jobs import JobRow
 from faceless_shared.db.projects import Aspect, ProjectRow
+from faceless_shared.db.usage import UsageLine
 from faceless_shared.events import Event, ProjectCreated
 from faceless_shared.storage import final_key
 
@@ -59,6 +60,7 @@ class NewProject:
     duration_s: int
     aspect: Aspect
     preset: str
+    cost_cap_usd: float | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class ProjectView:
     project: ProjectRow
     clips: list[ClipRow]
     jobs: list[JobRow]
+    usage: list[UsageLine] = field(default_factory=list)
 
 
 async def create_project(pool: asyncpg.Pool, publish: Publish, new: NewProject) -> ProjectView:
@@ -82,6 +85,7 @@ async def create_project(pool: asyncpg.Pool, publish: Publish, new: NewProject) 
             target_duration_s=new.duration_s,
             aspect=new.aspect,
             preset_name=new.preset,
+            cost_cap_usd=new.cost_cap_usd,
         )
     try:
         async with asyncio.timeout(PUBLISH_TIMEOUT_S):
@@ -103,6 +107,7 @@ async def read_project(pool: asyncpg.Pool, project_id: UUID) -> ProjectView:
             project,
             await clips.list_clips(conn, project_id),
             await jobs.list_jobs(conn, project_id),
+            await usage.project_usage(conn, project_id),
         )
 
 

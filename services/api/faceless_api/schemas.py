@@ -13,6 +13,7 @@ from faceless_shared.db.clips import ClipRow, ClipStatus
 from faceless_shared.db.jobs import JobRow, JobStatus, JobType
 from faceless_shared.db.presets import DEFAULT_PRESET, PresetRow
 from faceless_shared.db.projects import Aspect, ProjectRow, ProjectStatus
+from faceless_shared.db.usage import UsageLine
 
 Script = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
 Topic = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
@@ -30,6 +31,12 @@ class ProjectCreate(BaseModel):
     preset: str | None = Field(
         default=DEFAULT_PRESET, description="Graphics preset name (see GET /v1/presets)."
     )
+    cost_cap_usd: float | None = Field(
+        default=None,
+        gt=0,
+        le=1000,
+        description="Stop the project before its provider calls cost more than this (USD).",
+    )
 
     @model_validator(mode="after")
     def _script_or_topic(self) -> Self:
@@ -46,6 +53,7 @@ class ProjectCreate(BaseModel):
             duration_s=self.duration,
             aspect=self.aspect,
             preset=self.preset or DEFAULT_PRESET,
+            cost_cap_usd=self.cost_cap_usd,
         )
 
 
@@ -118,10 +126,18 @@ class ProjectSummary(BaseModel):
         return cls.model_validate(_summary_fields(project, public_url))
 
 
+class UsageOut(BaseModel):
+    """What the project's provider calls used and are estimated to cost."""
+
+    cost_usd: float
+    lines: list[UsageLine] = Field(description="Per capability, provider and model.")
+
+
 class ProjectDetail(ProjectSummary):
     clips: list[ClipOut]
     jobs: list[JobOut]
     progress: Progress
+    usage: UsageOut
 
     @classmethod
     def from_view(cls, view: ProjectView, public_url: str) -> Self:
@@ -134,6 +150,10 @@ class ProjectDetail(ProjectSummary):
                 "clips": [ClipOut.from_row(clip) for clip in view.clips],
                 "jobs": [JobOut.from_row(job) for job in view.jobs],
                 "progress": Progress(clips_total=total, clips_rendered=rendered),
+                "usage": UsageOut(
+                    cost_usd=round(sum(line.cost_usd for line in view.usage), 6),
+                    lines=view.usage,
+                ),
             }
         )
 

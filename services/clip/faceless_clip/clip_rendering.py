@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Awaitable
-from dataclasses import asdict, dataclass
+from collections.abc import Awaitable, Mapping
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Literal, TypeVar
 from uuid import UUID
 
 import asyncpg
 
+from faceless_clip.asset_keeping import ClipSlot, content_key, keep_asset, reuse_asset
 from faceless_clip.images import ImageMaker, ImageStyle
 from faceless_clip.render import render_clip
-from faceless_clip.voice import Speech, VoiceMaker
-from faceless_shared.db import assets, clips, jobs, presets, projects
-from faceless_shared.db.assets import AssetType
+from faceless_clip.voice import Speech, VoiceMaker, WordTiming
+from faceless_shared.costs import CostCapReached, check_budget, record_usage
+from faceless_shared.db import clips, jobs, presets, projects
 from faceless_shared.db.clips import ClipRow
 from faceless_shared.db.projects import ProjectRow
 from faceless_shared.events import ClipFailed, ClipRendered, Event
-from faceless_shared.storage import Storage, audio_key, clip_key, image_key
+from faceless_shared.storage import Storage
+from faceless_shared.usage import Usage
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +43,7 @@ class ClipMakers:
     voice: VoiceMaker
     images: ImageMaker
     ffmpeg_timeout_s: float
+    prices: Mapping[str, float] = field(default_factory=dict)
 
 
 async def render_planned_clip(
@@ -91,28 +94,16 @@ async def _make_clip(
     pool: asyncpg.Pool, storage: Storage, makers: ClipMakers, project: ProjectRow, clip: ClipRow
 ) -> Speech:
     width, height = FRAME_SIZES[project.aspect]
-    style = await _image_style(pool, project.preset_name)
-    index = clip.clip_index
     with tempfile.TemporaryDirectory(prefix="faceless-clip-") as workdir:
-        work = Path(workdir)
-        audio, image, video = work / "audio.mp3", work / "image.png", work / "clip.mp4"
-        speech = await _stage(
-            "voice",
-            makers.voice.speak(clip.script, style=clip.voice_style_instruction, out_path=audio),
-        )
-        audio = await _keep(pool, storage, project.id, index, "audio", audio, work)
-        await _stage(
-            "image",
-            makers.images.draw(
-                clip.image_prompt, style=style, width=width, height=height, out_path=image
-            ),
-        )
-        image = await _keep(pool, storage, project.id, index, "image", image, work)
+        slot = ClipSlot(project.id, clip.clip_index, Path(workdir))
+        speech = await _speech(pool, storage, makers, clip, slot)
+        image = await _picture(pool, storage, makers, project, clip, slot)
+        video = slot.work / "clip.mp4"
         await _stage(
             "render",
             render_clip(
                 image=image,
-                audio=audio,
+                audio=speech.audio_path,
                 duration_ms=speech.duration_ms,
                 width=width,
                 height=height,
@@ -120,58 +111,96 @@ async def _make_clip(
                 timeout_s=makers.ffmpeg_timeout_s,
             ),
         )
-        await _keep(pool, storage, project.id, index, "video", video, work)
+        await keep_asset(pool, storage, slot, "video", video)
     return speech
+
+
+async def _speech(
+    pool: asyncpg.Pool, storage: Storage, makers: ClipMakers, clip: ClipRow, slot: ClipSlot
+) -> Speech:
+    voice = makers.voice
+    key = content_key(voice.identity, clip.voice_style_instruction, clip.script)
+    reused = await reuse_asset(pool, storage, slot, "audio", key)
+    if reused is not None:
+        asset, path = reused
+        words = tuple(WordTiming(**word) for word in asset.meta.get("words", []))
+        return Speech(path, int(asset.meta["duration_ms"]), words)
+    await _stage("voice", check_budget(pool, slot.project_id))
+    out = slot.work / "audio.mp3"
+    speech = await _stage(
+        "voice", voice.speak(clip.script, style=clip.voice_style_instruction, out_path=out)
+    )
+    await _record(pool, makers, slot, "voice", speech.usage)
+    meta = {"duration_ms": speech.duration_ms, "words": [asdict(w) for w in speech.words]}
+    path = await keep_asset(pool, storage, slot, "audio", out, key=key, meta=meta)
+    return replace(speech, audio_path=path)
+
+
+async def _picture(
+    pool: asyncpg.Pool,
+    storage: Storage,
+    makers: ClipMakers,
+    project: ProjectRow,
+    clip: ClipRow,
+    slot: ClipSlot,
+) -> Path:
+    width, height = FRAME_SIZES[project.aspect]
+    style, addition = await _image_style(pool, project.preset_name)
+    images = makers.images
+    key = content_key(images.identity, clip.image_prompt, addition, f"{width}x{height}")
+    reused = await reuse_asset(pool, storage, slot, "image", key)
+    if reused is not None:
+        return reused[1]
+    await _stage("image", check_budget(pool, slot.project_id))
+    out = slot.work / "image.png"
+    usage = await _stage(
+        "image",
+        images.draw(
+            clip.image_prompt,
+            style=style,
+            prompt_addition=addition,
+            width=width,
+            height=height,
+            out_path=out,
+        ),
+    )
+    await _record(pool, makers, slot, "image", usage)
+    return await keep_asset(pool, storage, slot, "image", out, key=key)
+
+
+async def _record(
+    pool: asyncpg.Pool,
+    makers: ClipMakers,
+    slot: ClipSlot,
+    capability: Literal["voice", "image"],
+    usage: Usage | None,
+) -> None:
+    if usage is not None:
+        await record_usage(
+            pool,
+            makers.prices,
+            project_id=slot.project_id,
+            clip_index=slot.clip_index,
+            capability=capability,
+            usage=usage,
+        )
 
 
 async def _stage(name: str, work: Awaitable[T]) -> T:
     try:
         return await work
+    except CostCapReached as error:
+        raise StageError(str(error)) from error
     except Exception as error:  # any provider or FFmpeg failure fails this clip, not the worker
         raise StageError(f"{name} failed: {type(error).__name__}: {error}") from error
 
 
-_KEYS = {"audio": audio_key, "image": image_key, "video": clip_key}
-_ASSET_TYPES: dict[str, tuple[AssetType, str]] = {
-    "audio": ("audio", "audio/mpeg"),
-    "image": ("image", "image/png"),
-    "video": ("clip", "video/mp4"),
-}
-
-
-async def _keep(
-    pool: asyncpg.Pool,
-    storage: Storage,
-    project_id: UUID,
-    clip_index: int,
-    kind: Literal["audio", "image", "video"],
-    path: Path,
-    work: Path,
-) -> Path:
-    """Store the file and record it at once, so a later failure keeps it; returns where
-    the stored content can be read locally."""
-    key = _KEYS[kind](project_id, clip_index)
-    stored = await storage.put_file(key, path)
-    asset_type, content_type = _ASSET_TYPES[kind]
-    async with pool.acquire() as conn, conn.transaction():
-        asset = await assets.record_asset(
-            conn,
-            project_id=project_id,
-            clip_index=clip_index,
-            type=asset_type,
-            storage_bucket=stored.bucket,
-            storage_path=stored.key,
-            size=stored.size,
-            content_type=content_type,
-        )
-        await clips.attach_asset(conn, project_id, clip_index, kind=kind, asset_id=asset.id)
-    return await storage.local_path(key, work)
-
-
-async def _image_style(pool: asyncpg.Pool, preset_name: str) -> ImageStyle:
+async def _image_style(pool: asyncpg.Pool, preset_name: str) -> tuple[ImageStyle, str]:
     async with pool.acquire() as conn:
         preset = await presets.get_preset(conn, preset_name)
-    return ImageStyle.from_style_json(preset.style_json if preset else {})
+    if preset is None:
+        return ImageStyle.from_style_json({}), ""
+    return ImageStyle.from_style_json(preset.style_json), preset.prompt_addition
 
 
 async def _fail(pool: asyncpg.Pool, project_id: UUID, clip_index: int, message: str) -> Event:

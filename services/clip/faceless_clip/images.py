@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from PIL import Image, ImageChops, ImageColor, ImageDraw, ImageFilter, ImageFont
 
 from faceless_shared.media import atomic_output
+from faceless_shared.usage import Usage
 
 FONT_PATH = Path(__file__).parent / "fonts" / "InterDisplay-ExtraBold.otf"
 SHAPES = ("orbs", "waves", "grid", "rays")
@@ -76,9 +77,24 @@ class ImageStyle:
 class ImageMaker(Protocol):
     name: str
 
+    @property
+    def identity(self) -> str:
+        """Everything besides the prompt that changes the picture (provider, model)."""
+        ...
+
     async def draw(
-        self, prompt: str, *, style: ImageStyle, width: int, height: int, out_path: Path
-    ) -> None: ...
+        self,
+        prompt: str,
+        *,
+        style: ImageStyle,
+        prompt_addition: str,
+        width: int,
+        height: int,
+        out_path: Path,
+    ) -> Usage | None:
+        """Write a PNG of exactly width x height; the usage if the call cost something.
+        ``prompt_addition`` is the preset's wording for a generated image's look."""
+        ...
 
 
 def _colour(value: Any, default: str) -> str:
@@ -412,11 +428,20 @@ class DrawnImages:
     """Offline image maker: designed title cards drawn with Pillow."""
 
     name = "drawn"
+    identity = "drawn:v1"
 
     async def draw(
-        self, prompt: str, *, style: ImageStyle, width: int, height: int, out_path: Path
-    ) -> None:
+        self,
+        prompt: str,
+        *,
+        style: ImageStyle,
+        prompt_addition: str = "",
+        width: int,
+        height: int,
+        out_path: Path,
+    ) -> Usage | None:
         if width <= 0 or height <= 0:
             raise ValueError(f"bad image size {width}x{height}")
         image = await asyncio.to_thread(render_card, prompt, style, width, height)
         await asyncio.to_thread(_save_png, image, out_path)
+        return None

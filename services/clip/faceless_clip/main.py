@@ -25,6 +25,7 @@ def create_service(
         voice=voice or choose_voice(settings),
         images=images or choose_images(settings),
         ffmpeg_timeout_s=settings.ffmpeg_timeout_s,
+        prices=settings.prices,
     )
 
     def register(resources: Resources) -> None:

@@ -22,6 +22,7 @@ from typing import Protocol
 import espeakng_loader
 
 from faceless_shared.media import atomic_output, media_duration_ms, run_ffmpeg
+from faceless_shared.usage import Usage
 
 ENCODE_TIMEOUT_S = 120.0
 MP3_SAMPLE_RATE = 44100
@@ -56,10 +57,17 @@ class Speech:
     audio_path: Path
     duration_ms: int
     words: tuple[WordTiming, ...]
+    usage: Usage | None = None  # None for a voice that costs nothing
 
 
 class VoiceMaker(Protocol):
     name: str
+
+    @property
+    def identity(self) -> str:
+        """Everything besides the text that changes the audio (provider, model, voice):
+        half of the key that stops the same speech being paid for twice."""
+        ...
 
     async def speak(self, text: str, *, style: str, out_path: Path) -> Speech: ...
 
@@ -289,6 +297,10 @@ class EspeakVoice:
     def __init__(self, voice: str = "en-us", words_per_minute: int = 165) -> None:
         self.voice = voice
         self.words_per_minute = words_per_minute
+
+    @property
+    def identity(self) -> str:
+        return f"espeak:{self.voice}:{self.words_per_minute}wpm"
 
     async def speak(self, text: str, *, style: str, out_path: Path) -> Speech:
         if not text.strip():

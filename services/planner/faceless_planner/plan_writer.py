@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from faceless_shared.usage import Usage
+
 
 @dataclass(frozen=True)
 class PlanRequest:
@@ -26,6 +28,7 @@ class PlannedClip:
 class Plan:
     title: str
     clips: tuple[PlannedClip, ...]
+    usage: tuple[Usage, ...] = ()  # every paid call it took, retries included
 
 
 class PlanError(Exception):

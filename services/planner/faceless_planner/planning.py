@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import tempfile
 from dataclasses import asdict
+from pathlib import Path
 from uuid import UUID
 
 import asyncpg
 
-from faceless_planner.plan_writer import Plan, PlanRequest, PlanWriter
+from faceless_planner.plan_writer import Plan, PlannedClip, PlanRequest, PlanWriter
+from faceless_shared.costs import check_budget, record_usage
 from faceless_shared.db import assets, clips, jobs, projects
 from faceless_shared.db.clips import NewClip
 from faceless_shared.db.projects import ProjectRow
@@ -31,13 +35,37 @@ async def plan_project(
     project = await _begin(pool, project_id)
     if project is None:
         return await _replay_planned(pool, project_id)
-    try:
-        plan = await writer.write_plan(_request_for(project, settings))
-    except Exception as error:  # a provider's failure fails the project, with its message
-        logger.warning("planning %s failed: %s", project_id, error)
-        return await _fail(pool, project_id, f"planning failed: {error}")
-    await _store_plan(pool, storage, project_id, plan)
+    plan = await _stored_plan(storage, project_id)
+    if plan is None:
+        try:
+            await check_budget(pool, project_id)
+            plan = await writer.write_plan(_request_for(project, settings))
+        except Exception as error:  # a provider's failure fails the project, with its message
+            logger.warning("planning %s failed: %s", project_id, error)
+            return await _fail(pool, project_id, f"planning failed: {error}")
+        for usage in plan.usage:
+            await record_usage(
+                pool,
+                settings.prices,
+                project_id=project_id,
+                clip_index=None,
+                capability="plan",
+                usage=usage,
+            )
+        await _store_plan(pool, storage, project_id, plan)
     return await _record_clips(pool, project_id, plan)
+
+
+async def _stored_plan(storage: Storage, project_id: UUID) -> Plan | None:
+    """A plan an earlier attempt already paid for and stored: used again, not rewritten."""
+    key = plan_key(project_id)
+    if not await storage.exists(key):
+        return None
+    with tempfile.TemporaryDirectory(prefix="faceless-plan-") as workdir:
+        path = await storage.local_path(key, Path(workdir))
+        body = json.loads(await asyncio.to_thread(path.read_text, encoding="utf-8"))
+    clips = tuple(PlannedClip(**clip) for clip in body["clips"])
+    return Plan(title=body["title"], clips=clips)
 
 
 async def _begin(pool: asyncpg.Pool, project_id: UUID) -> ProjectRow | None:
@@ -63,7 +91,8 @@ def _request_for(project: ProjectRow, settings: Settings) -> PlanRequest:
 
 
 async def _store_plan(pool: asyncpg.Pool, storage: Storage, project_id: UUID, plan: Plan) -> None:
-    body = json.dumps(asdict(plan), indent=2, ensure_ascii=False).encode()
+    stored_form = {"title": plan.title, "clips": [asdict(clip) for clip in plan.clips]}
+    body = json.dumps(stored_form, indent=2, ensure_ascii=False).encode()
     stored = await storage.put_bytes(plan_key(project_id), body)
     async with pool.acquire() as conn:
         await assets.record_asset(

@@ -31,21 +31,11 @@ async def join_clips(clip_paths: Sequence[Path], out_path: Path, *, timeout_s: f
         with atomic_output(out_path) as partial:
             await run_ffmpeg(
                 [
-                    "-f",
-                    "concat",
-                    "-safe",
-                    "0",
-                    "-i",
-                    str(list_file),
-                    "-map",
-                    "0:v:0",
-                    "-map",
-                    "0:a:0",
-                    "-c",
-                    "copy",
-                    "-movflags",
-                    "+faststart",
-                    str(partial),
+                    *("-f", "concat", "-safe", "0", "-i", str(list_file)),
+                    *("-map", "0:v:0", "-map", "0:a:0"),
+                    *("-c:v", "copy"),
+                    *("-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2"),
+                    *("-movflags", "+faststart", str(partial)),
                 ],
                 timeout_s=timeout_s,
             )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
@@ -24,6 +24,8 @@ class AssetRow(BaseModel):
     storage_path: str
     bytes: int
     content_type: str
+    content_key: str | None = None
+    meta: dict[str, Any] = {}
     created_at: datetime
 
 
@@ -37,14 +39,17 @@ async def record_asset(
     storage_path: str,
     size: int,
     content_type: str,
+    content_key: str | None = None,
+    meta: dict[str, Any] | None = None,
 ) -> AssetRow:
     """Record a stored object; storing the same key again updates the one row."""
     record = await conn.fetchrow(
         """INSERT INTO assets (project_id, clip_index, type, storage_bucket, storage_path,
-                               bytes, content_type)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)
+                               bytes, content_type, content_key, meta)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
            ON CONFLICT (storage_bucket, storage_path)
-           DO UPDATE SET bytes = EXCLUDED.bytes, content_type = EXCLUDED.content_type
+           DO UPDATE SET bytes = EXCLUDED.bytes, content_type = EXCLUDED.content_type,
+                         content_key = EXCLUDED.content_key, meta = EXCLUDED.meta
            RETURNING *""",
         project_id,
         clip_index,
@@ -53,6 +58,8 @@ async def record_asset(
         storage_path,
         size,
         content_type,
+        content_key,
+        meta or {},
     )
     assert record is not None  # INSERT … RETURNING always returns the row
     return AssetRow.model_validate(dict(record))
@@ -68,3 +75,12 @@ async def list_assets(conn: Conn, project_id: UUID) -> list[AssetRow]:
         "SELECT * FROM assets WHERE project_id = $1 ORDER BY created_at, storage_path", project_id
     )
     return [AssetRow.model_validate(dict(r)) for r in records]
+
+
+async def find_by_content_key(conn: Conn, content_key: str) -> AssetRow | None:
+    """The newest asset made from exactly this input by exactly this provider setup."""
+    record = await conn.fetchrow(
+        "SELECT * FROM assets WHERE content_key = $1 ORDER BY created_at DESC LIMIT 1",
+        content_key,
+    )
+    return None if record is None else AssetRow.model_validate(dict(record))

@@ -33,6 +33,7 @@ class ProjectRow(BaseModel):
     duration_ms: int | None
     final_asset_id: UUID | None
     error_message: str | None
+    cost_cap_usd: float | None = None
     created_at: datetime
     updated_at: datetime
     completed_at: datetime | None
@@ -51,16 +52,19 @@ async def insert_project(
     target_duration_s: int,
     aspect: Aspect,
     preset_name: str,
+    cost_cap_usd: float | None = None,
 ) -> ProjectRow:
     record = await conn.fetchrow(
-        """INSERT INTO projects (id, topic, script, target_duration_s, aspect, preset_name)
-           VALUES ($1, $2, $3, $4, $5, $6) RETURNING *""",
+        """INSERT INTO projects (id, topic, script, target_duration_s, aspect, preset_name,
+                                 cost_cap_usd)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *""",
         project_id,
         topic,
         script,
         target_duration_s,
         aspect,
         preset_name,
+        cost_cap_usd,
     )
     project = _row(record)
     assert project is not None

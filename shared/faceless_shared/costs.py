@@ -1,0 +1,51 @@
+"""Estimated cost of provider calls, the ledger that records them, and the per-project cap."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from uuid import UUID
+
+import asyncpg
+
+from faceless_shared.db import projects
+from faceless_shared.db import usage as ledger
+from faceless_shared.db.usage import Capability
+from faceless_shared.prices import estimate_cost
+from faceless_shared.usage import Usage
+
+
+class CostCapReached(Exception):
+    """The project would spend more than its cap; nothing more is paid for."""
+
+
+async def record_usage(
+    pool: asyncpg.Pool,
+    prices: Mapping[str, float],
+    *,
+    project_id: UUID,
+    clip_index: int | None,
+    capability: Capability,
+    usage: Usage,
+) -> None:
+    async with pool.acquire() as conn:
+        await ledger.record_call(
+            conn,
+            project_id=project_id,
+            clip_index=clip_index,
+            capability=capability,
+            usage=usage,
+            cost_usd=estimate_cost(usage, prices),
+        )
+
+
+async def check_budget(pool: asyncpg.Pool, project_id: UUID) -> None:
+    """Before a paid call: stop if the project has already spent its cap."""
+    async with pool.acquire() as conn:
+        project = await projects.get_project(conn, project_id)
+        if project is None or project.cost_cap_usd is None:
+            return
+        spent = await ledger.project_cost(conn, project_id)
+    if spent >= project.cost_cap_usd:
+        raise CostCapReached(
+            f"cost cap reached: spent ${spent:.4f} of the project's ${project.cost_cap_usd:.4f}"
+        )
