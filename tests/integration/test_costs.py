@@ -1,0 +1,146 @@
+"""Paid calls: made once per asset, recorded in the ledger, stopped at the project's cap."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from uuid import UUID
+
+import asyncpg
+import pytest
+
+from faceless_clip.clip_rendering import ClipMakers, render_planned_clip
+from faceless_clip.images import DrawnImages, ImageStyle
+from faceless_clip.voice import EspeakVoice, Speech
+from faceless_shared.db import clips, projects
+from faceless_shared.db import usage as ledger
+from faceless_shared.db.clips import NewClip
+from faceless_shared.events import ClipFailed, ClipRendered
+from faceless_shared.prices import estimate_cost
+from faceless_shared.settings import Settings
+from faceless_shared.storage import LocalStorage
+from faceless_shared.usage import Usage
+
+PRICES = {"paidvoice:v1:characters": 0.001, "paidimages:i1:images": 0.05}
+
+
+class PaidVoice:
+    """The offline voice, billed as if it were a paid provider."""
+
+    name = "paidvoice"
+    identity = "paidvoice:v1:narrator"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def speak(self, text: str, *, style: str, out_path: Path) -> Speech:
+        self.calls += 1
+        speech = await EspeakVoice().speak(text, style=style, out_path=out_path)
+        usage = Usage("paidvoice", "v1", {"characters": len(text)}, latency_ms=5)
+        return Speech(speech.audio_path, speech.duration_ms, speech.words, usage)
+
+
+class PaidImages:
+    name = "paidimages"
+    identity = "paidimages:i1"
+
+    def __init__(self, fail_first: int = 0) -> None:
+        self.calls = 0
+        self.fail_first = fail_first
+
+    async def draw(
+        self,
+        prompt: str,
+        *,
+        style: ImageStyle,
+        prompt_addition: str,
+        width: int,
+        height: int,
+        out_path: Path,
+    ) -> Usage | None:
+        self.calls += 1
+        if self.calls <= self.fail_first:
+            raise RuntimeError("503 Service Unavailable")
+        await DrawnImages().draw(prompt, style=style, width=width, height=height, out_path=out_path)
+        return Usage("paidimages", "i1", {"images": 1}, latency_ms=7)
+
+
+async def planned_project(
+    pool: asyncpg.Pool, script: str, cost_cap_usd: float | None = None
+) -> UUID:
+    project_id = uuid.uuid4()
+    async with pool.acquire() as conn, conn.transaction():
+        await projects.insert_project(
+            conn,
+            project_id=project_id,
+            topic=None,
+            script=script,
+            target_duration_s=15,
+            aspect="1:1",
+            preset_name="sunrise",
+            cost_cap_usd=cost_cap_usd,
+        )
+        await projects.start_planning(conn, project_id)
+        await clips.insert_clips(conn, project_id, [NewClip(0, script, "tea, leaves", "calm")])
+        await projects.mark_planned(conn, project_id, clip_count=1, title="Tea")
+    return project_id
+
+
+@pytest.fixture
+def storage(settings: Settings) -> LocalStorage:
+    return LocalStorage(settings.storage_dir)
+
+
+async def test_a_clip_processed_twice_pays_once_per_asset(
+    pool: asyncpg.Pool, storage: LocalStorage
+) -> None:
+    voice, images = PaidVoice(), PaidImages(fail_first=1)
+    makers = ClipMakers(voice=voice, images=images, ffmpeg_timeout_s=60, prices=PRICES)
+    script = "Green tea and black tea come from the very same plant."
+    project_id = await planned_project(pool, script)
+
+    first = await render_planned_clip(pool, storage, makers, project_id, 0)
+    assert isinstance(first, ClipFailed) and "503" in first.error
+    async with pool.acquire() as conn:  # what a retry of the failed clip does
+        await conn.execute("UPDATE clips SET status = 'planned' WHERE project_id = $1", project_id)
+        await conn.execute(
+            "UPDATE projects SET status = 'rendering_clips' WHERE id = $1", project_id
+        )
+    second = await render_planned_clip(pool, storage, makers, project_id, 0)
+    again = await render_planned_clip(pool, storage, makers, project_id, 0)
+
+    assert isinstance(second, ClipRendered) and isinstance(again, ClipRendered)
+    assert (voice.calls, images.calls) == (1, 2)  # the image's first call failed
+    other = await planned_project(pool, script)
+    assert isinstance(await render_planned_clip(pool, storage, makers, other, 0), ClipRendered)
+    assert (voice.calls, images.calls) == (1, 2)
+    async with pool.acquire() as conn:
+        lines = await ledger.project_usage(conn, project_id)
+        assert await ledger.project_usage(conn, other) == []
+    by_capability = {line.capability: line for line in lines}
+    assert by_capability["voice"].units == {"characters": len(script)}
+    assert by_capability["voice"].cost_usd == pytest.approx(len(script) * 0.001)
+    assert (by_capability["image"].calls, by_capability["image"].cost_usd) == (1, 0.05)
+
+
+async def test_the_cost_cap_stops_a_project_before_it_overspends(
+    pool: asyncpg.Pool, storage: LocalStorage
+) -> None:
+    voice, images = PaidVoice(), PaidImages()
+    makers = ClipMakers(voice=voice, images=images, ffmpeg_timeout_s=60, prices=PRICES)
+    project_id = await planned_project(pool, "Oolong sits between green and black.", 0.01)
+
+    outcome = await render_planned_clip(pool, storage, makers, project_id, 0)
+
+    assert isinstance(outcome, ClipFailed)
+    assert outcome.error.startswith("cost cap reached: spent $0.0360 of the project's $0.0100")
+    assert (voice.calls, images.calls) == (1, 0)
+
+
+def test_costs_are_estimated_from_the_price_table() -> None:
+    usage = Usage("openai", "gpt-4o-mini", {"input_tokens": 1000, "output_tokens": 500})
+    assert estimate_cost(usage, Settings().prices) == pytest.approx(0.00045)
+    assert estimate_cost(Usage("cartesia", "sonic-9", {"characters": 1000}), Settings().prices) == (
+        pytest.approx(0.03)
+    )
+    assert estimate_cost(Usage("unknown", "m", {"things": 3}), Settings().prices) == 0
