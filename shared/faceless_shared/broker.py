@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from faceless_shared.events import Event
+from faceless_shared.settings import Settings
 from faceless_shared.streams import Streams
 
 logger = logging.getLogger(__name__)
@@ -33,10 +34,24 @@ def consumer_name(service: str) -> str:
     return f"{service}-{socket.gethostname()}-{os.getpid()}-{id(object()):x}"
 
 
-def stream_sub(
-    stream: str, *, group: str, consumer: str, max_records: int
-) -> StreamSub[Literal[False]]:
-    return StreamSub(stream, group=group, consumer=consumer, max_records=max_records)
+def stream_subs(
+    stream: str, *, group: str, consumer: str, settings: Settings
+) -> tuple[StreamSub[Literal[False]], StreamSub[Literal[False]]]:
+    """A reader of new messages and a claimer of abandoned ones, for one group.
+
+    In FastStream a subscriber with ``min_idle_time`` only claims (XAUTOCLAIM) and never
+    reads new messages, so each group needs both. A failed handler's message stays
+    pending (nack sends nothing on Redis) until the claimer takes it over.
+    """
+    reader = StreamSub(stream, group=group, consumer=consumer, max_records=settings.read_batch)
+    claimer = StreamSub(
+        stream,
+        group=group,
+        consumer=f"{consumer}-claimer",
+        max_records=settings.read_batch,
+        min_idle_time=int(settings.claim_idle_s * 1000),
+    )
+    return reader, claimer
 
 
 async def ensure_groups(redis_url: str, groups: Mapping[str, Sequence[str]]) -> None:

@@ -13,6 +13,7 @@ from faststream.redis import RedisBroker
 from faceless_shared.broker import create_broker, ensure_groups
 from faceless_shared.db.migrate import migrate
 from faceless_shared.db.pool import create_pool
+from faceless_shared.outbox_relay import OutboxRelay
 from faceless_shared.settings import Settings
 from faceless_shared.storage import LocalStorage, Storage
 from faceless_shared.streams import Streams
@@ -54,6 +55,7 @@ class WorkerService:
         self.settings = settings
         self._register = register
         self._resources: Resources | None = None
+        self._relay: OutboxRelay | None = None
 
     @property
     def resources(self) -> Resources:
@@ -71,11 +73,16 @@ class WorkerService:
         self._resources = Resources(settings, pool, broker, create_storage(settings), streams)
         self._register(self._resources)
         await broker.start()
+        self._relay = OutboxRelay(pool, broker, streams)
+        await self._relay.start()
         logger.info("%s service started", self.name)
 
     async def stop(self) -> None:
         if self._resources is None:
             return
+        if self._relay is not None:
+            await self._relay.stop()
+            self._relay = None
         await self._resources.broker.stop()
         await self._resources.pool.close()
         self._resources = None

@@ -53,7 +53,7 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("FACELESS_CARTESIA_API_KEY", "CARTESIA_API_KEY"),
         description="Cartesia key (`CARTESIA_API_KEY`).",
     )
-    cartesia_model: str = Field(default="sonic-2", description="Cartesia voice model.")
+    cartesia_model: str = Field(default="sonic-3", description="Cartesia voice model.")
     cartesia_voice_id: str = Field(
         default="a0e99841-438c-4a64-b679-ae501e7d6091", description="Cartesia voice id."
     )
@@ -86,6 +86,21 @@ class Settings(BaseSettings):
     )
     read_batch: int = Field(
         default=1, ge=1, le=100, description="Messages one consumer reads per XREADGROUP."
+    )
+    lease_s: float = Field(
+        default=60.0, gt=0, description="How long a clip worker holds a clip between heartbeats."
+    )
+    claim_idle_s: float = Field(
+        default=90.0, gt=0, description="A message pending this long is taken over (XAUTOCLAIM)."
+    )
+    max_attempts: int = Field(
+        default=3, ge=1, description="Attempts at a clip before it is dead-lettered."
+    )
+    reconcile_every_s: float = Field(
+        default=30.0, gt=0, description="How often the reconciler looks for stuck work."
+    )
+    stuck_after_s: float = Field(
+        default=300.0, gt=0, description="No progress for this long counts as stuck."
     )
     ffmpeg_timeout_s: float = Field(default=600.0, gt=0, description="Timeout of one FFmpeg run.")
     public_url: str = Field(

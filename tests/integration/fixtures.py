@@ -10,6 +10,8 @@ import asyncpg
 from faceless_shared.db import assets, clips, projects
 from faceless_shared.db.clips import NewClip
 
+OWNER = "test-worker"
+
 
 async def project_with_clips(pool: asyncpg.Pool, count: int) -> UUID:
     """A planned project whose clips are all claimed by a clip worker."""
@@ -32,7 +34,7 @@ async def project_with_clips(pool: asyncpg.Pool, count: int) -> UUID:
         )
         await projects.mark_planned(conn, project_id, clip_count=count, title="t")
         for index in range(count):
-            await clips.start_rendering(conn, project_id, index)
+            await clips.claim_clip(conn, project_id, index, owner=OWNER, lease_s=60)
     return project_id
 
 
@@ -50,4 +52,6 @@ async def finish_clip(pool: asyncpg.Pool, project_id: UUID, index: int, duration
             content_type="video/mp4",
         )
         await clips.attach_asset(conn, project_id, index, kind="video", asset_id=asset.id)
-        assert await clips.mark_rendered(conn, project_id, index, duration_ms=duration_ms, words=[])
+        assert await clips.mark_rendered(
+            conn, project_id, index, duration_ms=duration_ms, words=[], owner=OWNER
+        )

@@ -90,11 +90,15 @@ async def test_create_with_script_saves_and_publishes(
     assert (row["status"], row["script"], row["target_duration_s"]) == ("queued", SCRIPT, 45)
 
     redis: Redis = Redis.from_url(settings.require_redis_url())
+    stream = Streams(settings.stream_prefix).project_created
     try:
-        entries = await redis.xrange(Streams(settings.stream_prefix).project_created)
+        async with asyncio.timeout(10):  # the outbox relay publishes it after the commit
+            while not (entries := await redis.xrange(stream)):
+                await asyncio.sleep(0.05)
     finally:
         await redis.aclose()
     assert len(entries) == 1
+    assert await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0
     _, fields = entries[0]
     data, headers = BinaryMessageFormatV1.parse(fields[b"__data__"])
     assert headers["content-type"] == "application/json"
@@ -334,11 +338,12 @@ async def test_unreachable_redis_is_reported_not_fatal(
             assert body["checks"]["postgres"] == "ok"
             assert body["checks"]["redis"].startswith("error")
 
-            created = await create(client, script=SCRIPT)
-            assert created.status_code == 503
-            assert "could not be queued" in created.json()["detail"]
-            row = await pool.fetchrow("SELECT status, error_message FROM projects")
-            assert row is not None and row["status"] == "failed"
+            created = await create(client, script=SCRIPT)  # kept: its event waits
+            assert created.status_code == 202
+            row = await pool.fetchrow("SELECT status FROM projects")
+            assert row is not None and row["status"] == "queued"
+            waiting = await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+            assert waiting == 1
 
             assert (await client.get("/v1/projects")).json()["total"] == 1
 

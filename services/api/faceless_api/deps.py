@@ -8,10 +8,7 @@ import asyncpg
 from fastapi import Depends, Request
 from redis.asyncio import Redis
 
-from faceless_api.projects import Publish
 from faceless_api.resources import ApiResources
-from faceless_shared.broker import publish_event
-from faceless_shared.events import Event
 from faceless_shared.settings import Settings
 from faceless_shared.storage import Storage
 
@@ -40,15 +37,7 @@ def get_redis(resources: ResourcesDep) -> Redis:
     return resources.redis
 
 
-def get_publish(resources: ResourcesDep) -> Publish:
-    async def publish(event: Event) -> None:
-        await publish_event(resources.broker, resources.streams, event)
-
-    return publish
-
-
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 PoolDep = Annotated[asyncpg.Pool, Depends(get_pool)]
 StorageDep = Annotated[Storage, Depends(get_storage)]
 RedisDep = Annotated[Redis, Depends(get_redis)]
-PublishDep = Annotated[Publish, Depends(get_publish)]

@@ -8,17 +8,21 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
-from faceless_api.projects import ProjectNotFound, ProjectNotQueued, UnknownPreset, VideoNotReady
+from faceless_api.projects import (
+    ProjectAlreadyEnded,
+    ProjectNotFound,
+    ProjectNotRetryable,
+    UnknownPreset,
+    VideoNotReady,
+)
 
 
 async def _not_found(request: Request, error: Exception) -> Response:
     return JSONResponse({"detail": str(error)}, status_code=404)
 
 
-async def _not_queued(request: Request, error: Exception) -> Response:
-    return JSONResponse(
-        {"detail": f"{error}; try again later"}, status_code=503, headers={"Retry-After": "5"}
-    )
+async def _conflict(request: Request, error: Exception) -> Response:
+    return JSONResponse({"detail": str(error)}, status_code=409)
 
 
 async def _unknown_preset(request: Request, error: Exception) -> Response:
@@ -42,4 +46,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProjectNotFound, _not_found)
     app.add_exception_handler(VideoNotReady, _not_found)
     app.add_exception_handler(UnknownPreset, _unknown_preset)
-    app.add_exception_handler(ProjectNotQueued, _not_queued)
+    app.add_exception_handler(ProjectNotRetryable, _conflict)
+    app.add_exception_handler(ProjectAlreadyEnded, _conflict)

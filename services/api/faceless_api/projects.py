@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from uuid import UUID, uuid4
 
 import asyncpg
 
-from faceless_shared.db import assets, clips, jobs, presets, projects, usage
+from faceless_shared.db import assets, clips, jobs, outbox, presets, projects, usage
 from faceless_shared.db.clips import ClipRow
 from faceless_shared.db.jobs import JobRow
+from faceless_shared.db.pool import Conn
 from faceless_shared.db.projects import Aspect, ProjectRow
 from faceless_shared.db.usage import UsageLine
-from faceless_shared.events import Event, ProjectCreated
+from faceless_shared.events import ClipPlanned, ClipRendered, Event, ProjectCreated
 from faceless_shared.storage import final_key
 
 logger = logging.getLogger(__name__)
-
-Publish = Callable[[Event], Awaitable[None]]
-
-PUBLISH_TIMEOUT_S = 5.0
 
 
 class ProjectNotFound(Exception):
@@ -45,12 +40,16 @@ class UnknownPreset(Exception):
         self.known = known
 
 
-class ProjectNotQueued(Exception):
-    """The project was saved but its event could not be published; it is marked failed."""
+class ProjectNotRetryable(Exception):
+    def __init__(self, project_id: UUID, status: str) -> None:
+        super().__init__(
+            f"project {project_id} is {status}: only a failed or cancelled project can be retried"
+        )
 
-    def __init__(self, project_id: UUID, cause: BaseException) -> None:
-        super().__init__(f"project {project_id} could not be queued: {cause!r}")
-        self.project_id = project_id
+
+class ProjectAlreadyEnded(Exception):
+    def __init__(self, project_id: UUID, status: str) -> None:
+        super().__init__(f"project {project_id} has already ended ({status})")
 
 
 @dataclass(frozen=True)
@@ -71,8 +70,9 @@ class ProjectView:
     usage: list[UsageLine] = field(default_factory=list)
 
 
-async def create_project(pool: asyncpg.Pool, publish: Publish, new: NewProject) -> ProjectView:
-    """Save the project, then announce it; a failed announcement fails the project."""
+async def create_project(pool: asyncpg.Pool, new: NewProject) -> ProjectView:
+    """Save the project and its ProjectCreated in one transaction (the outbox relay
+    publishes it), so an accepted project is never lost."""
     async with pool.acquire() as conn, conn.transaction():
         if await presets.get_preset(conn, new.preset) is None:
             known = [preset.name for preset in await presets.list_presets(conn)]
@@ -87,15 +87,56 @@ async def create_project(pool: asyncpg.Pool, publish: Publish, new: NewProject) 
             preset_name=new.preset,
             cost_cap_usd=new.cost_cap_usd,
         )
-    try:
-        async with asyncio.timeout(PUBLISH_TIMEOUT_S):
-            await publish(ProjectCreated(project_id=project.id))
-    except Exception as error:
-        logger.exception("could not publish ProjectCreated for %s", project.id)
-        async with pool.acquire() as conn:
-            await projects.mark_failed(conn, project.id, error=f"could not be queued: {error!r}")
-        raise ProjectNotQueued(project.id, error) from error
+        await outbox.enqueue(conn, ProjectCreated(project_id=project.id))
     return ProjectView(project, [], [])
+
+
+async def retry_project(pool: asyncpg.Pool, project_id: UUID) -> ProjectView:
+    """Re-run only what failed or never ran; every asset made before is reused."""
+    async with pool.acquire() as conn, conn.transaction():
+        project = await projects.reopen(conn, project_id)
+        if project is None:
+            raise await _not_retryable(conn, project_id)
+        await outbox.enqueue(conn, *await _restart_events(conn, project))
+    return await read_project(pool, project_id)
+
+
+async def _restart_events(conn: Conn, project: ProjectRow) -> list[Event]:
+    if project.clip_count is None:
+        return [ProjectCreated(project_id=project.id)]
+    await clips.reset_failed(conn, project.id)
+    rows = await clips.list_clips(conn, project.id)
+    todo: list[Event] = [
+        ClipPlanned(project_id=project.id, clip_index=row.clip_index, clip_count=len(rows))
+        for row in rows
+        if row.status == "planned"
+    ]
+    if todo:
+        return todo
+    last = rows[-1]  # every clip is rendered: only the final video is missing
+    return [
+        ClipRendered(
+            project_id=project.id, clip_index=last.clip_index, duration_ms=last.duration_ms or 0
+        )
+    ]
+
+
+async def _not_retryable(conn: Conn, project_id: UUID) -> Exception:
+    project = await projects.get_project(conn, project_id)
+    if project is None:
+        return ProjectNotFound(project_id)
+    return ProjectNotRetryable(project_id, project.status)
+
+
+async def cancel_project(pool: asyncpg.Pool, project_id: UUID) -> ProjectView:
+    """Start no more work; what exists is kept."""
+    async with pool.acquire() as conn, conn.transaction():
+        if not await projects.cancel(conn, project_id):
+            project = await projects.get_project(conn, project_id)
+            if project is None:
+                raise ProjectNotFound(project_id)
+            raise ProjectAlreadyEnded(project_id, project.status)
+    return await read_project(pool, project_id)
 
 
 async def read_project(pool: asyncpg.Pool, project_id: UUID) -> ProjectView:

@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 
 from faceless_api.readiness import CHECK_TIMEOUT_S
 from faceless_shared.broker import create_broker, ensure_groups
+from faceless_shared.outbox_relay import OutboxRelay
 from faceless_shared.service import create_storage, open_pool
 from faceless_shared.settings import Settings
 from faceless_shared.storage import Storage
@@ -52,6 +53,9 @@ async def open_resources(settings: Settings) -> AsyncIterator[ApiResources]:
         broker = create_broker(redis_url)
         await broker.connect()
         stack.push_async_callback(broker.stop)
+        relay = OutboxRelay(pool, broker, streams)
+        await relay.start()
+        stack.push_async_callback(relay.stop)
         redis: Redis = Redis.from_url(
             redis_url, socket_connect_timeout=CHECK_TIMEOUT_S, socket_timeout=CHECK_TIMEOUT_S
         )

@@ -13,14 +13,15 @@ from uuid import UUID
 import asyncpg
 
 from faceless_clip.asset_keeping import ClipSlot, content_key, keep_asset, reuse_asset
+from faceless_clip.clip_claims import Claim, claim, fail, kept_alive, new_owner
 from faceless_clip.images import ImageMaker, ImageStyle
 from faceless_clip.render import render_clip
 from faceless_clip.voice import Speech, VoiceMaker, WordTiming
 from faceless_shared.costs import CostCapReached, check_budget, record_usage
-from faceless_shared.db import clips, jobs, presets, projects
+from faceless_shared.db import clips, jobs, outbox, presets
 from faceless_shared.db.clips import ClipRow
 from faceless_shared.db.projects import ProjectRow
-from faceless_shared.events import ClipFailed, ClipRendered, Event
+from faceless_shared.events import ClipRendered, Event
 from faceless_shared.storage import Storage
 from faceless_shared.usage import Usage
 
@@ -44,50 +45,61 @@ class ClipMakers:
     images: ImageMaker
     ffmpeg_timeout_s: float
     prices: Mapping[str, float] = field(default_factory=dict)
+    lease_s: float = 60.0
+    max_attempts: int = 3
 
 
 async def render_planned_clip(
-    pool: asyncpg.Pool, storage: Storage, makers: ClipMakers, project_id: UUID, clip_index: int
+    pool: asyncpg.Pool,
+    storage: Storage,
+    makers: ClipMakers,
+    project_id: UUID,
+    clip_index: int,
+    *,
+    owner: str = "clip",
 ) -> Event | None:
-    """Returns ClipRendered or ClipFailed to publish, or None when there is nothing to do."""
-    started = await _begin(pool, project_id, clip_index)
-    if isinstance(started, Event) or started is None:
-        return started
-    project, clip = started
+    """Render the clip if it is this worker's to render. The event it causes (ClipRendered
+    or ClipFailed) goes out through the outbox and is returned for the record.
+    Raises ClipBusy while another worker holds the clip."""
+    claimed = await claim(
+        pool,
+        project_id,
+        clip_index,
+        owner=new_owner(owner),
+        lease_s=makers.lease_s,
+        max_attempts=makers.max_attempts,
+    )
+    if not isinstance(claimed, Claim):
+        return claimed
     try:
-        speech = await _make_clip(pool, storage, makers, project, clip)
+        async with kept_alive(pool, claimed, makers.lease_s):
+            speech = await _make_clip(pool, storage, makers, claimed.project, claimed.clip)
     except StageError as error:
         logger.warning("clip %s/%s failed: %s", project_id, clip_index, error)
-        return await _fail(pool, project_id, clip_index, str(error))
-    async with pool.acquire() as conn, conn.transaction():
-        words = [asdict(word) for word in speech.words]
-        await clips.mark_rendered(
-            conn, project_id, clip_index, duration_ms=speech.duration_ms, words=words
-        )
-        await jobs.finish_job(conn, project_id, "clip", clip_index)
-    return ClipRendered(
+        async with pool.acquire() as conn, conn.transaction():
+            return await fail(conn, project_id, clip_index, str(error))
+    return await _finish(pool, claimed, speech)
+
+
+async def _finish(pool: asyncpg.Pool, claimed: Claim, speech: Speech) -> Event | None:
+    project_id, clip_index = claimed.project.id, claimed.clip.clip_index
+    event = ClipRendered(
         project_id=project_id, clip_index=clip_index, duration_ms=speech.duration_ms
     )
-
-
-async def _begin(
-    pool: asyncpg.Pool, project_id: UUID, clip_index: int
-) -> tuple[ProjectRow, ClipRow] | Event | None:
-    """Claim the clip, or say why not: already rendered (announce it again) or nothing to do."""
     async with pool.acquire() as conn, conn.transaction():
-        project = await projects.get_project(conn, project_id)
-        if project is None or project.status in ("completed", "failed"):
-            return None
-        clip = await clips.start_rendering(conn, project_id, clip_index)
-        if clip is None:
-            done = await clips.get_clip(conn, project_id, clip_index)
-            if done is not None and done.status == "rendered" and done.duration_ms is not None:
-                return ClipRendered(
-                    project_id=project_id, clip_index=clip_index, duration_ms=done.duration_ms
-                )
-            return None
-        await jobs.start_job(conn, project_id, "clip", clip_index)
-        return project, clip
+        words = [asdict(word) for word in speech.words]
+        if not await clips.mark_rendered(
+            conn,
+            project_id,
+            clip_index,
+            duration_ms=speech.duration_ms,
+            words=words,
+            owner=claimed.owner,
+        ):
+            return None  # the lease lapsed and another worker took the clip over
+        await jobs.finish_job(conn, project_id, "clip", clip_index)
+        await outbox.enqueue(conn, event)
+    return event
 
 
 async def _make_clip(
@@ -201,10 +213,3 @@ async def _image_style(pool: asyncpg.Pool, preset_name: str) -> tuple[ImageStyle
     if preset is None:
         return ImageStyle.from_style_json({}), ""
     return ImageStyle.from_style_json(preset.style_json), preset.prompt_addition
-
-
-async def _fail(pool: asyncpg.Pool, project_id: UUID, clip_index: int, message: str) -> Event:
-    async with pool.acquire() as conn, conn.transaction():
-        await jobs.finish_job(conn, project_id, "clip", clip_index, error=message)
-        await clips.mark_failed(conn, project_id, clip_index, error=message)
-    return ClipFailed(project_id=project_id, clip_index=clip_index, error=message)

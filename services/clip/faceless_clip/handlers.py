@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from faststream.exceptions import NackMessage
 from faststream.redis import RedisBroker
 
+from faceless_clip.clip_claims import ClipBusy
 from faceless_clip.clip_rendering import ClipMakers, render_planned_clip
-from faceless_shared.broker import consumer_name, publish_event, stream_sub
+from faceless_shared.broker import consumer_name, stream_subs
 from faceless_shared.events import ClipPlanned
 from faceless_shared.service import Resources
 from faceless_shared.streams import CLIP_GROUP
@@ -14,17 +16,24 @@ from faceless_shared.streams import CLIP_GROUP
 def register_handlers(resources: Resources, makers: ClipMakers) -> None:
     broker: RedisBroker = resources.broker
     streams = resources.streams
-    source = stream_sub(
-        streams.clip_planned,
-        group=CLIP_GROUP,
-        consumer=consumer_name(CLIP_GROUP),
-        max_records=resources.settings.read_batch,
+    settings = resources.settings
+    consumer = consumer_name(CLIP_GROUP)
+    reader, claimer = stream_subs(
+        streams.clip_planned, group=CLIP_GROUP, consumer=consumer, settings=settings
     )
 
-    @broker.subscriber(stream=source, max_workers=resources.settings.clip_concurrency)
     async def on_clip_planned(event: ClipPlanned) -> None:
-        outcome = await render_planned_clip(
-            resources.pool, resources.storage, makers, event.project_id, event.clip_index
-        )
-        if outcome is not None:
-            await publish_event(broker, streams, outcome)
+        try:
+            await render_planned_clip(
+                resources.pool,
+                resources.storage,
+                makers,
+                event.project_id,
+                event.clip_index,
+                owner=consumer,
+            )
+        except ClipBusy:
+            raise NackMessage() from None  # stays pending; taken over if its holder dies
+
+    broker.subscriber(stream=reader, max_workers=settings.clip_concurrency)(on_clip_planned)
+    broker.subscriber(stream=claimer)(on_clip_planned)

@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+from faceless_clip.cartesia_voice import CartesiaVoice
 from faceless_clip.clip_rendering import ClipMakers
+from faceless_clip.gemini_images import GeminiImages
 from faceless_clip.handlers import register_handlers
 from faceless_clip.images import DrawnImages, ImageMaker
+from faceless_clip.openai_images import OpenAIImages
+from faceless_clip.openai_voice import OpenAIVoice
 from faceless_clip.voice import EspeakVoice, VoiceMaker
 from faceless_shared.service import Resources, WorkerService
 from faceless_shared.settings import Settings
 
 
 def choose_voice(settings: Settings) -> VoiceMaker:
+    choice = settings.voice_choice()
+    if choice == "cartesia":
+        return CartesiaVoice.from_settings(settings)
+    if choice == "openai":
+        return OpenAIVoice.from_settings(settings)
     return EspeakVoice(settings.espeak_voice, settings.words_per_minute)
 
 
 def choose_images(settings: Settings) -> ImageMaker:
+    choice = settings.images_choice()
+    if choice == "gemini":
+        return GeminiImages.from_settings(settings)
+    if choice == "openai":
+        return OpenAIImages.from_settings(settings)
     return DrawnImages()
 
 
@@ -26,6 +40,8 @@ def create_service(
         images=images or choose_images(settings),
         ffmpeg_timeout_s=settings.ffmpeg_timeout_s,
         prices=settings.prices,
+        lease_s=settings.lease_s,
+        max_attempts=settings.max_attempts,
     )
 
     def register(resources: Resources) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from faceless_planner.handlers import register_handlers
+from faceless_planner.openai_plan import OpenAIPlanWriter
 from faceless_planner.plan_writer import PlanWriter
 from faceless_planner.script_plan import ScriptPlanWriter
 from faceless_shared.service import Resources, WorkerService
@@ -10,6 +11,8 @@ from faceless_shared.settings import Settings
 
 
 def choose_plan_writer(settings: Settings) -> PlanWriter:
+    if settings.planner_choice() == "openai":
+        return OpenAIPlanWriter(settings)
     return ScriptPlanWriter()
 
 

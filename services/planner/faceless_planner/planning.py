@@ -14,7 +14,7 @@ import asyncpg
 
 from faceless_planner.plan_writer import Plan, PlannedClip, PlanRequest, PlanWriter
 from faceless_shared.costs import check_budget, record_usage
-from faceless_shared.db import assets, clips, jobs, projects
+from faceless_shared.db import assets, clips, jobs, outbox, projects
 from faceless_shared.db.clips import NewClip
 from faceless_shared.db.projects import ProjectRow
 from faceless_shared.events import ClipPlanned, Event, ProjectFailed
@@ -31,7 +31,8 @@ async def plan_project(
     settings: Settings,
     project_id: UUID,
 ) -> list[Event]:
-    """Returns the events to publish: a ClipPlanned per clip, or a ProjectFailed."""
+    """Plans the project; the events it causes (a ClipPlanned per clip, or a ProjectFailed)
+    go out through the outbox and are returned for the record."""
     project = await _begin(pool, project_id)
     if project is None:
         return await _replay_planned(pool, project_id)
@@ -112,36 +113,42 @@ async def _record_clips(pool: asyncpg.Pool, project_id: UUID, plan: Plan) -> lis
         NewClip(index, clip.script, clip.image_prompt, clip.voice_style_instruction)
         for index, clip in enumerate(plan.clips)
     ]
-    async with pool.acquire() as conn, conn.transaction():
-        await clips.insert_clips(conn, project_id, new_clips)
-        await projects.mark_planned(conn, project_id, clip_count=len(new_clips), title=plan.title)
-        await jobs.finish_job(conn, project_id, "plan")
     count = len(new_clips)
-    return [
+    events: list[Event] = [
         ClipPlanned(project_id=project_id, clip_index=i, clip_count=count) for i in range(count)
     ]
+    async with pool.acquire() as conn, conn.transaction():
+        await clips.insert_clips(conn, project_id, new_clips)
+        if not await projects.mark_planned(conn, project_id, clip_count=count, title=plan.title):
+            return []  # cancelled or failed meanwhile
+        await jobs.finish_job(conn, project_id, "plan")
+        await outbox.enqueue(conn, *events)
+    return events
 
 
 async def _replay_planned(pool: asyncpg.Pool, project_id: UUID) -> list[Event]:
     """A redelivered ProjectCreated for a planned project re-announces its unfinished clips;
     clip workers ignore what they have already done."""
-    async with pool.acquire() as conn:
+    async with pool.acquire() as conn, conn.transaction():
         project = await projects.get_project(conn, project_id)
         if project is None or project.status != "rendering_clips" or not project.clip_count:
             return []
         rows = await clips.list_clips(conn, project_id)
-    count = project.clip_count
-    return [
-        ClipPlanned(project_id=project_id, clip_index=row.clip_index, clip_count=count)
-        for row in rows
-        if row.status in ("planned", "rendering")
-    ]
+        count = project.clip_count
+        events: list[Event] = [
+            ClipPlanned(project_id=project_id, clip_index=row.clip_index, clip_count=count)
+            for row in rows
+            if row.status == "planned"
+        ]
+        await outbox.enqueue(conn, *events)
+    return events
 
 
 async def _fail(pool: asyncpg.Pool, project_id: UUID, message: str) -> list[Event]:
+    event = ProjectFailed(project_id=project_id, stage="planning", error=message)
     async with pool.acquire() as conn, conn.transaction():
         await jobs.finish_job(conn, project_id, "plan", error=message)
-        failed_now = await projects.mark_failed(conn, project_id, error=message)
-    if not failed_now:
-        return []
-    return [ProjectFailed(project_id=project_id, stage="planning", error=message)]
+        if not await projects.mark_failed(conn, project_id, error=message):
+            return []
+        await outbox.enqueue(conn, event)
+    return [event]

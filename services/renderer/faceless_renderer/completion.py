@@ -10,7 +10,7 @@ from uuid import UUID
 import asyncpg
 
 from faceless_renderer.joining import join_clips
-from faceless_shared.db import assets, clips, jobs, projects
+from faceless_shared.db import assets, clips, jobs, outbox, projects
 from faceless_shared.events import Event, ProjectFailed, VideoCompleted
 from faceless_shared.storage import Storage, clip_key, final_key
 
@@ -20,7 +20,8 @@ logger = logging.getLogger(__name__)
 async def complete_if_all_rendered(
     pool: asyncpg.Pool, storage: Storage, project_id: UUID, *, timeout_s: float
 ) -> Event | None:
-    """After a clip is rendered: the caller that finds every clip done renders the final."""
+    """After a clip is rendered: the caller that finds every clip done renders the final.
+    The outcome (VideoCompleted or ProjectFailed) leaves through the outbox."""
     async with pool.acquire() as conn, conn.transaction():
         if not await projects.claim_final_render(conn, project_id):
             return None
@@ -56,21 +57,24 @@ async def _render_final(
             size=stored.size,
             content_type="video/mp4",
         )
-        await projects.mark_completed(
+        event = VideoCompleted(project_id=project_id, duration_ms=duration_ms, video_key=stored.key)
+        if await projects.mark_completed(
             conn, project_id, final_asset_id=asset.id, duration_ms=duration_ms
-        )
+        ):
+            await outbox.enqueue(conn, event)
         await jobs.finish_job(conn, project_id, "final")
-    return VideoCompleted(project_id=project_id, duration_ms=duration_ms, video_key=stored.key)
+    return event
 
 
 async def fail_project(
     pool: asyncpg.Pool, project_id: UUID, message: str, stage: str
 ) -> ProjectFailed | None:
     """Mark the project failed (and the final job, if one ran); None if it already ended."""
+    event = ProjectFailed(project_id=project_id, stage=stage, error=message)
     async with pool.acquire() as conn, conn.transaction():
         if stage == "final":
             await jobs.finish_job(conn, project_id, "final", error=message)
-        failed_now = await projects.mark_failed(conn, project_id, error=message)
-    if not failed_now:
-        return None
-    return ProjectFailed(project_id=project_id, stage=stage, error=message)
+        if not await projects.mark_failed(conn, project_id, error=message):
+            return None
+        await outbox.enqueue(conn, event)
+    return event

@@ -32,6 +32,9 @@ class ClipRow(BaseModel):
     image_asset_id: UUID | None
     video_asset_id: UUID | None
     error_message: str | None
+    lease_owner: str | None = None
+    lease_expires_at: datetime | None = None
+    attempts: int = 0
     created_at: datetime
     updated_at: datetime
 
@@ -77,17 +80,78 @@ async def get_clip(conn: Conn, project_id: UUID, clip_index: int) -> ClipRow | N
     )
 
 
-async def start_rendering(conn: Conn, project_id: UUID, clip_index: int) -> ClipRow | None:
-    """planned → rendering (or a re-delivery of an unfinished one); None if finished."""
+async def claim_clip(
+    conn: Conn, project_id: UUID, clip_index: int, *, owner: str, lease_s: float
+) -> ClipRow | None:
+    """Take the clip for ``lease_s`` seconds: only if it is planned, or rendering under a
+    lease that has expired (its worker died). None when someone else holds it or it ended."""
     return _row(
         await conn.fetchrow(
-            """UPDATE clips SET status = 'rendering', error_message = NULL, updated_at = now()
-               WHERE project_id = $1 AND clip_index = $2 AND status IN ('planned', 'rendering')
+            """UPDATE clips SET status = 'rendering', lease_owner = $3,
+                      lease_expires_at = now() + make_interval(secs => $4),
+                      attempts = attempts + 1, error_message = NULL, updated_at = now()
+               WHERE project_id = $1 AND clip_index = $2
+                 AND (status = 'planned'
+                      OR (status = 'rendering'
+                          AND (lease_expires_at IS NULL OR lease_expires_at < now())))
                RETURNING *""",
             project_id,
             clip_index,
+            owner,
+            lease_s,
         )
     )
+
+
+async def extend_lease(
+    conn: Conn, project_id: UUID, clip_index: int, *, owner: str, lease_s: float
+) -> bool:
+    result = await conn.execute(
+        """UPDATE clips SET lease_expires_at = now() + make_interval(secs => $4)
+           WHERE project_id = $1 AND clip_index = $2 AND status = 'rendering'
+             AND lease_owner = $3""",
+        project_id,
+        clip_index,
+        owner,
+        lease_s,
+    )
+    return result == "UPDATE 1"
+
+
+async def stale_clips(conn: Conn, *, older_than_s: float, limit: int) -> list[ClipRow]:
+    """Clips of live projects with no progress: planned and never taken, or whose lease
+    expired without anyone taking them over."""
+    records = await conn.fetch(
+        """SELECT c.* FROM clips c JOIN projects p ON p.id = c.project_id
+           WHERE p.status = 'rendering_clips'
+             AND ((c.status = 'planned'
+                   AND c.updated_at < now() - make_interval(secs => $1))
+               OR (c.status = 'rendering' AND c.lease_expires_at < now()))
+           ORDER BY c.updated_at LIMIT $2""",
+        older_than_s,
+        limit,
+    )
+    return [ClipRow.model_validate(dict(r)) for r in records]
+
+
+async def touch(conn: Conn, project_id: UUID, clip_index: int) -> None:
+    await conn.execute(
+        "UPDATE clips SET updated_at = now() WHERE project_id = $1 AND clip_index = $2",
+        project_id,
+        clip_index,
+    )
+
+
+async def reset_failed(conn: Conn, project_id: UUID) -> list[int]:
+    """For a retry: failed clips (and ones whose lease lapsed) back to planned."""
+    records = await conn.fetch(
+        """UPDATE clips SET status = 'planned', error_message = NULL, lease_owner = NULL,
+                  lease_expires_at = NULL, attempts = 0, updated_at = now()
+           WHERE project_id = $1 AND status IN ('failed', 'rendering')
+           RETURNING clip_index""",
+        project_id,
+    )
+    return sorted(r["clip_index"] for r in records)
 
 
 async def attach_asset(
@@ -115,23 +179,28 @@ async def mark_rendered(
     *,
     duration_ms: int,
     words: list[dict[str, Any]],
+    owner: str,
 ) -> bool:
+    """rendering → rendered, only by the lease's holder."""
     result = await conn.execute(
         """UPDATE clips SET status = 'rendered', duration_ms = $3, words = $4,
-                  error_message = NULL, updated_at = now()
+                  error_message = NULL, lease_owner = NULL, lease_expires_at = NULL,
+                  updated_at = now()
            WHERE project_id = $1 AND clip_index = $2 AND status = 'rendering'
-             AND video_asset_id IS NOT NULL""",
+             AND lease_owner = $5 AND video_asset_id IS NOT NULL""",
         project_id,
         clip_index,
         duration_ms,
         words,
+        owner,
     )
     return result == "UPDATE 1"
 
 
 async def mark_failed(conn: Conn, project_id: UUID, clip_index: int, *, error: str) -> bool:
     result = await conn.execute(
-        """UPDATE clips SET status = 'failed', error_message = $3, updated_at = now()
+        """UPDATE clips SET status = 'failed', error_message = $3, lease_owner = NULL,
+                  lease_expires_at = NULL, updated_at = now()
            WHERE project_id = $1 AND clip_index = $2 AND status <> 'rendered'""",
         project_id,
         clip_index,

@@ -12,10 +12,10 @@ from pydantic import BaseModel, ConfigDict
 from faceless_shared.db.pool import Conn
 
 ProjectStatus = Literal[
-    "queued", "planning", "rendering_clips", "rendering_final", "completed", "failed"
+    "queued", "planning", "rendering_clips", "rendering_final", "completed", "failed", "cancelled"
 ]
 Aspect = Literal["9:16", "16:9", "1:1"]
-TERMINAL_STATUSES: tuple[str, ...] = ("completed", "failed")
+TERMINAL_STATUSES: tuple[str, ...] = ("completed", "failed", "cancelled")
 
 
 class ProjectRow(BaseModel):
@@ -141,7 +141,7 @@ async def mark_failed(conn: Conn, project_id: UUID, *, error: str) -> bool:
     """Any unfinished project → failed; a finished one is never overwritten."""
     result = await conn.execute(
         """UPDATE projects SET status = 'failed', error_message = $2, updated_at = now()
-           WHERE id = $1 AND status NOT IN ('completed', 'failed')""",
+           WHERE id = $1 AND status NOT IN ('completed', 'failed', 'cancelled')""",
         project_id,
         error,
     )
@@ -154,5 +154,53 @@ async def _transition(conn: Conn, project_id: UUID, from_status: str, to_status:
         project_id,
         from_status,
         to_status,
+    )
+    return result == "UPDATE 1"
+
+
+async def cancel(conn: Conn, project_id: UUID) -> bool:
+    result = await conn.execute(
+        """UPDATE projects SET status = 'cancelled', error_message = 'cancelled by request',
+                  updated_at = now()
+           WHERE id = $1 AND status NOT IN ('completed', 'failed', 'cancelled')""",
+        project_id,
+    )
+    return result == "UPDATE 1"
+
+
+async def reopen(conn: Conn, project_id: UUID) -> ProjectRow | None:
+    """failed/cancelled → back to where its work stopped: planning again if it has no
+    clips, else rendering its clips. None if the project is not failed or cancelled."""
+    return _row(
+        await conn.fetchrow(
+            """UPDATE projects SET error_message = NULL, updated_at = now(),
+                      status = CASE WHEN clip_count IS NULL THEN 'queued'
+                                    ELSE 'rendering_clips' END
+               WHERE id = $1 AND status IN ('failed', 'cancelled')
+               RETURNING *""",
+            project_id,
+        )
+    )
+
+
+async def stale_projects(conn: Conn, *, older_than_s: float, limit: int) -> list[ProjectRow]:
+    """Unfinished projects with no progress for a while (the reconciler's work list)."""
+    records = await conn.fetch(
+        """SELECT * FROM projects
+           WHERE status IN ('queued', 'planning', 'rendering_clips', 'rendering_final')
+             AND updated_at < now() - make_interval(secs => $1)
+           ORDER BY updated_at LIMIT $2""",
+        older_than_s,
+        limit,
+    )
+    return [ProjectRow.model_validate(dict(r)) for r in records]
+
+
+async def touch(conn: Conn, project_id: UUID) -> bool:
+    """Mark progress (the reconciler re-emitted something); False if it moved meanwhile."""
+    result = await conn.execute(
+        """UPDATE projects SET updated_at = now()
+           WHERE id = $1 AND status NOT IN ('completed', 'failed', 'cancelled')""",
+        project_id,
     )
     return result == "UPDATE 1"

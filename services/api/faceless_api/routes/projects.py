@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.responses import FileResponse
 
 from faceless_api import projects
-from faceless_api.deps import PoolDep, PublishDep, SettingsDep, StorageDep
+from faceless_api.deps import PoolDep, SettingsDep, StorageDep
 from faceless_api.schemas import ErrorOut, ProjectCreate, ProjectDetail, ProjectPage, ProjectSummary
 from faceless_shared.storage import LocalStorage
 
@@ -29,11 +29,10 @@ async def create_project(
     request: Request,
     response: Response,
     pool: PoolDep,
-    publish: PublishDep,
     settings: SettingsDep,
 ) -> ProjectDetail:
     """Accept a script or a topic; the video is made in the background."""
-    view = await projects.create_project(pool, publish, body.to_new_project())
+    view = await projects.create_project(pool, body.to_new_project())
     response.headers["Location"] = str(request.url_for("read_project", project_id=view.project.id))
     return ProjectDetail.from_view(view, settings.public_url)
 
@@ -87,3 +86,26 @@ async def read_video(project_id: UUID, pool: PoolDep, storage: StorageDep) -> Fi
         filename=f"{project_id}.mp4",
         content_disposition_type="inline",
     )
+
+
+@router.post(
+    "/{project_id}/retry",
+    response_model=ProjectDetail,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={**NOT_FOUND, status.HTTP_409_CONFLICT: {"model": ErrorOut}},
+)
+async def retry_project(project_id: UUID, pool: PoolDep, settings: SettingsDep) -> ProjectDetail:
+    """Re-run what failed or is missing, reusing every asset that exists."""
+    view = await projects.retry_project(pool, project_id)
+    return ProjectDetail.from_view(view, settings.public_url)
+
+
+@router.post(
+    "/{project_id}/cancel",
+    response_model=ProjectDetail,
+    responses={**NOT_FOUND, status.HTTP_409_CONFLICT: {"model": ErrorOut}},
+)
+async def cancel_project(project_id: UUID, pool: PoolDep, settings: SettingsDep) -> ProjectDetail:
+    """Stop further work on the project; what exists is kept."""
+    view = await projects.cancel_project(pool, project_id)
+    return ProjectDetail.from_view(view, settings.public_url)

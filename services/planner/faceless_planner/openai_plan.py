@@ -1,0 +1,266 @@
+"""The OpenAI plan writer: a chat model writes the plan as structured output.
+
+Also serves OpenAI-compatible servers (Ollama, vLLM, LM Studio) through
+FACELESS_OPENAI_BASE_URL, falling back to JSON mode where they lack structured output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+
+import httpx2
+from openai import (
+    APIConnectionError,
+    APIStatusError,
+    AsyncOpenAI,
+    BadRequestError,
+    UnprocessableEntityError,
+)
+from openai.lib import type_to_response_format_param
+from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
+from openai.types.shared_params import ResponseFormatJSONObject
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from faceless_planner.plan_prompt import (
+    SYSTEM_PROMPT,
+    Sizing,
+    json_mode_prompt,
+    repair_message,
+    sizing_for,
+    sizing_problems,
+    task_message,
+)
+from faceless_planner.plan_writer import Plan, PlanError, PlannedClip, PlanRequest
+from faceless_shared.settings import Settings
+from faceless_shared.usage import Usage
+
+logger = logging.getLogger(__name__)
+
+_CODE_FENCE = re.compile(r"^\s*```[\w-]*\s*\n(?P<body>.*?)\n?\s*```\s*$", re.DOTALL)
+
+# How a server says it lacks structured output. OpenAI-compatible servers answer a
+# `response_format: {"type": "json_schema"}` they cannot honour with a 400 (a 422 from
+# FastAPI-based ones) whose `param` or message names the feature. Any other 400 is the
+# request's own fault and final. The JSON-mode retry is safe even when we guess wrong:
+# it is the same request with the schema in the prompt instead of the API.
+_STRUCTURED_OUTPUT_WORDS = ("response_format", "json_schema", "json schema", "structured output")
+
+
+class LLMClip(BaseModel):
+    script: str = Field(description="The words spoken over this clip, exactly as they are said.")
+    image_prompt: str = Field(description="The picture shown during this clip; no text in it.")
+    voice_style_instruction: str = Field(description="A few words of tone, feeling and pace.")
+
+    @field_validator("script", "image_prompt", "voice_style_instruction")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value.strip()
+
+
+class LLMPlan(BaseModel):
+    title: str = Field(description="The video's title: at most eight words.")
+    clips: list[LLMClip] = Field(description="The clips, in the order they are shown.")
+
+    @field_validator("title")
+    @classmethod
+    def _title_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value.strip()
+
+    @field_validator("clips")
+    @classmethod
+    def _some_clips(cls, value: list[LLMClip]) -> list[LLMClip]:
+        if not value:
+            raise ValueError("a plan needs at least one clip")
+        return value
+
+
+class _InvalidPlan(Exception):
+    """A reply that is not a usable plan; its message is fed back to the model."""
+
+
+class OpenAIPlanWriter:
+    """Plans with an OpenAI chat model. Retries are the SDK's own (408/409/429/5xx and
+    connection errors, with backoff and Retry-After); an invalid plan is asked for again
+    once, with what was wrong with it."""
+
+    name = "openai"
+
+    def __init__(self, settings: Settings, *, http_client: httpx2.AsyncClient | None = None):
+        self._model = settings.openai_plan_model
+        self._client = AsyncOpenAI(
+            api_key=_api_key(settings),
+            base_url=settings.openai_base_url,
+            timeout=settings.provider_timeout_s,
+            max_retries=settings.provider_max_retries,
+            http_client=http_client,
+        )
+        self._concurrency = settings.openai_concurrency
+        self._semaphore: asyncio.Semaphore | None = None
+        self._semaphore_loop: asyncio.AbstractEventLoop | None = None
+        self._structured_output = True  # until the server shows it has none
+
+    async def write_plan(self, request: PlanRequest) -> Plan:
+        sizing = sizing_for(request)
+        conversation: list[ChatCompletionMessageParam] = [
+            {"role": "user", "content": task_message(request, sizing)}
+        ]
+        usage: list[Usage] = []
+        reply = await self._complete(conversation, usage)
+        try:
+            return _plan_from(reply, sizing, usage)
+        except _InvalidPlan as problem:
+            logger.info("the plan from %s was invalid, asking again: %s", self._model, problem)
+            conversation += [
+                {"role": "assistant", "content": reply},
+                {"role": "user", "content": repair_message(str(problem))},
+            ]
+        reply = await self._complete(conversation, usage)
+        try:
+            return _plan_from(reply, sizing, usage)
+        except _InvalidPlan as problem:
+            raise PlanError(f"the plan from {self._model} was invalid twice: {problem}") from None
+
+    async def _complete(
+        self, conversation: list[ChatCompletionMessageParam], usage: list[Usage]
+    ) -> str:
+        """The reply's text; its usage is added to `usage`."""
+        try:
+            async with self._limit():
+                completion = await self._create(conversation, usage)
+        except APIStatusError as error:
+            raise PlanError(
+                f"{self._model} answered {error.status_code}: {_provider_message(error)}"
+            ) from error
+        except APIConnectionError as error:
+            raise PlanError(f"could not reach {self._client.base_url}: {error}") from error
+        return _reply_text(completion, self._model)
+
+    async def _create(
+        self, conversation: list[ChatCompletionMessageParam], usage: list[Usage]
+    ) -> ChatCompletion:
+        if self._structured_output:
+            try:
+                return await self._call(conversation, usage, structured=True)
+            except (BadRequestError, UnprocessableEntityError) as error:
+                if not _lacks_structured_output(error):
+                    raise
+                logger.info("%s has no structured output, using JSON mode: %s", self._model, error)
+                self._structured_output = False
+        return await self._call(conversation, usage, structured=False)
+
+    async def _call(
+        self,
+        conversation: list[ChatCompletionMessageParam],
+        usage: list[Usage],
+        *,
+        structured: bool,
+    ) -> ChatCompletion:
+        system = SYSTEM_PROMPT if structured else f"{SYSTEM_PROMPT}\n{_json_mode_prompt()}"
+        started = time.perf_counter()
+        completion = await self._client.chat.completions.create(
+            model=self._model,
+            messages=[{"role": "system", "content": system}, *conversation],
+            response_format=(
+                type_to_response_format_param(LLMPlan)
+                if structured
+                else ResponseFormatJSONObject(type="json_object")
+            ),
+        )
+        usage.append(_usage_of(completion, self._model, started))
+        return completion
+
+    def _limit(self) -> asyncio.Semaphore:
+        """The concurrency limit, made in the running loop: the writer may be built before it."""
+        loop = asyncio.get_running_loop()
+        if self._semaphore is None or self._semaphore_loop is not loop:
+            self._semaphore = asyncio.Semaphore(self._concurrency)
+            self._semaphore_loop = loop
+        return self._semaphore
+
+
+def _api_key(settings: Settings) -> str:
+    if settings.openai_api_key is not None:
+        return settings.openai_api_key.get_secret_value()
+    if settings.openai_base_url:
+        return "unused"  # local OpenAI-compatible servers take any key
+    raise RuntimeError(
+        "the OpenAI planner needs OPENAI_API_KEY, or FACELESS_OPENAI_BASE_URL for a local server"
+    )
+
+
+def _json_mode_prompt() -> str:
+    return json_mode_prompt(json.dumps(LLMPlan.model_json_schema()))
+
+
+def _lacks_structured_output(error: APIStatusError) -> bool:
+    said = f"{error.param or ''} {_provider_message(error)}".lower()
+    return any(word in said for word in _STRUCTURED_OUTPUT_WORDS)
+
+
+def _provider_message(error: APIStatusError) -> str:
+    message = error.body.get("message") if isinstance(error.body, dict) else None
+    return message if isinstance(message, str) and message else error.message
+
+
+def _usage_of(completion: ChatCompletion, model: str, started: float) -> Usage:
+    tokens = completion.usage
+    return Usage(
+        provider="openai",
+        model=model,
+        units={
+            "input_tokens": tokens.prompt_tokens if tokens else 0,
+            "output_tokens": tokens.completion_tokens if tokens else 0,
+        },
+        latency_ms=round((time.perf_counter() - started) * 1000),
+    )
+
+
+def _reply_text(completion: ChatCompletion, model: str) -> str:
+    """The reply's text; a refusal is final, an empty or cut-off reply is worth a retry."""
+    if not completion.choices:
+        return ""
+    choice = completion.choices[0]
+    if choice.message.refusal:
+        raise PlanError(f"{model} refused to plan this: {choice.message.refusal}")
+    if choice.finish_reason == "content_filter":
+        raise PlanError(f"{model}'s content filter stopped the plan")
+    return choice.message.content or ""
+
+
+def _plan_from(reply: str, sizing: Sizing, usage: list[Usage]) -> Plan:
+    llm_plan = _checked_plan(reply, sizing)
+    clips = tuple(
+        PlannedClip(clip.script, clip.image_prompt, clip.voice_style_instruction)
+        for clip in llm_plan.clips
+    )
+    return Plan(title=llm_plan.title, clips=clips, usage=tuple(usage))
+
+
+def _checked_plan(reply: str, sizing: Sizing) -> LLMPlan:
+    if not reply.strip():
+        raise _InvalidPlan("the reply was empty")
+    fenced = _CODE_FENCE.match(reply)
+    try:
+        plan = LLMPlan.model_validate_json(fenced["body"] if fenced else reply)
+    except ValidationError as error:
+        raise _InvalidPlan(_described(error)) from None
+    problems = sizing_problems(sizing, [clip.script for clip in plan.clips])
+    if problems:
+        raise _InvalidPlan("; ".join(problems))
+    return plan
+
+
+def _described(error: ValidationError) -> str:
+    """Pydantic's errors, short enough to feed back: `clips.2.image_prompt: Field required`."""
+    return "; ".join(
+        f"{'.'.join(map(str, detail['loc'])) or 'the reply'}: {detail['msg']}"
+        for detail in error.errors(include_url=False)
+    )
