@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Any
 
 import asyncpg
 from faststream.redis import RedisBroker
@@ -33,6 +36,7 @@ class Resources:
 
 
 Register = Callable[[Resources], None]
+Background = Callable[[Resources], Coroutine[Any, Any, None]]
 
 
 def create_storage(settings: Settings) -> Storage:
@@ -50,10 +54,18 @@ async def open_pool(settings: Settings) -> asyncpg.Pool:
 class WorkerService:
     """One service's consumers. ``register`` subscribes its handlers to the broker."""
 
-    def __init__(self, name: str, settings: Settings, register: Register) -> None:
+    def __init__(
+        self,
+        name: str,
+        settings: Settings,
+        register: Register,
+        background: Sequence[Background] = (),
+    ) -> None:
         self.name = name
         self.settings = settings
         self._register = register
+        self._background = background
+        self._tasks: list[asyncio.Task[None]] = []
         self._resources: Resources | None = None
         self._relay: OutboxRelay | None = None
 
@@ -75,11 +87,18 @@ class WorkerService:
         await broker.start()
         self._relay = OutboxRelay(pool, broker, streams)
         await self._relay.start()
+        self._tasks = [asyncio.create_task(job(self._resources)) for job in self._background]
         logger.info("%s service started", self.name)
 
     async def stop(self) -> None:
         if self._resources is None:
             return
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
         if self._relay is not None:
             await self._relay.stop()
             self._relay = None

@@ -204,3 +204,14 @@ async def touch(conn: Conn, project_id: UUID) -> bool:
         project_id,
     )
     return result == "UPDATE 1"
+
+
+async def reopen_final(conn: Conn, project_id: UUID) -> bool:
+    """rendering_final → rendering_clips, so the final render can be claimed again after
+    the worker that held it died."""
+    result = await conn.execute(
+        """UPDATE projects SET status = 'rendering_clips', updated_at = now()
+           WHERE id = $1 AND status = 'rendering_final'""",
+        project_id,
+    )
+    return result == "UPDATE 1"
