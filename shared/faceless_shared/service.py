@@ -51,6 +51,23 @@ async def open_pool(settings: Settings) -> asyncpg.Pool:
     return pool
 
 
+async def revive_subscribers(resources: Resources, *, every_s: float = 1.0) -> None:
+    """FastStream stops a subscriber for good when its consumer group disappears (a Redis
+    restart without persistence, a flush). Re-create the groups at id 0 and restart it."""
+    while True:
+        await asyncio.sleep(every_s)
+        stopped = [sub for sub in resources.broker.subscribers if not sub.running]
+        if not stopped:
+            continue
+        try:
+            await ensure_groups(resources.settings.require_redis_url(), resources.streams.groups())
+            for subscriber in stopped:
+                await subscriber.start()
+            logger.warning("restarted %d subscriber(s) after their groups vanished", len(stopped))
+        except Exception:  # Redis still away: the next round tries again
+            logger.exception("could not restart subscribers")
+
+
 class WorkerService:
     """One service's consumers. ``register`` subscribes its handlers to the broker."""
 
@@ -87,7 +104,8 @@ class WorkerService:
         await broker.start()
         self._relay = OutboxRelay(pool, broker, streams)
         await self._relay.start()
-        self._tasks = [asyncio.create_task(job(self._resources)) for job in self._background]
+        jobs = (revive_subscribers, *self._background)
+        self._tasks = [asyncio.create_task(job(self._resources)) for job in jobs]
         logger.info("%s service started", self.name)
 
     async def stop(self) -> None:

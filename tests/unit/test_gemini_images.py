@@ -1,7 +1,7 @@
 """GeminiImages against recorded-shape responses of the Gemini API, mocked at the HTTP layer.
 
 The SDK speaks httpx2, which respx does not patch, so its requests reach a respx router
-through a mock transport (``respx_transport``): the SDK's own retries, headers and parsing
+through ``tests.respx_bridge.bridge_to``: the SDK's own retries, headers and parsing
 all run. The fitting of the picture to the frame is tested here too.
 """
 
@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import httpx2
 import pytest
 import respx
 from PIL import Image
@@ -25,6 +24,7 @@ from faceless_clip.gemini_images import GeminiImageError, GeminiImages
 from faceless_clip.image_fitting import fit_to_frame, frame_aspect, image_prompt
 from faceless_clip.images import ImageMaker, ImageStyle
 from faceless_shared.settings import Settings
+from tests.respx_bridge import bridge_to
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "gemini"
 API = "https://generativelanguage.googleapis.com/v1beta/models"
@@ -37,26 +37,6 @@ PROMPT = "A lighthouse on a cliff at dawn, waves breaking below"
 ADDITION = "soft watercolour, muted pastel palette"
 # What gemini-2.5-flash-image returns for each aspect.
 MODEL_SIZES = {"9:16": (768, 1344), "16:9": (1344, 768), "1:1": (1024, 1024)}
-
-
-def respx_transport(router: respx.MockRouter) -> httpx2.MockTransport:
-    """An httpx2 transport that answers through a respx router."""
-
-    async def handle(request: httpx2.Request) -> httpx2.Response:
-        asked = httpx.Request(
-            request.method,
-            str(request.url),
-            headers=request.headers.multi_items(),
-            content=await request.aread(),
-        )
-        answer = await router.async_handler(asked)
-        return httpx2.Response(
-            answer.status_code,
-            headers=answer.headers.multi_items(),
-            content=await answer.aread(),
-        )
-
-    return httpx2.MockTransport(handle)
 
 
 def gradient_png(width: int, height: int) -> bytes:
@@ -107,7 +87,7 @@ def make_images(router: respx.MockRouter) -> MakeImages:
             max_retries=max_retries,
             concurrency=concurrency,
             backoff_s=0.0,
-            http_client=httpx2.AsyncClient(transport=respx_transport(router)),
+            http_client=bridge_to(router),
         )
 
     return make

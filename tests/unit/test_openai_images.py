@@ -2,7 +2,7 @@
 the HTTP layer.
 
 The SDK speaks httpx2, which respx does not patch, so its requests reach a respx router
-through a mock transport (``respx_transport``): the SDK's own retries, headers and parsing
+through ``tests.respx_bridge.bridge_to``: the SDK's own retries, headers and parsing
 all run. Error replies carry ``retry-after-ms: 1`` so the SDK's backoff takes a millisecond.
 """
 
@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import httpx2
 import pytest
 import respx
 from PIL import Image
@@ -24,6 +23,7 @@ from PIL import Image
 from faceless_clip.images import ImageMaker, ImageStyle
 from faceless_clip.openai_images import OpenAIImageError, OpenAIImages
 from faceless_shared.settings import Settings
+from tests.respx_bridge import bridge_to
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "openai_images"
 URL = "https://api.openai.com/v1/images/generations"
@@ -35,26 +35,6 @@ STYLE = ImageStyle(
 PROMPT = "A lighthouse on a cliff at dawn, waves breaking below"
 ADDITION = "soft watercolour, muted pastel palette"
 FAST_RETRY = {"retry-after-ms": "1"}
-
-
-def respx_transport(router: respx.MockRouter) -> httpx2.MockTransport:
-    """An httpx2 transport that answers through a respx router."""
-
-    async def handle(request: httpx2.Request) -> httpx2.Response:
-        asked = httpx.Request(
-            request.method,
-            str(request.url),
-            headers=request.headers.multi_items(),
-            content=await request.aread(),
-        )
-        answer = await router.async_handler(asked)
-        return httpx2.Response(
-            answer.status_code,
-            headers=answer.headers.multi_items(),
-            content=await answer.aread(),
-        )
-
-    return httpx2.MockTransport(handle)
 
 
 def gradient_png(width: int, height: int) -> bytes:
@@ -106,7 +86,7 @@ def make_images(router: respx.MockRouter) -> MakeImages:
             timeout_s=10.0,
             max_retries=max_retries,
             concurrency=2,
-            http_client=httpx2.AsyncClient(transport=respx_transport(router)),
+            http_client=bridge_to(router),
         )
 
     return make

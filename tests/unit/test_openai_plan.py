@@ -20,6 +20,7 @@ from faceless_planner.plan_prompt import SYSTEM_PROMPT, sizing_for, sizing_probl
 from faceless_planner.plan_writer import PlanError, PlanRequest
 from faceless_planner.script_plan import ScriptPlanWriter
 from faceless_shared.settings import Settings
+from tests.respx_bridge import bridge_to
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "openai"
 OPENAI_URL = "https://api.openai.com/v1/chat/completions"
@@ -64,23 +65,6 @@ def reply(fixture: str, status: int = 200, headers: dict[str, str] | None = None
 def sent(route: respx.Route, call: int = 0) -> dict[str, Any]:
     body: dict[str, Any] = json.loads(route.calls[call].request.content)
     return body
-
-
-def bridge_to(router: respx.MockRouter) -> httpx2.AsyncClient:
-    """The SDK sends through httpx2, which respx does not patch: hand each request to it."""
-
-    async def handle(request: httpx2.Request) -> httpx2.Response:
-        content = await request.aread()
-        mocked = await router.async_handler(
-            httpx.Request(
-                request.method, str(request.url), headers=request.headers.raw, content=content
-            )
-        )
-        return httpx2.Response(
-            mocked.status_code, headers=mocked.headers.raw, content=mocked.content
-        )
-
-    return httpx2.AsyncClient(transport=httpx2.MockTransport(handle))
 
 
 @pytest.fixture

@@ -1,0 +1,41 @@
+"""Services for fault tests: in this process, or as separate processes to kill."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from faceless_shared.service import WorkerService
+from faceless_shared.settings import Settings
+
+
+@asynccontextmanager
+async def running(*services: WorkerService) -> AsyncIterator[Sequence[WorkerService]]:
+    started: list[WorkerService] = []
+    try:
+        for service in services:
+            await service.start()
+            started.append(service)
+        yield started
+    finally:
+        for service in reversed(started):
+            await service.stop()
+
+
+def environment(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        FACELESS_DATABASE_URL=settings.require_database_url(),
+        FACELESS_REDIS_URL=settings.require_redis_url(),
+        FACELESS_STORAGE_DIR=str(settings.storage_dir),
+        FACELESS_STREAM_PREFIX=settings.stream_prefix,
+        FACELESS_CLIP_SECONDS=str(settings.clip_seconds),
+        FACELESS_LEASE_S=str(settings.lease_s),
+        FACELESS_CLAIM_IDLE_S=str(settings.claim_idle_s),
+    )
+    return env
+
+
+PYTHON = sys.executable
