@@ -11,6 +11,7 @@ from faceless_shared.db import projects
 from faceless_shared.db import usage as ledger
 from faceless_shared.db.usage import Capability
 from faceless_shared.prices import estimate_cost
+from faceless_shared.telemetry import span
 from faceless_shared.usage import Usage
 
 
@@ -27,15 +28,25 @@ async def record_usage(
     capability: Capability,
     usage: Usage,
 ) -> None:
-    async with pool.acquire() as conn:
-        await ledger.record_call(
-            conn,
-            project_id=project_id,
-            clip_index=clip_index,
-            capability=capability,
-            usage=usage,
-            cost_usd=estimate_cost(usage, prices),
-        )
+    cost = estimate_cost(usage, prices)
+    attributes: dict[str, str | int | float] = {
+        "provider": usage.provider,
+        "model": usage.model,
+        "capability": capability,
+        "latency_ms": usage.latency_ms,
+        "cost_usd": cost,
+    }
+    attributes.update({f"units.{name}": amount for name, amount in usage.units.items()})
+    with span("provider.call", **attributes):
+        async with pool.acquire() as conn:
+            await ledger.record_call(
+                conn,
+                project_id=project_id,
+                clip_index=clip_index,
+                capability=capability,
+                usage=usage,
+                cost_usd=cost,
+            )
 
 
 async def check_budget(pool: asyncpg.Pool, project_id: UUID) -> None:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import imageio_ffmpeg
 
+from faceless_shared.telemetry import span
+
 STDERR_TAIL_LINES = 20
 PROBE_TIMEOUT_S = 120.0
 
@@ -83,7 +85,8 @@ async def _kill(process: asyncio.subprocess.Process) -> None:
 
 async def run_ffmpeg(args: Sequence[str], *, timeout_s: float) -> None:
     command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error", *args]
-    done = await _run(command, timeout_s=timeout_s)
+    with span("ffmpeg", output=str(args[-1]) if args else ""):
+        done = await _run(command, timeout_s=timeout_s)
     if done.returncode != 0:
         raise FFmpegError(f"ffmpeg exited with code {done.returncode}:\n{stderr_tail(done.stderr)}")
 

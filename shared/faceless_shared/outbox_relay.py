@@ -16,6 +16,7 @@ from faststream.redis import RedisBroker
 
 from faceless_shared.db import outbox
 from faceless_shared.streams import Streams
+from faceless_shared.telemetry import context_from
 
 logger = logging.getLogger(__name__)
 
@@ -77,9 +78,12 @@ class OutboxRelay:
                 return sent
 
     async def send(self, event: outbox.PendingEvent) -> None:
-        await self._broker.publish(
-            event.payload, stream=self._streams.name(event.topic), headers=event.headers or None
-        )
+        with context_from(event.headers):
+            await self._broker.publish(
+                event.payload,
+                stream=self._streams.name(event.topic),
+                headers=dict(event.headers) or None,
+            )
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()

@@ -12,6 +12,7 @@ from typing import Any
 
 import asyncpg
 from faststream.redis import RedisBroker
+from prometheus_client import start_http_server
 
 from faceless_shared.broker import create_broker, ensure_groups
 from faceless_shared.db.migrate import migrate
@@ -20,6 +21,7 @@ from faceless_shared.outbox_relay import OutboxRelay
 from faceless_shared.settings import Settings
 from faceless_shared.storage import LocalStorage, Storage
 from faceless_shared.streams import Streams
+from faceless_shared.telemetry import Telemetry
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +85,7 @@ class WorkerService:
         self._register = register
         self._background = background
         self._tasks: list[asyncio.Task[None]] = []
+        self.telemetry = Telemetry(f"faceless-{name}")
         self._resources: Resources | None = None
         self._relay: OutboxRelay | None = None
 
@@ -98,7 +101,9 @@ class WorkerService:
         pool = await open_pool(settings)
         redis_url = settings.require_redis_url()
         await ensure_groups(redis_url, streams.groups())
-        broker = create_broker(redis_url)
+        broker = create_broker(redis_url, middlewares=self.telemetry.broker_middlewares())
+        if settings.metrics_port is not None:
+            start_http_server(settings.metrics_port, registry=self.telemetry.registry)
         self._resources = Resources(settings, pool, broker, create_storage(settings), streams)
         self._register(self._resources)
         await broker.start()
@@ -123,6 +128,8 @@ class WorkerService:
         await self._resources.broker.stop()
         await self._resources.pool.close()
         self._resources = None
+        self.telemetry.shutdown()
+        self.telemetry = Telemetry(f"faceless-{self.name}")  # it may start again
         logger.info("%s service stopped", self.name)
 
     async def __aenter__(self) -> WorkerService:

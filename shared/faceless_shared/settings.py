@@ -107,6 +107,9 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8000", description="Base URL the API is reachable at."
     )
     log_level: str = Field(default="INFO", description="Log level.")
+    metrics_port: int | None = Field(
+        default=None, description="Serve a worker's Prometheus /metrics on this port."
+    )
 
     prices: dict[str, float] = Field(
         default_factory=lambda: dict(DEFAULT_PRICES),

@@ -9,19 +9,24 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from faceless_api.errors import install_error_handlers
 from faceless_api.resources import open_resources
-from faceless_api.routes import health, presets, projects
+from faceless_api.routes import health, metrics, presets, projects
 from faceless_shared.settings import Settings
+from faceless_shared.telemetry import Telemetry
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, *, telemetry: Telemetry | None = None) -> FastAPI:
+    traces = telemetry or Telemetry("faceless-api")
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_resources(settings) as resources:
+        async with open_resources(settings, traces) as resources:
             app.state.resources = resources
             yield
+        traces.shutdown()
 
     app = FastAPI(
         title="Faceless",
@@ -30,10 +35,15 @@ def create_app(settings: Settings) -> FastAPI:
         docs_url="/docs",
         lifespan=lifespan,
     )
+    app.state.telemetry = traces
+    FastAPIInstrumentor.instrument_app(
+        app, tracer_provider=traces.provider, excluded_urls="healthz,readyz,metrics"
+    )
     install_error_handlers(app)
     app.include_router(projects.router)
     app.include_router(presets.router)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     return app
 
 

@@ -19,6 +19,7 @@ from faceless_shared.service import create_storage, open_pool
 from faceless_shared.settings import Settings
 from faceless_shared.storage import Storage
 from faceless_shared.streams import Streams
+from faceless_shared.telemetry import Telemetry
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ class ApiResources:
 
 
 @asynccontextmanager
-async def open_resources(settings: Settings) -> AsyncIterator[ApiResources]:
+async def open_resources(settings: Settings, telemetry: Telemetry) -> AsyncIterator[ApiResources]:
     """Open the pool (migrating) and the broker; an unreachable Redis is not fatal.
 
     The API still serves reads without Redis, ``/readyz`` reports it, and creating a
@@ -50,7 +51,7 @@ async def open_resources(settings: Settings) -> AsyncIterator[ApiResources]:
         pool = await open_pool(settings)
         stack.push_async_callback(pool.close)
         await _ensure_groups(redis_url, streams)
-        broker = create_broker(redis_url)
+        broker = create_broker(redis_url, middlewares=telemetry.broker_middlewares())
         await broker.connect()
         stack.push_async_callback(broker.stop)
         relay = OutboxRelay(pool, broker, streams)

@@ -23,6 +23,7 @@ from faceless_shared.db.clips import ClipRow
 from faceless_shared.db.projects import ProjectRow
 from faceless_shared.events import ClipRendered, Event
 from faceless_shared.storage import Storage
+from faceless_shared.telemetry import span
 from faceless_shared.usage import Usage
 
 logger = logging.getLogger(__name__)
@@ -200,7 +201,8 @@ async def _record(
 
 async def _stage(name: str, work: Awaitable[T]) -> T:
     try:
-        return await work
+        with span(f"clip.{name}"):
+            return await work
     except CostCapReached as error:
         raise StageError(str(error)) from error
     except Exception as error:  # any provider or FFmpeg failure fails this clip, not the worker

@@ -20,6 +20,7 @@ from faceless_shared.db.projects import ProjectRow
 from faceless_shared.events import ClipPlanned, Event, ProjectFailed
 from faceless_shared.settings import Settings
 from faceless_shared.storage import Storage, plan_key
+from faceless_shared.telemetry import span
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,8 @@ async def plan_project(
     if plan is None:
         try:
             await check_budget(pool, project_id)
-            plan = await writer.write_plan(_request_for(project, settings))
+            with span("plan.write", provider=writer.name):
+                plan = await writer.write_plan(_request_for(project, settings))
         except Exception as error:  # a provider's failure fails the project, with its message
             logger.warning("planning %s failed: %s", project_id, error)
             return await _fail(pool, project_id, f"planning failed: {error}")

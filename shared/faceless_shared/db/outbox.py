@@ -7,6 +7,7 @@ from typing import Any
 
 from faceless_shared.db.pool import Conn
 from faceless_shared.events import Event
+from faceless_shared.telemetry import current_headers
 
 NOTIFY_CHANNEL = "faceless_outbox"
 
@@ -19,17 +20,16 @@ class PendingEvent:
     headers: dict[str, str]
 
 
-async def enqueue(conn: Conn, *events: Event, headers: dict[str, str] | None = None) -> None:
-    """Write events in the caller's transaction; they are published once it commits."""
+async def enqueue(conn: Conn, *events: Event) -> None:
+    """Write events in the caller's transaction; they are published once it commits,
+    under the trace that caused them."""
     if not events:
         return
+    headers = current_headers()
     await conn.executemany(
         """INSERT INTO outbox (topic, event_id, payload, headers) VALUES ($1, $2, $3, $4)
            ON CONFLICT (event_id) DO NOTHING""",
-        [
-            (event.topic, event.event_id, event.model_dump(mode="json"), headers or {})
-            for event in events
-        ],
+        [(event.topic, event.event_id, event.model_dump(mode="json"), headers) for event in events],
     )
     await conn.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
 

@@ -1,0 +1,127 @@
+"""Traces and metrics: one trace per project across every service, Prometheus per service.
+
+Spans leave by OTLP when the standard ``OTEL_EXPORTER_OTLP_*`` variables name an endpoint
+(``OTEL_EXPORTER_OTLP_PROTOCOL`` = ``http/protobuf``, the default, or ``grpc``); otherwise
+tracing costs next to nothing. Trace context crosses the bus in message headers: the
+outbox stores it with the event, the relay publishes under it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import os
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from typing import Any
+
+from faststream import BaseMiddleware
+from faststream.redis.opentelemetry import RedisTelemetryMiddleware
+from faststream.redis.prometheus import RedisPrometheusMiddleware
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
+from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+from prometheus_client import CollectorRegistry
+
+_service_tracer: contextvars.ContextVar[trace.Tracer | None] = contextvars.ContextVar(
+    "faceless_service_tracer", default=None
+)
+
+
+def service_name(default: str) -> str:
+    return os.environ.get("OTEL_SERVICE_NAME") or default
+
+
+def otlp_exporter() -> SpanExporter | None:
+    """The OTLP exporter the environment asks for, or None when no endpoint is set."""
+    if not (
+        os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+        or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    ):
+        return None
+    protocol = os.environ.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") or os.environ.get(
+        "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"
+    )
+    if protocol == "grpc":
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+
+        return OTLPSpanExporter()
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
+        OTLPSpanExporter as HttpSpanExporter,
+    )
+
+    return HttpSpanExporter()
+
+
+class Telemetry:
+    """One service's tracer provider and metrics registry."""
+
+    def __init__(self, name: str, *, exporter: SpanExporter | None = None) -> None:
+        self.name = service_name(name)
+        self.provider = TracerProvider(resource=Resource.create({SERVICE_NAME: self.name}))
+        chosen = exporter or otlp_exporter()
+        if chosen is not None:
+            self.provider.add_span_processor(BatchSpanProcessor(chosen))
+        self.tracer = self.provider.get_tracer("faceless")
+        self.registry = CollectorRegistry()
+
+    def broker_middlewares(self) -> tuple[Any, ...]:
+        """Outermost first: the consume span, then metrics, then this service's tracer."""
+        return (
+            RedisTelemetryMiddleware(tracer_provider=self.provider),
+            RedisPrometheusMiddleware(registry=self.registry, app_name=self.name),
+            _scope_for(self.tracer),
+        )
+
+    def shutdown(self) -> None:
+        """Flush what is buffered and stop exporting."""
+        self.provider.shutdown()
+
+
+def _scope_for(tracer: trace.Tracer) -> type[BaseMiddleware]:
+    class ServiceScope(BaseMiddleware):
+        """Spans made while handling a message belong to the service handling it."""
+
+        async def consume_scope(self, call_next: Callable[[Any], Awaitable[Any]], msg: Any) -> Any:
+            token = _service_tracer.set(tracer)
+            try:
+                return await call_next(msg)
+            finally:
+                _service_tracer.reset(token)
+
+    return ServiceScope
+
+
+@contextlib.contextmanager
+def using_tracer(tracer: trace.Tracer) -> Iterator[None]:
+    token = _service_tracer.set(tracer)
+    try:
+        yield
+    finally:
+        _service_tracer.reset(token)
+
+
+@contextlib.contextmanager
+def span(name: str, **attributes: str | int | float) -> Iterator[trace.Span]:
+    """A span in the current service's tracer (a no-op outside any service)."""
+    tracer = _service_tracer.get() or trace.get_tracer("faceless")
+    with tracer.start_as_current_span(name, attributes=attributes) as current:
+        yield current
+
+
+def current_headers() -> dict[str, str]:
+    """The current trace context as W3C headers (``traceparent``), to store with an event."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier
+
+
+@contextlib.contextmanager
+def context_from(headers: Mapping[str, str]) -> Iterator[None]:
+    """Continue the trace whose context these headers carry."""
+    token = otel_context.attach(propagate.extract(dict(headers)))
+    try:
+        yield
+    finally:
+        otel_context.detach(token)
