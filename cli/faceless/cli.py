@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 import warnings
 from pathlib import Path
@@ -17,6 +16,7 @@ from faceless.environment import running_environment
 from faceless.generate import GenerateError, Request, UsageError, generate
 from faceless.launcher import run_api, run_everything, run_workers
 from faceless_shared.db.migrate import migrate_url
+from faceless_shared.logs import configure_logging
 from faceless_shared.settings import Settings
 
 ASPECTS = ("9:16", "16:9", "1:1")
@@ -57,16 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as error:
         console.print(f"[red]error:[/red] invalid settings: {error}")
         return EXIT_USAGE
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level, structured=settings.log_json)
     if args.command == "doctor":
         lines, healthy = report(settings)
         print("\n".join(lines))
         return 0 if healthy else 1
     if args.command == "generate":
-        logging.getLogger("faststream").setLevel(logging.WARNING)
-        logging.getLogger().setLevel(logging.WARNING)
+        configure_logging("WARNING", structured=False)
         return _generate(args, settings, console)
     with running_environment(settings) as live:
         _serve(args, live)

@@ -11,7 +11,7 @@ from faceless_shared.db import projects
 from faceless_shared.db import usage as ledger
 from faceless_shared.db.usage import Capability
 from faceless_shared.prices import estimate_cost
-from faceless_shared.telemetry import span
+from faceless_shared.telemetry import metrics, span
 from faceless_shared.usage import Usage
 
 
@@ -37,6 +37,11 @@ async def record_usage(
         "cost_usd": cost,
     }
     attributes.update({f"units.{name}": amount for name, amount in usage.units.items()})
+    service_metrics = metrics()
+    if service_metrics is not None:
+        service_metrics.provider_latency.labels(usage.provider, usage.model, capability).observe(
+            usage.latency_ms / 1000
+        )
     with span("provider.call", **attributes):
         async with pool.acquire() as conn:
             await ledger.record_call(

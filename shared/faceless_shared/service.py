@@ -13,15 +13,17 @@ from typing import Any
 import asyncpg
 from faststream.redis import RedisBroker
 from prometheus_client import start_http_server
+from redis.asyncio import Redis
 
 from faceless_shared.broker import create_broker, ensure_groups
+from faceless_shared.db import projects
 from faceless_shared.db.migrate import migrate
 from faceless_shared.db.pool import create_pool
 from faceless_shared.outbox_relay import OutboxRelay
 from faceless_shared.settings import Settings
 from faceless_shared.storage import LocalStorage, Storage
 from faceless_shared.streams import Streams
-from faceless_shared.telemetry import Telemetry
+from faceless_shared.telemetry import Metrics, Telemetry
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +72,31 @@ async def revive_subscribers(resources: Resources, *, every_s: float = 1.0) -> N
             logger.exception("could not restart subscribers")
 
 
+async def report_backlog(resources: Resources, telemetry: Telemetry, every_s: float) -> None:
+    """Stream lag per consumer group and projects by status, for Prometheus."""
+    client: Redis = Redis.from_url(resources.settings.require_redis_url())
+    try:
+        while True:
+            with contextlib.suppress(Exception):  # a missing stream or a blip: next round
+                await _record_backlog(client, resources, telemetry.metrics)
+            await asyncio.sleep(every_s)
+    finally:
+        await client.aclose()
+
+
+async def _record_backlog(client: Redis, resources: Resources, metrics: Metrics) -> None:
+    for group, stream_names in resources.streams.groups().items():
+        for stream in stream_names:
+            for info in await client.xinfo_groups(stream):
+                if info["name"].decode() != group:
+                    continue
+                metrics.stream_lag.labels(stream, group, "pending").set(info["pending"])
+                metrics.stream_lag.labels(stream, group, "undelivered").set(info.get("lag") or 0)
+    async with resources.pool.acquire() as conn:
+        for status, count in (await projects.count_by_status(conn)).items():
+            metrics.projects.labels(status).set(count)
+
+
 class WorkerService:
     """One service's consumers. ``register`` subscribes its handlers to the broker."""
 
@@ -111,6 +138,9 @@ class WorkerService:
         await self._relay.start()
         jobs = (revive_subscribers, *self._background)
         self._tasks = [asyncio.create_task(job(self._resources)) for job in jobs]
+        self._tasks.append(
+            asyncio.create_task(report_backlog(self._resources, self.telemetry, every_s=15))
+        )
         logger.info("%s service started", self.name)
 
     async def stop(self) -> None:

@@ -107,6 +107,9 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8000", description="Base URL the API is reachable at."
     )
     log_level: str = Field(default="INFO", description="Log level.")
+    log_json: bool = Field(
+        default=True, description="Services log one JSON object a line (with trace ids)."
+    )
     metrics_port: int | None = Field(
         default=None, description="Serve a worker's Prometheus /metrics on this port."
     )

@@ -22,11 +22,55 @@ from opentelemetry import propagate, trace
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 _service_tracer: contextvars.ContextVar[trace.Tracer | None] = contextvars.ContextVar(
     "faceless_service_tracer", default=None
 )
+
+
+class Metrics:
+    """The series a service reports besides FastStream's own (events and handler time)."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.provider_latency = Histogram(
+            "faceless_provider_latency_seconds",
+            "Latency of provider calls.",
+            ["provider", "model", "capability"],
+            registry=registry,
+        )
+        self.provider_errors = Counter(
+            "faceless_provider_errors_total",
+            "Provider calls that failed.",
+            ["capability"],
+            registry=registry,
+        )
+        self.render_speed = Histogram(
+            "faceless_render_seconds_per_video_second",
+            "Wall seconds of rendering per second of video made.",
+            ["stage"],
+            buckets=(0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 2, 5),
+            registry=registry,
+        )
+        self.stream_lag = Gauge(
+            "faceless_stream_lag",
+            "Messages pending or not yet delivered, per consumer group.",
+            ["stream", "group", "kind"],
+            registry=registry,
+        )
+        self.projects = Gauge(
+            "faceless_projects", "Projects by status.", ["status"], registry=registry
+        )
+
+
+_service_metrics: contextvars.ContextVar[Metrics | None] = contextvars.ContextVar(
+    "faceless_service_metrics", default=None
+)
+
+
+def metrics() -> Metrics | None:
+    """The metrics of the service handling the current message, if any."""
+    return _service_metrics.get()
 
 
 def service_name(default: str) -> str:
@@ -65,13 +109,14 @@ class Telemetry:
             self.provider.add_span_processor(BatchSpanProcessor(chosen))
         self.tracer = self.provider.get_tracer("faceless")
         self.registry = CollectorRegistry()
+        self.metrics = Metrics(self.registry)
 
     def broker_middlewares(self) -> tuple[Any, ...]:
         """Outermost first: the consume span, then metrics, then this service's tracer."""
         return (
             RedisTelemetryMiddleware(tracer_provider=self.provider),
             RedisPrometheusMiddleware(registry=self.registry, app_name=self.name),
-            _scope_for(self.tracer),
+            _scope_for(self.tracer, self.metrics),
         )
 
     def shutdown(self) -> None:
@@ -79,16 +124,18 @@ class Telemetry:
         self.provider.shutdown()
 
 
-def _scope_for(tracer: trace.Tracer) -> type[BaseMiddleware]:
+def _scope_for(tracer: trace.Tracer, service_metrics: Metrics) -> type[BaseMiddleware]:
     class ServiceScope(BaseMiddleware):
         """Spans made while handling a message belong to the service handling it."""
 
         async def consume_scope(self, call_next: Callable[[Any], Awaitable[Any]], msg: Any) -> Any:
-            token = _service_tracer.set(tracer)
+            tracer_token = _service_tracer.set(tracer)
+            metrics_token = _service_metrics.set(service_metrics)
             try:
                 return await call_next(msg)
             finally:
-                _service_tracer.reset(token)
+                _service_metrics.reset(metrics_token)
+                _service_tracer.reset(tracer_token)
 
     return ServiceScope
 

@@ -23,7 +23,7 @@ from faceless_shared.db.clips import ClipRow
 from faceless_shared.db.projects import ProjectRow
 from faceless_shared.events import ClipRendered, Event
 from faceless_shared.storage import Storage
-from faceless_shared.telemetry import span
+from faceless_shared.telemetry import metrics, span
 from faceless_shared.usage import Usage
 
 logger = logging.getLogger(__name__)
@@ -206,6 +206,8 @@ async def _stage(name: str, work: Awaitable[T]) -> T:
     except CostCapReached as error:
         raise StageError(str(error)) from error
     except Exception as error:  # any provider or FFmpeg failure fails this clip, not the worker
+        if (service_metrics := metrics()) is not None:
+            service_metrics.provider_errors.labels(name).inc()
         raise StageError(f"{name} failed: {type(error).__name__}: {error}") from error
 
 

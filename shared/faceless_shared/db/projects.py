@@ -215,3 +215,8 @@ async def reopen_final(conn: Conn, project_id: UUID) -> bool:
         project_id,
     )
     return result == "UPDATE 1"
+
+
+async def count_by_status(conn: Conn) -> dict[str, int]:
+    records = await conn.fetch("SELECT status, count(*) AS n FROM projects GROUP BY status")
+    return {r["status"]: r["n"] for r in records}
