@@ -7,6 +7,7 @@ import asyncio
 import sys
 import warnings
 from pathlib import Path
+from typing import Literal
 
 from pydantic import ValidationError
 from rich.console import Console
@@ -35,6 +36,17 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--aspect", choices=ASPECTS, default="9:16")
     gen.add_argument("--preset", help="graphics preset name (default: midnight)")
     gen.add_argument("--out", type=Path, help="copy the final MP4 here")
+    gen.add_argument(
+        "--music",
+        metavar="PATH|bed",
+        help="background music ducked under the voice: an mp3/wav/m4a/ogg/flac file, "
+        "or 'bed' for the built-in synthesized bed",
+    )
+    gen.add_argument(
+        "--crossfade",
+        action="store_true",
+        help="dissolve between clips (re-encodes the final video: slower than a cut)",
+    )
     for name in ("up", "api"):
         command = commands.add_parser(
             name, help="run all four services" if name == "up" else "run the REST API"
@@ -102,7 +114,27 @@ def _request(args: argparse.Namespace, settings: Settings) -> Request:
         script, topic = None, args.topic
     else:
         raise UsageError("give a topic or --script FILE")
-    return Request(script, topic, args.duration, args.aspect, args.preset, args.out)
+    return Request(
+        script,
+        topic,
+        args.duration,
+        args.aspect,
+        args.preset,
+        args.out,
+        music=_music(args.music),
+        crossfade=args.crossfade,
+    )
+
+
+def _music(choice: str | None) -> Path | Literal["bed"] | None:
+    if choice is None:
+        return None
+    if choice == "bed":
+        return "bed"
+    path = Path(choice)
+    if not path.is_file():
+        raise UsageError(f"--music {choice}: no such file (give a path, or 'bed')")
+    return path
 
 
 def _generate(args: argparse.Namespace, settings: Settings, console: Console) -> int:

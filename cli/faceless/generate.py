@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from rich.console import Console
@@ -37,6 +37,8 @@ class Request:
     aspect: str
     preset: str | None
     out: Path | None
+    music: Path | Literal["bed"] | None = None
+    crossfade: bool = False
 
 
 class GenerateError(Exception):
@@ -92,12 +94,33 @@ async def _create(api: httpx.AsyncClient, request: Request) -> dict[str, Any]:
     }
     if request.preset:
         body["preset"] = request.preset
+    if request.music is not None:
+        body["music"] = await _upload_music(api, request.music)
+    if request.crossfade:
+        body["crossfade"] = True
     response = await api.post("/v1/projects", json=body)
     if response.status_code == 422:
         raise UsageError(_validation_message(response.json()))
     response.raise_for_status()
     project: dict[str, Any] = response.json()
     return project
+
+
+async def _upload_music(api: httpx.AsyncClient, music: Path | Literal["bed"]) -> str:
+    """The project's ``music``: "bed" as it is, a file uploaded first for its music_id."""
+    if not isinstance(music, Path):
+        return music
+    try:
+        data = await asyncio.to_thread(music.read_bytes)
+    except OSError as error:
+        raise UsageError(f"cannot read --music {music}: {error.strerror}") from None
+    response = await api.post("/v1/music", files={"file": (music.name, data)})
+    if response.status_code == 422:
+        raise UsageError(_validation_message(response.json()).replace("file:", "--music:"))
+    if response.status_code == 413:
+        raise UsageError(f"--music {music}: {response.json()['detail']}")
+    response.raise_for_status()
+    return str(response.json()["music_id"])
 
 
 def _validation_message(body: dict[str, Any]) -> str:

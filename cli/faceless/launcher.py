@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import signal
@@ -14,7 +13,7 @@ from faceless_api.main import create_app
 from faceless_clip.main import create_service as create_clip
 from faceless_planner.main import create_service as create_planner
 from faceless_renderer.main import create_service as create_renderer
-from faceless_shared.service import WorkerService
+from faceless_shared.service import WorkerService, wait_for_stop_signal
 from faceless_shared.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -29,15 +28,6 @@ WORKERS: dict[str, Callable[[Settings], WorkerService]] = {
 
 def create_workers(settings: Settings, names: Sequence[str]) -> list[WorkerService]:
     return [WORKERS[name](settings) for name in names]
-
-
-async def wait_for_stop_signal() -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in STOP_SIGNALS:
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
 
 
 async def run_workers(settings: Settings, names: Sequence[str]) -> None:

@@ -12,8 +12,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import imageio_ffmpeg
-
 from faceless_shared.telemetry import span
 
 STDERR_TAIL_LINES = 20
@@ -36,6 +34,9 @@ class _Completed:
 
 @functools.cache
 def _bundled_ffmpeg() -> str:
+    # imported here: only the services that run FFmpeg depend on the wheel
+    import imageio_ffmpeg
+
     return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
@@ -89,6 +90,17 @@ async def run_ffmpeg(args: Sequence[str], *, timeout_s: float) -> None:
         done = await _run(command, timeout_s=timeout_s)
     if done.returncode != 0:
         raise FFmpegError(f"ffmpeg exited with code {done.returncode}:\n{stderr_tail(done.stderr)}")
+
+
+async def run_ffmpeg_logged(args: Sequence[str], *, timeout_s: float) -> str:
+    """Run FFmpeg at the ``info`` log level and return its log (stderr), where the filters
+    that measure (``ebur128``, ``volumedetect``, ``astats``) report."""
+    command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-y", "-loglevel", "info"]
+    with span("ffmpeg", output=str(args[-1]) if args else ""):
+        done = await _run([*command, *args], timeout_s=timeout_s)
+    if done.returncode != 0:
+        raise FFmpegError(f"ffmpeg exited with code {done.returncode}:\n{stderr_tail(done.stderr)}")
+    return done.stderr
 
 
 @contextlib.contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from types import TracebackType
@@ -19,9 +20,12 @@ from faceless_shared.broker import create_broker, ensure_groups
 from faceless_shared.db import projects
 from faceless_shared.db.migrate import migrate
 from faceless_shared.db.pool import create_pool
+from faceless_shared.logs import configure_logging
 from faceless_shared.outbox_relay import OutboxRelay
 from faceless_shared.settings import Settings
 from faceless_shared.storage import LocalStorage, Storage
+from faceless_shared.storage_s3 import S3Storage
+from faceless_shared.storage_supabase import SupabaseStorage
 from faceless_shared.streams import Streams
 from faceless_shared.telemetry import Metrics, Telemetry
 
@@ -44,6 +48,11 @@ Background = Callable[[Resources], Coroutine[Any, Any, None]]
 
 
 def create_storage(settings: Settings) -> Storage:
+    """The storage backend the settings name; a remote one fails fast without its keys."""
+    if settings.storage_backend == "supabase":
+        return SupabaseStorage.from_settings(settings)
+    if settings.storage_backend == "s3":
+        return S3Storage.from_settings(settings)
     return LocalStorage(settings.storage_dir)
 
 
@@ -173,3 +182,26 @@ class WorkerService:
         tb: TracebackType | None,
     ) -> None:
         await self.stop()
+
+
+async def wait_for_stop_signal() -> None:
+    """Until SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+def run_service(create: Callable[[Settings], WorkerService]) -> None:
+    """``python -m faceless_<service>``: one service, configured by the environment, until
+    SIGINT or SIGTERM; the work in hand finishes first (graceful stop), then exit 0."""
+    settings = Settings()
+    configure_logging(settings.log_level, structured=settings.log_json)
+
+    async def serve() -> None:
+        async with create(settings):
+            await wait_for_stop_signal()
+
+    asyncio.run(serve())

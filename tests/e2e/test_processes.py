@@ -66,7 +66,7 @@ async def make_a_video(base_url: str, storage_dir: Path) -> None:
             except httpx.TransportError:
                 return False
 
-        await wait_until(ready, timeout_s=30, what="the API to be ready")
+        await wait_until(ready, timeout_s=90, what="the API to be ready")
         created = await api.post("/v1/projects", json={"script": THREE_SENTENCES})
         assert created.status_code == 202, created.text
         url = created.headers["location"]

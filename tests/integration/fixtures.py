@@ -13,7 +13,9 @@ from faceless_shared.db.clips import NewClip
 OWNER = "test-worker"
 
 
-async def project_with_clips(pool: asyncpg.Pool, count: int) -> UUID:
+async def project_with_clips(
+    pool: asyncpg.Pool, count: int, *, music_key: str | None = None
+) -> UUID:
     """A planned project whose clips are all claimed by a clip worker."""
     project_id = uuid.uuid4()
     async with pool.acquire() as conn, conn.transaction():
@@ -25,6 +27,7 @@ async def project_with_clips(pool: asyncpg.Pool, count: int) -> UUID:
             target_duration_s=30,
             aspect="9:16",
             preset_name="midnight",
+            music_key=music_key,
         )
         await projects.start_planning(conn, project_id)
         await clips.insert_clips(

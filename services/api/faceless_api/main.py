@@ -13,7 +13,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from faceless_api.errors import install_error_handlers
 from faceless_api.resources import open_resources
-from faceless_api.routes import health, metrics, presets, projects
+from faceless_api.routes import health, metrics, music, presets, projects
 from faceless_shared.settings import Settings
 from faceless_shared.telemetry import Telemetry
 
@@ -42,6 +42,7 @@ def create_app(settings: Settings, *, telemetry: Telemetry | None = None) -> Fas
     install_error_handlers(app)
     app.include_router(projects.router)
     app.include_router(presets.router)
+    app.include_router(music.router)
     app.include_router(health.router)
     app.include_router(metrics.router)
     return app

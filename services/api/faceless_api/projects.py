@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Literal
 from uuid import UUID, uuid4
 
 import asyncpg
 
+from faceless_api.music import music_key
 from faceless_shared.db import assets, clips, jobs, outbox, presets, projects, usage
 from faceless_shared.db.clips import ClipRow
 from faceless_shared.db.jobs import JobRow
@@ -60,6 +62,8 @@ class NewProject:
     aspect: Aspect
     preset: str
     cost_cap_usd: float | None = None
+    music: UUID | Literal["bed"] | None = None
+    crossfade: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,8 @@ async def create_project(pool: asyncpg.Pool, new: NewProject) -> ProjectView:
             aspect=new.aspect,
             preset_name=new.preset,
             cost_cap_usd=new.cost_cap_usd,
+            music_key=await music_key(conn, new.music),
+            crossfade=new.crossfade,
         )
         await outbox.enqueue(conn, ProjectCreated(project_id=project.id))
     return ProjectView(project, [], [])

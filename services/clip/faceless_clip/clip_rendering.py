@@ -13,10 +13,13 @@ from uuid import UUID
 import asyncpg
 
 from faceless_clip.asset_keeping import ClipSlot, content_key, keep_asset, reuse_asset
+from faceless_clip.captions import CaptionStyle
 from faceless_clip.clip_claims import Claim, claim, fail, kept_alive, new_owner
 from faceless_clip.images import ImageMaker, ImageStyle
+from faceless_clip.motion import MotionStyle, Move
 from faceless_clip.render import render_clip
 from faceless_clip.voice import Speech, VoiceMaker, WordTiming
+from faceless_clip.word_timing import estimate_word_timings
 from faceless_shared.costs import CostCapReached, check_budget, record_usage
 from faceless_shared.db import clips, jobs, outbox, presets
 from faceless_shared.db.clips import ClipRow
@@ -48,6 +51,7 @@ class ClipMakers:
     prices: Mapping[str, float] = field(default_factory=dict)
     lease_s: float = 60.0
     max_attempts: int = 3
+    render_threads: int | None = None  # FFmpeg threads per clip render; None: all cores
 
 
 async def render_planned_clip(
@@ -112,6 +116,7 @@ async def _make_clip(
         speech = await _speech(pool, storage, makers, clip, slot)
         image = await _picture(pool, storage, makers, project, clip, slot)
         video = slot.work / "clip.mp4"
+        captions, motion = await _render_look(pool, project, clip.clip_index)
         await _stage(
             "render",
             render_clip(
@@ -121,6 +126,10 @@ async def _make_clip(
                 width=width,
                 height=height,
                 out_path=video,
+                words=speech.words or estimate_word_timings(clip.script, speech.duration_ms),
+                captions=captions,
+                motion=motion,
+                threads=makers.render_threads,
                 timeout_s=makers.ffmpeg_timeout_s,
             ),
         )
@@ -217,3 +226,15 @@ async def _image_style(pool: asyncpg.Pool, preset_name: str) -> tuple[ImageStyle
     if preset is None:
         return ImageStyle.from_style_json({}), ""
     return ImageStyle.from_style_json(preset.style_json), preset.prompt_addition
+
+
+async def _render_look(
+    pool: asyncpg.Pool, project: ProjectRow, clip_index: int
+) -> tuple[CaptionStyle | None, Move]:
+    """The preset's caption style (None when the project has captions off) and this clip's
+    move (the preset's kinds taken in turn, so neighbouring clips move differently)."""
+    async with pool.acquire() as conn:
+        preset = await presets.get_preset(conn, project.preset_name)
+    style = preset.style_json if preset is not None else {}
+    captions = CaptionStyle.from_style_json(style) if project.captions else None
+    return captions, MotionStyle.from_style_json(style).move_for(clip_index)

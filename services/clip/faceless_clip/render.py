@@ -1,5 +1,7 @@
-"""Rendering one clip: a still image and its narration become an MP4.
+"""Rendering one clip: a still image and its narration become an MP4, in one FFmpeg run.
 
+The picture is decoded and scaled once, repeated in memory, moved by a Ken Burns filter chain
+(``motion``), captioned by libass from an ASS document (``captions``) and faded in and out.
 Every clip is encoded with the same parameters (codec settings, frame rate, timescale, audio
 rate and layout) so the renderer can join them with the concat demuxer and a stream copy.
 """
@@ -7,8 +9,13 @@ rate and layout) so the renderer can join them with the concat demuxer and a str
 from __future__ import annotations
 
 import math
+import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
+from faceless_clip.captions import FONTS_DIR, CaptionStyle, ass_document
+from faceless_clip.motion import STILL, Move, motion_filters, still_size
+from faceless_clip.voice import WordTiming
 from faceless_shared.media import atomic_output, run_ffmpeg
 
 VIDEO_TIMESCALE = 15360
@@ -16,6 +23,7 @@ AUDIO_RATE = 48000
 AUDIO_BITRATE = "192k"
 VIDEO_FADE_S = 0.25
 AUDIO_FADE_S = 0.03
+X264_PRESET = "veryfast"
 
 
 def clip_seconds(duration_ms: int, fps: int) -> float:
@@ -23,19 +31,43 @@ def clip_seconds(duration_ms: int, fps: int) -> float:
     return math.ceil(duration_ms * fps / 1000) / fps
 
 
-def _video_filter(*, width: int, height: int, fps: int, seconds: float) -> str:
+def filter_value(value: str) -> str:
+    """``value`` escaped to stand as one filter option inside a filtergraph (both levels)."""
+    option = "".join(f"\\{char}" if char in "\\':" else char for char in value)
+    return "".join(f"\\{char}" if char in "\\'[],;" else char for char in option)
+
+
+def video_filter(
+    *, width: int, height: int, fps: int, seconds: float, move: Move, subtitles: Path | None
+) -> str:
+    """The filter chain from the picture (input 0) to the finished frames (``[v]``)."""
     # Scale the single decoded picture once, then repeat it in memory with `loop`
     # (`-loop 1` on the input would decode the PNG again for every frame).
     fade = min(VIDEO_FADE_S, seconds / 4)
-    return (
-        f"[0:v]scale={width}:{height}:force_original_aspect_ratio=increase,"
-        f"crop={width}:{height},setsar=1,"
-        "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,"
-        "setparams=range=tv:colorspace=bt709:color_primaries=bt709:color_trc=bt709,"
-        f"loop=loop=-1:size=1:start=0,fps={fps},trim=duration={seconds:.6f},"
-        f"setpts=PTS-STARTPTS,fade=t=in:st=0:d={fade:.3f},"
-        f"fade=t=out:st={seconds - fade:.6f}:d={fade:.3f}[v]"
-    )
+    frames = round(seconds * fps)
+    still_w, still_h = still_size(move, width, height)
+    steps = [
+        f"[0:v]scale={still_w}:{still_h}:force_original_aspect_ratio=increase",
+        f"crop={still_w}:{still_h}",
+        "scale=out_color_matrix=bt709:out_range=tv",
+        "format=yuv420p",
+        "loop=loop=-1:size=1:start=0",
+        f"fps={fps}",
+        f"trim=duration={seconds:.6f}",
+        "setpts=PTS-STARTPTS",
+        *motion_filters(move, width, height, fps=fps, frames=frames),
+        "setsar=1",  # the scaler nudges the aspect ratio when it rounds a zoomed size
+        "setparams=range=tv:colorspace=bt709:color_primaries=bt709:color_trc=bt709",
+    ]
+    if subtitles is not None:
+        steps.append(
+            f"ass=filename={filter_value(str(subtitles))}:fontsdir={filter_value(str(FONTS_DIR))}"
+        )
+    steps += [
+        f"fade=t=in:st=0:d={fade:.3f}",
+        f"fade=t=out:st={seconds - fade:.6f}:d={fade:.3f}[v]",
+    ]
+    return ",".join(steps)
 
 
 def _audio_filter(*, seconds: float) -> str:
@@ -47,12 +79,25 @@ def _audio_filter(*, seconds: float) -> str:
     )
 
 
-def _encode_args(*, fps: int, seconds: float) -> list[str]:
+def video_codec_args(*, fps: int, threads: int | None = None) -> list[str]:
+    """The H.264 settings every clip shares; the thread count leaves the stream's parameters
+    (SPS/PPS) unchanged, so clips encoded with different counts still join by copying."""
+    limit = [] if threads is None else ["-threads", str(threads)]
+    return [
+        *("-c:v", "libx264", "-preset", X264_PRESET, "-crf", "20", "-tune", "stillimage"),
+        *("-profile:v", "high", "-pix_fmt", "yuv420p", "-r", str(fps), "-g", str(fps * 8)),
+        *limit,
+    ]
+
+
+def _encode_args(*, fps: int, seconds: float, threads: int | None) -> list[str]:
     return [
         *("-map", "[v]", "-map", "[a]", "-t", f"{seconds:.6f}"),
-        *("-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-tune", "stillimage"),
-        *("-profile:v", "high", "-pix_fmt", "yuv420p", "-r", str(fps), "-g", str(fps * 8)),
-        *("-c:a", "aac", "-b:a", AUDIO_BITRATE, "-ar", str(AUDIO_RATE), "-ac", "2"),
+        *video_codec_args(fps=fps, threads=threads),
+        # The fast coder takes half the CPU of the default (twoloop); the final join decodes
+        # and mixes the narration again, so a generous bitrate keeps this generation clean.
+        *("-c:a", "aac", "-aac_coder", "fast", "-b:a", AUDIO_BITRATE),
+        *("-ar", str(AUDIO_RATE), "-ac", "2"),
         *("-video_track_timescale", str(VIDEO_TIMESCALE), "-movflags", "+faststart"),
         *("-map_metadata", "-1", "-f", "mp4"),
     ]
@@ -67,27 +112,43 @@ async def render_clip(
     height: int,
     out_path: Path,
     fps: int = 30,
+    words: Sequence[WordTiming] = (),
+    captions: CaptionStyle | None = None,
+    motion: Move = STILL,
+    threads: int | None = None,
     timeout_s: float = 300.0,
 ) -> None:
     """Encode ``image`` shown for ``duration_ms`` (rounded up to a frame) over ``audio``.
 
-    Audio shorter than that is padded with silence; longer audio is cut.
+    Audio shorter than that is padded with silence; longer audio is cut. ``words`` are
+    burned in as captions styled by ``captions`` (none when it is None or there are no
+    words); ``motion`` is the clip's Ken Burns move. ``threads`` caps FFmpeg's threads (the
+    encoder's and the filter graph's): 1 suits several renders running side by side; None
+    lets FFmpeg use every core.
     """
     if duration_ms <= 0:
         raise ValueError(f"clip duration must be positive, got {duration_ms} ms")
     seconds = clip_seconds(duration_ms, fps)
-    graph = ";".join(
-        [
-            _video_filter(width=width, height=height, fps=fps, seconds=seconds),
-            _audio_filter(seconds=seconds),
-        ]
-    )
-    with atomic_output(out_path) as partial:
-        await run_ffmpeg(
-            [
-                *("-i", str(image), "-i", str(audio), "-filter_complex", graph),
-                *_encode_args(fps=fps, seconds=seconds),
-                str(partial),
-            ],
-            timeout_s=timeout_s,
+    with tempfile.TemporaryDirectory(prefix="faceless-render-") as workdir:
+        subtitles = None
+        if captions is not None and words:
+            subtitles = Path(workdir) / "captions.ass"
+            document = ass_document(
+                words, captions, width=width, height=height, duration_ms=round(seconds * 1000)
+            )
+            subtitles.write_text(document, encoding="utf-8")
+        video = video_filter(
+            width=width, height=height, fps=fps, seconds=seconds, move=motion, subtitles=subtitles
         )
+        graph = ";".join([video, _audio_filter(seconds=seconds)])
+        graph_threads = [] if threads is None else ["-filter_complex_threads", str(threads)]
+        with atomic_output(out_path) as partial:
+            await run_ffmpeg(
+                [
+                    *graph_threads,
+                    *("-i", str(image), "-i", str(audio), "-filter_complex", graph),
+                    *_encode_args(fps=fps, seconds=seconds, threads=threads),
+                    str(partial),
+                ],
+                timeout_s=timeout_s,
+            )

@@ -9,8 +9,9 @@ from uuid import UUID
 
 import asyncpg
 
-from faceless_renderer.joining import join_clips
-from faceless_shared.db import assets, clips, jobs, outbox, projects
+from faceless_renderer.joining import CROSSFADE_S, join_clips
+from faceless_renderer.music_bed import synthesize_bed
+from faceless_shared.db import assets, clips, jobs, music, outbox, projects
 from faceless_shared.events import Event, ProjectFailed, VideoCompleted
 from faceless_shared.storage import Storage, clip_key, final_key
 
@@ -37,15 +38,24 @@ async def _render_final(
     pool: asyncpg.Pool, storage: Storage, project_id: UUID, *, timeout_s: float
 ) -> Event:
     async with pool.acquire() as conn:
+        project = await projects.get_project(conn, project_id)
         rows = await clips.list_clips(conn, project_id)
-    duration_ms = sum(row.duration_ms or 0 for row in rows)
+    if project is None:
+        raise LookupError(f"project {project_id} is gone")
     with tempfile.TemporaryDirectory(prefix="faceless-final-") as workdir:
         work = Path(workdir)
         paths = [
             await storage.local_path(clip_key(project_id, row.clip_index), work) for row in rows
         ]
-        await join_clips(paths, work / "final.mp4", timeout_s=timeout_s)
+        seconds = await join_clips(
+            paths,
+            work / "final.mp4",
+            timeout_s=timeout_s,
+            music=await _music(storage, project.music_key, work),
+            crossfade_s=CROSSFADE_S if project.crossfade else 0.0,
+        )
         stored = await storage.put_file(final_key(project_id), work / "final.mp4")
+    duration_ms = round(seconds * 1000)
     async with pool.acquire() as conn, conn.transaction():
         asset = await assets.record_asset(
             conn,
@@ -64,6 +74,15 @@ async def _render_final(
             await outbox.enqueue(conn, event)
         await jobs.finish_job(conn, project_id, "final")
     return event
+
+
+async def _music(storage: Storage, music_key: str | None, workdir: Path) -> Path | None:
+    """The project's music as a local file: a stored track, or the bed synthesized now."""
+    if music_key is None:
+        return None
+    if music_key == music.BED:
+        return await synthesize_bed(workdir / "bed.wav")
+    return await storage.local_path(music_key, workdir)
 
 
 async def fail_project(

@@ -34,6 +34,9 @@ class ProjectRow(BaseModel):
     final_asset_id: UUID | None
     error_message: str | None
     cost_cap_usd: float | None = None
+    music_key: str | None = None
+    crossfade: bool = False
+    captions: bool = True
     created_at: datetime
     updated_at: datetime
     completed_at: datetime | None
@@ -53,11 +56,14 @@ async def insert_project(
     aspect: Aspect,
     preset_name: str,
     cost_cap_usd: float | None = None,
+    music_key: str | None = None,
+    crossfade: bool = False,
 ) -> ProjectRow:
+    """``music_key``: a stored track's key, ``music.BED`` for the built-in bed, or None."""
     record = await conn.fetchrow(
         """INSERT INTO projects (id, topic, script, target_duration_s, aspect, preset_name,
-                                 cost_cap_usd)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *""",
+                                 cost_cap_usd, music_key, crossfade)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *""",
         project_id,
         topic,
         script,
@@ -65,6 +71,8 @@ async def insert_project(
         aspect,
         preset_name,
         cost_cap_usd,
+        music_key,
+        crossfade,
     )
     project = _row(record)
     assert project is not None

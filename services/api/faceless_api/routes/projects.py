@@ -6,12 +6,13 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, RedirectResponse
 
 from faceless_api import projects
 from faceless_api.deps import PoolDep, SettingsDep, StorageDep
 from faceless_api.schemas import ErrorOut, ProjectCreate, ProjectDetail, ProjectPage, ProjectSummary
-from faceless_shared.storage import LocalStorage
+from faceless_api.video_links import signed_video_urls
+from faceless_shared.storage import LocalStorage, SignsUrls, StorageError
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"])
 
@@ -41,14 +42,18 @@ async def create_project(
 async def list_projects(
     pool: PoolDep,
     settings: SettingsDep,
+    storage: StorageDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> ProjectPage:
     """List projects, newest first."""
     rows, total = await projects.list_projects(pool, limit=limit, offset=offset)
     end = offset + len(rows)
+    signed = await signed_video_urls(storage, rows, settings.signed_url_ttl_s)
     return ProjectPage(
-        items=[ProjectSummary.from_row(row, settings.public_url) for row in rows],
+        items=[
+            ProjectSummary.from_row(row, settings.public_url, signed.get(row.id)) for row in rows
+        ],
         total=total,
         limit=limit,
         offset=offset,
@@ -57,10 +62,13 @@ async def list_projects(
 
 
 @router.get("/{project_id}", response_model=ProjectDetail, responses=NOT_FOUND)
-async def read_project(project_id: UUID, pool: PoolDep, settings: SettingsDep) -> ProjectDetail:
+async def read_project(
+    project_id: UUID, pool: PoolDep, settings: SettingsDep, storage: StorageDep
+) -> ProjectDetail:
     """Read a project with its clips, jobs and progress."""
     view = await projects.read_project(pool, project_id)
-    return ProjectDetail.from_view(view, settings.public_url)
+    signed = await signed_video_urls(storage, [view.project], settings.signed_url_ttl_s)
+    return ProjectDetail.from_view(view, settings.public_url, signed.get(project_id))
 
 
 @router.get(
@@ -69,12 +77,21 @@ async def read_project(project_id: UUID, pool: PoolDep, settings: SettingsDep) -
     responses={
         status.HTTP_200_OK: {"content": {"video/mp4": {}}, "description": "The MP4."},
         status.HTTP_206_PARTIAL_CONTENT: {"description": "The requested byte range."},
+        status.HTTP_307_TEMPORARY_REDIRECT: {
+            "description": "A signed, expiring URL of the MP4 (Supabase or S3 storage)."
+        },
+        status.HTTP_502_BAD_GATEWAY: {"model": ErrorOut},
         **NOT_FOUND,
     },
 )
-async def read_video(project_id: UUID, pool: PoolDep, storage: StorageDep) -> FileResponse:
-    """Download or stream a completed project's MP4 (HTTP Range supported)."""
+async def read_video(
+    project_id: UUID, pool: PoolDep, storage: StorageDep, settings: SettingsDep
+) -> Response:
+    """Download or stream a completed project's MP4 (HTTP Range supported), or be
+    redirected to a signed URL of it when the storage is Supabase or S3."""
     key = await projects.final_video_key(pool, project_id)
+    if isinstance(storage, SignsUrls):
+        return await _redirect_to_signed(storage, key, project_id, settings.signed_url_ttl_s)
     if not isinstance(storage, LocalStorage):
         raise HTTPException(status.HTTP_501_NOT_IMPLEMENTED, "serving videos needs local storage")
     path = storage.path(key)
@@ -86,6 +103,20 @@ async def read_video(project_id: UUID, pool: PoolDep, storage: StorageDep) -> Fi
         filename=f"{project_id}.mp4",
         content_disposition_type="inline",
     )
+
+
+async def _redirect_to_signed(
+    storage: SignsUrls, key: str, project_id: UUID, ttl_s: int
+) -> RedirectResponse:
+    try:
+        url = await storage.signed_url(key, ttl_s)
+    except FileNotFoundError as error:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, f"the video of project {project_id} is gone"
+        ) from error
+    except StorageError as error:
+        raise HTTPException(status.HTTP_502_BAD_GATEWAY, f"storage: {error}") from error
+    return RedirectResponse(url, status.HTTP_307_TEMPORARY_REDIRECT, {"Cache-Control": "no-store"})
 
 
 @router.post(

@@ -1,0 +1,26 @@
+"""``python -m faceless_api``: the REST API alone, served by uvicorn until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+
+import uvicorn
+
+from faceless_api.main import create_app
+from faceless_shared.logs import configure_logging
+from faceless_shared.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m faceless_api", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args(argv)
+    settings = Settings()
+    configure_logging(settings.log_level, structured=settings.log_json)
+    # log_config=None: uvicorn's loggers go through the root handler set up above
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""/v1/music: upload background music for projects to use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, status
+from starlette.datastructures import UploadFile
+
+from faceless_api import music
+from faceless_api.deps import PoolDep, StorageDep
+from faceless_api.schemas import ErrorOut, MusicOut
+
+router = APIRouter(prefix="/v1/music", tags=["music"])
+
+FORM_OVERHEAD_BYTES = 64 * 1024
+"""Room for the multipart boundaries and part headers around the file itself."""
+
+# The body is read by hand (to refuse an oversized upload before reading it), so its
+# schema is declared here rather than inferred from an ``UploadFile`` parameter.
+UPLOAD_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "mp3, wav, m4a, ogg or flac; 1 s to 30 min, "
+                            f"up to {music.MAX_MUSIC_BYTES // (1024 * 1024)} MB.",
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MusicOut,
+    openapi_extra=UPLOAD_BODY,
+    responses={
+        status.HTTP_411_LENGTH_REQUIRED: {"model": ErrorOut},
+        status.HTTP_413_CONTENT_TOO_LARGE: {"model": ErrorOut},
+        status.HTTP_422_UNPROCESSABLE_CONTENT: {
+            "description": "Not music we accept: a validation error naming the field 'file'."
+        },
+    },
+)
+async def create_music(request: Request, pool: PoolDep, storage: StorageDep) -> MusicOut:
+    """Upload a music track (multipart field ``file``); use its music_id as a project's music."""
+    declared = request.headers.get("content-length")
+    if declared is None or not declared.isdigit():
+        raise HTTPException(status.HTTP_411_LENGTH_REQUIRED, "send the upload's Content-Length")
+    if int(declared) > music.MAX_MUSIC_BYTES + FORM_OVERHEAD_BYTES:
+        raise music.MusicTooLarge()
+    async with request.form(max_files=1, max_fields=0) as form:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise music.MusicRejected("send the music as the multipart field 'file'")
+        track = await music.store_music(pool, storage, upload.file, filename=upload.filename)
+    return MusicOut.from_row(track)

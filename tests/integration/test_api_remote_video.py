@@ -1,0 +1,194 @@
+"""The API with Supabase or S3 storage: a finished project's video is a signed, expiring URL.
+
+PostgreSQL and Redis are real; the storage is answered at the HTTP layer by respx (S3
+signing needs no request at all, so there every storage request would be a failure).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import asyncpg
+import httpx
+import pytest
+import respx
+from fastapi import FastAPI
+from pydantic import SecretStr
+
+from faceless_api.main import create_app
+from faceless_shared.db import assets
+from faceless_shared.settings import Settings
+from faceless_shared.sigv4 import Credentials, presign_url
+from faceless_shared.storage import final_key
+from faceless_shared.storage_s3 import S3Storage
+from faceless_shared.storage_supabase import SupabaseStorage
+
+SUPABASE_URL = "https://abcdefghijklmnop.supabase.co"
+SUPABASE_API = f"{SUPABASE_URL}/storage/v1"
+S3_ENDPOINT = "http://minio.test:9000"
+TTL_S = 600
+NOT_FOUND = {"statusCode": "404", "error": "not_found", "message": "Object not found"}
+
+
+@pytest.fixture
+def supabase_settings(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={
+            "storage_backend": "supabase",
+            "supabase_url": SUPABASE_URL,
+            "supabase_key": SecretStr("service-role-key-test"),
+            "signed_url_ttl_s": TTL_S,
+        }
+    )
+
+
+@pytest.fixture
+def s3_settings(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={
+            "storage_backend": "s3",
+            "s3_endpoint_url": S3_ENDPOINT,
+            "s3_region": "eu-west-1",
+            "s3_access_key_id": SecretStr("AKIDTEST"),
+            "s3_secret_access_key": SecretStr("secret-test"),
+            "signed_url_ttl_s": TTL_S,
+        }
+    )
+
+
+async def serve(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
+
+
+@pytest.fixture
+async def supabase_client(supabase_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(supabase_settings)
+    async for client in serve(app):
+        assert isinstance(app.state.resources.storage, SupabaseStorage)
+        yield client
+
+
+@pytest.fixture
+async def s3_client(s3_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(s3_settings)
+    async for client in serve(app):
+        assert isinstance(app.state.resources.storage, S3Storage)
+        yield client
+
+
+async def completed_project(client: httpx.AsyncClient, pool: asyncpg.Pool) -> uuid.UUID:
+    """A project as the renderer leaves it: completed, its final video stored remotely."""
+    response = await client.post("/v1/projects", json={"script": "Bees dance to give directions."})
+    assert response.status_code == 202, response.text
+    project_id = uuid.UUID(response.json()["id"])
+    async with pool.acquire() as conn:
+        asset = await assets.record_asset(
+            conn,
+            project_id=project_id,
+            clip_index=None,
+            type="final",
+            storage_bucket="faceless",
+            storage_path=final_key(project_id),
+            size=1_843_200,
+            content_type="video/mp4",
+        )
+        await conn.execute(
+            "UPDATE projects SET status = 'completed', final_asset_id = $2, duration_ms = 2000, "
+            "completed_at = now() WHERE id = $1",
+            project_id,
+            asset.id,
+        )
+    return project_id
+
+
+async def video_urls(client: httpx.AsyncClient, project_id: uuid.UUID) -> tuple[str, str]:
+    """The project's ``video_url`` as read alone and as listed."""
+    project = (await client.get(f"/v1/projects/{project_id}")).json()
+    listed = (await client.get("/v1/projects")).json()["items"]
+    [item] = [item for item in listed if item["id"] == str(project_id)]
+    return project["video_url"], item["video_url"]
+
+
+async def test_supabase_video_is_a_redirect_to_a_signed_url(
+    supabase_client: httpx.AsyncClient, pool: asyncpg.Pool, respx_mock: respx.MockRouter
+) -> None:
+    project_id = await completed_project(supabase_client, pool)
+    key = final_key(project_id)
+    token = "eyJhbGciOiJIUzI1NiJ9.eyJ1cmwiOiJmYWNlbGVzcyJ9.c2ln"
+    sign = respx_mock.post(f"{SUPABASE_API}/object/sign/faceless/{key}").respond(
+        200, json={"signedURL": f"/object/sign/faceless/{key}?token={token}"}
+    )
+    signed = f"{SUPABASE_API}/object/sign/faceless/{key}?token={token}"
+
+    response = await supabase_client.get(f"/v1/projects/{project_id}/video")
+
+    assert response.status_code == 307
+    assert response.headers["location"] == signed
+    assert response.headers["cache-control"] == "no-store"
+    assert sign.calls.last.request.read() == b'{"expiresIn":"600"}'
+    assert await video_urls(supabase_client, project_id) == (signed, signed)
+
+
+async def test_supabase_video_that_is_gone_is_404_and_links_to_the_api(
+    supabase_client: httpx.AsyncClient, pool: asyncpg.Pool, respx_mock: respx.MockRouter
+) -> None:
+    project_id = await completed_project(supabase_client, pool)
+    respx_mock.post(f"{SUPABASE_API}/object/sign/faceless/{final_key(project_id)}").respond(
+        400, json=NOT_FOUND
+    )
+
+    response = await supabase_client.get(f"/v1/projects/{project_id}/video")
+
+    assert response.status_code == 404
+    assert "gone" in response.json()["detail"]
+    route = f"http://127.0.0.1:8000/v1/projects/{project_id}/video"
+    assert await video_urls(supabase_client, project_id) == (route, route)
+
+
+async def test_supabase_outage_is_a_bad_gateway(
+    supabase_client: httpx.AsyncClient, pool: asyncpg.Pool, respx_mock: respx.MockRouter
+) -> None:
+    project_id = await completed_project(supabase_client, pool)
+    respx_mock.post(f"{SUPABASE_API}/object/sign/faceless/{final_key(project_id)}").respond(
+        500, json={"statusCode": "500", "error": "internal", "message": "database down"}
+    )
+
+    response = await supabase_client.get(f"/v1/projects/{project_id}/video")
+
+    assert response.status_code == 502
+    assert "database down" in response.json()["detail"]
+
+
+def assert_presigned(url: str, object_url: str) -> None:
+    """A presigned GET of ``object_url`` for TTL_S seconds whose signature checks out."""
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == object_url
+    query: dict[str, Any] = {name: values[0] for name, values in parse_qs(parts.query).items()}
+    assert query["X-Amz-Expires"] == str(TTL_S)
+    assert query["X-Amz-Credential"].startswith("AKIDTEST/")
+    signed_at = datetime.strptime(query["X-Amz-Date"] + "+0000", "%Y%m%dT%H%M%SZ%z")
+    credentials = Credentials("AKIDTEST", "secret-test", "eu-west-1")
+    assert url == presign_url(credentials, "GET", httpx.URL(object_url), TTL_S, signed_at)
+
+
+async def test_s3_video_is_a_redirect_to_a_presigned_url(
+    s3_client: httpx.AsyncClient, pool: asyncpg.Pool, respx_mock: respx.MockRouter
+) -> None:
+    project_id = await completed_project(s3_client, pool)
+    object_url = f"{S3_ENDPOINT}/faceless/{final_key(project_id)}"
+
+    response = await s3_client.get(f"/v1/projects/{project_id}/video")
+
+    assert response.status_code == 307
+    assert_presigned(response.headers["location"], object_url)
+    alone, listed = await video_urls(s3_client, project_id)
+    assert_presigned(alone, object_url)
+    assert_presigned(listed, object_url)
+    assert not respx_mock.calls  # presigning is arithmetic: no request to the store
