@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import resource
@@ -393,10 +394,11 @@ async def main(arguments: argparse.Namespace) -> None:
             f"{len(clip.words)} captioned words, {MOVE.kind} {MOVE.strength}, x264 veryfast; "
             f"best of {arguments.runs} interleaved rounds (MoviePy: one run)\n"
         )
-        rows = await compare_renderers(clip, workdir, arguments)
+        raw = await raw_frames(clip, workdir)
+        rows = await compare_renderers(clip, workdir, raw, arguments)
         print_rows(rows, clip)
         print_ratios(rows)
-        await compare_threads(clip, workdir, arguments.runs)
+        await compare_threads(clip, workdir, raw, arguments.runs)
         print(f"\nload average at the end: {_load()}")
 
 
@@ -405,12 +407,11 @@ def _load() -> str:
 
 
 async def compare_renderers(
-    clip: Clip, workdir: Path, arguments: argparse.Namespace
+    clip: Clip, workdir: Path, raw: Path, arguments: argparse.Namespace
 ) -> list[Result]:
     """(a), (c) and their references in interleaved rounds, so load that comes and goes
     touches them alike, then a round that measures their memory; then (b) once."""
     ours_out = workdir / "ours.mp4"
-    raw = await raw_frames(clip, workdir)
 
     async def one_round(memory_every_s: float | None) -> list[Result]:
         def ours(move: Move) -> Awaitable[None]:
@@ -467,37 +468,68 @@ def print_ratios(rows: Sequence[Result]) -> None:
     )
 
 
-async def compare_threads(clip: Clip, workdir: Path, runs: int) -> None:
-    """Two clips (a zoom and a pan): which way of using the cores renders them soonest?"""
-    moves = (MOVE, Move("pan_right", MOVE.strength))
+async def compare_threads(clip: Clip, workdir: Path, raw: Path, runs: int) -> None:
+    """Two clips: which way of using the cores renders them soonest? And the same for x264
+    alone on (a)'s frames, so (a) is also compared with the limit in the way it runs best."""
     outs = [workdir / f"pair{index}.mp4" for index in range(2)]
 
     async def one_after_another() -> None:
-        for move, out in zip(moves, outs, strict=True):
-            await render_ours(clip, out, move=move)
+        for out in outs:
+            await render_ours(clip, out)
 
     async def side_by_side(threads: int | None) -> None:
-        await asyncio.gather(
-            *(
-                render_ours(clip, out, move=move, threads=threads)
-                for move, out in zip(moves, outs, strict=True)
-            )
-        )
+        await asyncio.gather(*(render_ours(clip, out, threads=threads) for out in outs))
 
-    ways: list[tuple[str, Callable[[], Awaitable[None]]]] = [
-        ("2 clips, one after another, threads=auto", one_after_another),
-        ("2 clips side by side, threads=1 each", lambda: side_by_side(1)),
-        ("2 clips side by side, threads=auto each", lambda: side_by_side(None)),
+    renders: list[tuple[str, Callable[[], Awaitable[None]]]] = [
+        ("(a) 2 clips one after another, threads=auto", one_after_another),
+        ("(a) 2 clips side by side, threads=1 each", functools.partial(side_by_side, 1)),
+        ("(a) 2 clips side by side, threads=auto each", functools.partial(side_by_side, None)),
     ]
+    ways: list[tuple[str, Callable[[], Awaitable[Result]]]] = [
+        (name, functools.partial(timed_in_process, name, way)) for name, way in renders
+    ]
+    for threads in (None, 1):
+        name = f"(c) x264 alone, 2 side by side, threads={threads or 'auto'} each"
+        ways.append((name, functools.partial(encode_pair, name, raw, clip, outs, threads)))
     results: dict[str, list[Result]] = {}
     for _ in range(runs):  # interleaved, like the renderers
         for name, way in ways:
-            results.setdefault(name, []).append(await timed_in_process(name, way))
-    print(f"{'':44} {'wall s':>8} {'x realtime':>11} {'CPU s':>8}")
+            results.setdefault(name, []).append(await way())
+    print(f"{'':52} {'wall s':>8} {'x realtime':>11} {'CPU s':>8}")
+    fastest: dict[str, Result] = {}
     for name, _ in ways:
         result = best(results[name])
         speed = 2 * clip.seconds / result.wall_s
-        print(f"{name:44} {result.wall_s:8.2f} {speed:11.2f} {result.cpu_s:8.2f}")
+        print(f"{name:52} {result.wall_s:8.2f} {speed:11.2f} {result.cpu_s:8.2f}")
+        if name[:3] not in fastest or result.wall_s < fastest[name[:3]].wall_s:
+            fastest[name[:3]] = result
+    ours, limit = fastest["(a)"], fastest["(c)"]
+    print(
+        f"\nfastest (a) against fastest (c): {limit.wall_s / ours.wall_s:.0%} of the bare "
+        f"encode's speed ({limit.cpu_s / ours.cpu_s:.0%} by CPU time)"
+    )
+
+
+async def encode_pair(
+    name: str, raw: Path, clip: Clip, outs: Sequence[Path], threads: int | None
+) -> Result:
+    """x264 alone on (a)'s frames, twice at once."""
+    cpu = children_cpu_s()
+    start = time.perf_counter()
+    processes = [
+        await asyncio.create_subprocess_exec(
+            *(ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error"),
+            *raw_source(raw),
+            *("-frames:v", str(round(clip.seconds * FPS))),
+            *video_codec_args(fps=FPS, threads=threads),
+            *("-an", "-f", "mp4", str(out)),
+        )
+        for out in outs
+    ]
+    codes = [await process.wait() for process in processes]
+    if any(codes):
+        raise RuntimeError(f"{name} failed: exit codes {codes}")
+    return Result(name, time.perf_counter() - start, children_cpu_s() - cpu, None)
 
 
 def parse(argv: Sequence[str]) -> argparse.Namespace:

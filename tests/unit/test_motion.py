@@ -125,14 +125,18 @@ async def test_a_still_clip_does_not_move(dots: Path, tmp_path: Path) -> None:
 
 
 def test_the_zoom_recentres_with_the_scalers_own_sizes() -> None:
-    scale, crop = motion_filters(Move("zoom_in", 0.08), 1080, 1920, fps=30, frames=300)
+    select, scale, crop, refill = motion_filters(
+        Move("zoom_in", 0.08), 1080, 1920, fps=30, frames=300
+    )
     assert "eval=frame" in scale and "n/" not in scale + crop  # frame time, not the counter
     width_expression = scale.split("w='", 1)[1].split("'", 1)[0]
     assert width_expression in crop  # centring offsets computed from the same size
+    assert width_expression in select  # frames are scaled only when the size steps
     assert "exact=1" in crop
+    assert refill == "fps=30"
 
 
-def test_pans_scale_once_and_zooms_every_frame() -> None:
+def test_pans_scale_once_and_zooms_when_the_size_steps() -> None:
     assert still_size(Move("pan_left", 0.1), 1080, 1920) == (1188, 2112)
     assert still_size(Move("zoom_in", 0.1), 1080, 1920) == (1080, 1920)
     assert still_size(STILL, 1080, 1920) == (1080, 1920)

@@ -7,7 +7,8 @@ every other point moves one way only, within half a pixel of its ideal path: tra
 300 frames at 1080x1920 gives 0.15 px RMS off a smooth path and no step backwards, where
 ``zoompan`` gives 0.59 px RMS with jumps of up to 1.6 px back. Pans scale the picture once, a
 little larger than the frame, and slide a crop window across it in whole pixels (exact crops:
-odd offsets allowed in 4:2:0). The scaler is the only per-frame cost, and only for zooms.
+odd offsets allowed in 4:2:0). Between two steps of size a zoom's frames are identical, so
+only the frames where a size steps are scaled (about one in three) and the rest repeat them.
 """
 
 from __future__ import annotations
@@ -93,24 +94,15 @@ def motion_filters(move: Move, width: int, height: int, *, fps: int, frames: int
     the move applied, from the first frame to the last of ``frames`` at ``fps``.
 
     Expressions use each frame's time ``t``: the scaler's frame counter ``n`` runs one ahead
-    of the crop's, which would put every change of size one frame before its re-centring.
+    of the crop's (and counts only the frames a zoom selects), which would put every change
+    of size one frame before its re-centring.
     """
     if move.still:
         return []
-    progress = f"t/{max(frames - 1, 1) / fps:.9f}"
+    duration = max(frames - 1, 1) / fps
+    progress = f"t/{duration:.9f}"
     if move.kind.startswith("zoom"):
-        exponent = progress if move.kind == "zoom_in" else f"(1-{progress})"
-        zoom = f"pow({1 + move.strength:.6f},{exponent})"
-        # Sizes grow in steps of 2 so the margin splits evenly: the centre never wobbles.
-        scaled_w, scaled_h = (f"({side}+2*round({side}*({zoom}-1)/2))" for side in (width, height))
-        # crop's iw/ih keep the size the graph was configured with, not this frame's: the
-        # centring offsets are computed from the same expressions the scaler used.
-        return [
-            # Bilinear: at these magnifications (at most 1 + MAX_STRENGTH) it looks the same
-            # as bicubic and costs a sixth less, in the one filter that works on every frame.
-            f"scale=w='{scaled_w}':h='{scaled_h}':eval=frame:flags=bilinear",
-            _crop(width, height, x=f"({scaled_w}-{{w}})/2", y=f"({scaled_h}-{{h}})/2"),
-        ]
+        return _zoom(move, width, height, fps=fps, frames=frames, duration=duration)
     centre_x, centre_y = "(iw-{w})/2", "(ih-{h})/2"
     travel = {
         "pan_right": ("(iw-{w})*" + progress, centre_y),
@@ -120,6 +112,34 @@ def motion_filters(move: Move, width: int, height: int, *, fps: int, frames: int
     }
     x, y = travel[move.kind]
     return [_crop(width, height, x=x, y=y)]
+
+
+def _zoom(
+    move: Move, width: int, height: int, *, fps: int, frames: int, duration: float
+) -> list[str]:
+    def sizes(time: str) -> tuple[str, str]:
+        progress = f"{time}/{duration:.9f}"
+        exponent = progress if move.kind == "zoom_in" else f"(1-{progress})"
+        zoom = f"pow({1 + move.strength:.6f},{exponent})"
+        # Sizes grow in steps of 2 so the margin splits evenly: the centre never wobbles.
+        scaled_w, scaled_h = (f"({side}+2*round({side}*({zoom}-1)/2))" for side in (width, height))
+        return scaled_w, scaled_h
+
+    scaled_w, scaled_h = sizes("t")
+    before_w, before_h = sizes(f"(t-1/{fps})")
+    # A frame differs from the one before only when a size steps, every few frames: only
+    # those frames (and the first and last) are scaled, and `fps` repeats each until the next.
+    changed = f"not(eq({scaled_w},{before_w}))+not(eq({scaled_h},{before_h}))"
+    return [
+        f"select='eq(n,0)+gte(n,{frames - 1})+{changed}'",
+        # Bilinear: at these magnifications (at most 1 + MAX_STRENGTH) it looks the same as
+        # bicubic and costs a sixth less.
+        f"scale=w='{scaled_w}':h='{scaled_h}':eval=frame:flags=bilinear",
+        # crop's iw/ih keep the size the graph was configured with, not this frame's: the
+        # centring offsets are computed from the same expressions the scaler used.
+        _crop(width, height, x=f"({scaled_w}-{{w}})/2", y=f"({scaled_h}-{{h}})/2"),
+        f"fps={fps}",
+    ]
 
 
 def _crop(width: int, height: int, *, x: str, y: str) -> str:
