@@ -360,3 +360,10 @@ async def test_docs_and_openapi(client: httpx.AsyncClient) -> None:
         spec["paths"]
     )
     assert spec["paths"]["/v1/projects"]["post"]["summary"] == "Create Project"
+
+
+async def test_captions_can_be_turned_off(client: httpx.AsyncClient, pool: asyncpg.Pool) -> None:
+    on = await create_id(client)
+    off = await create_id(client, captions=False)
+    rows = {r["id"]: r["captions"] for r in await pool.fetch("SELECT id, captions FROM projects")}
+    assert (rows[on], rows[off]) == (True, False)

@@ -62,6 +62,7 @@ class NewProject:
     aspect: Aspect
     preset: str
     cost_cap_usd: float | None = None
+    captions: bool = True
     music: UUID | Literal["bed"] | None = None
     crossfade: bool = False
 
@@ -90,6 +91,7 @@ async def create_project(pool: asyncpg.Pool, new: NewProject) -> ProjectView:
             aspect=new.aspect,
             preset_name=new.preset,
             cost_cap_usd=new.cost_cap_usd,
+            captions=new.captions,
             music_key=await music_key(conn, new.music),
             crossfade=new.crossfade,
         )

@@ -33,6 +33,7 @@ class ProjectCreate(BaseModel):
     preset: str | None = Field(
         default=DEFAULT_PRESET, description="Graphics preset name (see GET /v1/presets)."
     )
+    captions: bool = Field(default=True, description="Burn synced captions into the video.")
     cost_cap_usd: float | None = Field(
         default=None,
         gt=0,
@@ -68,6 +69,7 @@ class ProjectCreate(BaseModel):
             cost_cap_usd=self.cost_cap_usd,
             music=self.music,
             crossfade=self.crossfade,
+            captions=self.captions,
         )
 
 

@@ -41,6 +41,8 @@ def create_service(
         ffmpeg_timeout_s=settings.ffmpeg_timeout_s,
         prices=settings.prices,
         lease_s=settings.lease_s,
+        # two single-threaded renders side by side beat one two-threaded one (bench/render.py)
+        render_threads=1 if settings.clip_concurrency > 1 else None,
         max_attempts=settings.max_attempts,
     )
 

@@ -58,12 +58,13 @@ async def insert_project(
     cost_cap_usd: float | None = None,
     music_key: str | None = None,
     crossfade: bool = False,
+    captions: bool = True,
 ) -> ProjectRow:
     """``music_key``: a stored track's key, ``music.BED`` for the built-in bed, or None."""
     record = await conn.fetchrow(
         """INSERT INTO projects (id, topic, script, target_duration_s, aspect, preset_name,
-                                 cost_cap_usd, music_key, crossfade)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *""",
+                                 cost_cap_usd, music_key, crossfade, captions)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *""",
         project_id,
         topic,
         script,
@@ -73,6 +74,7 @@ async def insert_project(
         cost_cap_usd,
         music_key,
         crossfade,
+        captions,
     )
     project = _row(record)
     assert project is not None
