@@ -123,6 +123,7 @@ async def run(projects: int, kills: int) -> None:
             lease_s=6.0,
             claim_idle_s=8.0,
             log_level="WARNING",
+            auth="off",  # in-process clients on loopback, no keys
         )
         pool = await asyncpg.create_pool(settings.require_database_url())
         workers = [clip_worker(settings), clip_worker(settings)]

@@ -995,6 +995,7 @@ async def bench(args: argparse.Namespace, admin_url: str, redis_url: str) -> Res
                     stream_prefix=prefix,
                     ffmpeg_timeout_s=FFMPEG_TIMEOUT_S,
                     metrics_port=None,  # several workers share this process
+                    auth="off",  # in-process clients on loopback, no keys
                 )
                 return await measure(settings, args, script)
         finally:

@@ -87,6 +87,7 @@ async def one_run(
             stream_prefix=f"scale-{uuid.uuid4().hex[:8]}",
             clip_seconds=3.0,
             log_level="WARNING",
+            auth="off",  # in-process clients on loopback, no keys
         )
         pool = await asyncpg.create_pool(settings.require_database_url())
         app = create_app(settings)

@@ -1,5 +1,6 @@
 """A clip worker whose providers take as long as real ones would (scaled down), for
-bench/scale.py: the offline voice and drawer, each after a sleep of the real latency."""
+bench/scale.py: the offline voice and drawer, each after a sleep of the real latency.
+bench/scale.py starts it with the repository on PYTHONPATH (for ``tests``)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,10 @@ import asyncio
 import os
 from pathlib import Path
 
-from faceless_clip.images import DrawnImages, ImageStyle
 from faceless_clip.main import create_service
 from faceless_clip.voice import EspeakVoice, Speech
 from faceless_shared.settings import Settings
-from faceless_shared.usage import Usage
+from tests.image_doubles import DrawnImagesWithATwist
 
 SCALE = float(os.environ.get("BENCH_LATENCY_SCALE", "0.1"))
 VOICE_S = float(os.environ.get("BENCH_VOICE_S", "5"))
@@ -27,24 +27,11 @@ class SlowVoice:
         return await EspeakVoice().speak(text, style=style, out_path=out_path)
 
 
-class SlowImages:
-    name = "drawn"
+class SlowImages(DrawnImagesWithATwist):
     identity = "bench-images"
 
-    async def draw(
-        self,
-        prompt: str,
-        *,
-        style: ImageStyle,
-        prompt_addition: str,
-        width: int,
-        height: int,
-        out_path: Path,
-    ) -> Usage | None:
+    async def before(self, prompt: str) -> None:
         await asyncio.sleep(IMAGE_S * SCALE)
-        return await DrawnImages().draw(
-            prompt, style=style, width=width, height=height, out_path=out_path
-        )
 
 
 async def main() -> None:

@@ -59,6 +59,8 @@ async def settings(database_url: str, redis_url: str, tmp_path: Path) -> AsyncIt
         stream_prefix=prefix,
         ffmpeg_timeout_s=120,
         clip_seconds=3.0,
+        auth="off",
+        webhook_allow_private=True,
     )
     client: Redis = Redis.from_url(redis_url)
     try:

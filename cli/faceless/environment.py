@@ -22,3 +22,12 @@ def running_environment(settings: Settings) -> Iterator[Settings]:
         if not settings.redis_url:
             update["redis_url"] = stack.enter_context(local_redis(LOCAL_ROOT))
         yield settings.model_copy(update=update)
+
+
+def auth_off_unless_set(settings: Settings) -> Settings:
+    """For the commands that run everything on this machine (``generate``, ``up``): one local
+    tenant and no keys, unless FACELESS_AUTH says otherwise. The API still refuses to serve
+    a non-loopback address that way."""
+    if "auth" in settings.model_fields_set:
+        return settings
+    return settings.model_copy(update={"auth": "off"})

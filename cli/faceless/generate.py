@@ -12,16 +12,9 @@ from typing import Any, Literal
 
 import httpx
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from faceless.launcher import create_workers
+from faceless.progress_bars import progress_bars
 from faceless_api.main import create_app
 from faceless_shared.settings import Settings
 from faceless_shared.storage import LocalStorage, final_key
@@ -86,7 +79,16 @@ async def generate(settings: Settings, request: Request, console: Console) -> Pa
 
 
 async def _create(api: httpx.AsyncClient, request: Request) -> dict[str, Any]:
-    body = {
+    response = await api.post("/v1/projects", json=await project_body(api, request))
+    if response.is_error:
+        raise refused(response)
+    project: dict[str, Any] = response.json()
+    return project
+
+
+async def project_body(api: httpx.AsyncClient, request: Request) -> dict[str, Any]:
+    """The ``POST /v1/projects`` body (a music file is uploaded first, for its music_id)."""
+    body: dict[str, Any] = {
         "script": request.script,
         "topic": request.topic,
         "duration": request.duration,
@@ -98,12 +100,7 @@ async def _create(api: httpx.AsyncClient, request: Request) -> dict[str, Any]:
         body["music"] = await _upload_music(api, request.music)
     if request.crossfade:
         body["crossfade"] = True
-    response = await api.post("/v1/projects", json=body)
-    if response.status_code == 422:
-        raise UsageError(_validation_message(response.json()))
-    response.raise_for_status()
-    project: dict[str, Any] = response.json()
-    return project
+    return body
 
 
 async def _upload_music(api: httpx.AsyncClient, music: Path | Literal["bed"]) -> str:
@@ -119,8 +116,39 @@ async def _upload_music(api: httpx.AsyncClient, music: Path | Literal["bed"]) ->
         raise UsageError(_validation_message(response.json()).replace("file:", "--music:"))
     if response.status_code == 413:
         raise UsageError(f"--music {music}: {response.json()['detail']}")
-    response.raise_for_status()
+    if response.is_error:
+        raise refused(response)
     return str(response.json()["music_id"])
+
+
+def refused(response: httpx.Response) -> GenerateError:
+    """The API's refusal, said for the user."""
+    if response.status_code == 422:
+        return UsageError(_validation_message(response.json()))
+    detail = _detail(response)
+    code = response.status_code
+    if code == 401:
+        return GenerateError(
+            f"the API wants a valid key (401): {detail}. Give one with --key or FACELESS_API_KEY"
+        )
+    if code == 403:
+        return GenerateError(f"this key may not do that (403): {detail}")
+    if code == 429:
+        wait = response.headers.get("retry-after")
+        later = f"; try again in {wait} s" if wait else ""
+        return GenerateError(f"the API refuses more work for now (429): {detail}{later}")
+    return GenerateError(f"the API answered {code} {response.reason_phrase}: {detail}")
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    detail = body.get("detail") if isinstance(body, dict) else None
+    if isinstance(detail, str):
+        return detail
+    return response.text.strip()[:300] or "no details"
 
 
 def _validation_message(body: dict[str, Any]) -> str:
@@ -132,32 +160,10 @@ def _validation_message(body: dict[str, Any]) -> str:
 
 
 async def _follow(api: httpx.AsyncClient, project_id: str, console: Console) -> dict[str, Any]:
-    with Progress(
-        TextColumn("{task.description:<14}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    ) as progress:
-        bars = {
-            "plan": progress.add_task("planning", total=1),
-            "clips": progress.add_task("clips", total=None),
-            "final": progress.add_task("final video", total=1),
-        }
+    with progress_bars(console) as bars:
         while True:
-            project = (await api.get(f"/v1/projects/{project_id}")).json()
-            _update(progress, bars, project)
+            project: dict[str, Any] = (await api.get(f"/v1/projects/{project_id}")).json()
+            bars.show_project(project)
             if project["status"] in ("completed", "failed"):
-                return dict(project)
+                return project
             await asyncio.sleep(POLL_S)
-
-
-def _update(progress: Progress, bars: dict[str, TaskID], project: dict[str, Any]) -> None:
-    status = project["status"]
-    clips = project.get("clips") or []
-    rendered = sum(1 for clip in clips if clip["status"] == "rendered")
-    planned = status not in ("queued", "planning")
-    progress.update(bars["plan"], completed=1 if planned else 0)
-    if clips:
-        progress.update(bars["clips"], total=len(clips), completed=rendered)
-    progress.update(bars["final"], completed=1 if status == "completed" else 0)

@@ -18,6 +18,8 @@ from faceless_shared.settings import Settings
 
 logger = logging.getLogger(__name__)
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+GRACEFUL_SHUTDOWN_S = 10
+"""Open event streams are cut after this at shutdown (clients resume with Last-Event-ID)."""
 
 WORKERS: dict[str, Callable[[Settings], WorkerService]] = {
     "planner": create_planner,
@@ -57,7 +59,12 @@ class ApiServer(uvicorn.Server):
 
 def api_server(settings: Settings, host: str, port: int) -> uvicorn.Server:
     config = uvicorn.Config(
-        create_app(settings), host=host, port=port, log_level="info", lifespan="on"
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        lifespan="on",
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
     return ApiServer(config)
 

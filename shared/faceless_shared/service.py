@@ -22,6 +22,7 @@ from faceless_shared.db.migrate import migrate
 from faceless_shared.db.pool import create_pool
 from faceless_shared.logs import configure_logging
 from faceless_shared.outbox_relay import OutboxRelay
+from faceless_shared.progress import ProgressFeed
 from faceless_shared.settings import Settings
 from faceless_shared.storage import LocalStorage, Storage
 from faceless_shared.storage_s3 import S3Storage
@@ -41,6 +42,7 @@ class Resources:
     broker: RedisBroker
     storage: Storage
     streams: Streams
+    progress: ProgressFeed
 
 
 Register = Callable[[Resources], None]
@@ -140,7 +142,8 @@ class WorkerService:
         broker = create_broker(redis_url, middlewares=self.telemetry.broker_middlewares())
         if settings.metrics_port is not None:
             start_http_server(settings.metrics_port, registry=self.telemetry.registry)
-        self._resources = Resources(settings, pool, broker, create_storage(settings), streams)
+        storage, progress = create_storage(settings), ProgressFeed.connect(settings)
+        self._resources = Resources(settings, pool, broker, storage, streams, progress)
         self._register(self._resources)
         await broker.start()
         self._relay = OutboxRelay(pool, broker, streams)
@@ -165,6 +168,7 @@ class WorkerService:
             await self._relay.stop()
             self._relay = None
         await self._resources.broker.stop()
+        await self._resources.progress.close()
         await self._resources.pool.close()
         self._resources = None
         self.telemetry.shutdown()

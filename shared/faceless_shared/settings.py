@@ -157,6 +157,38 @@ class Settings(BaseSettings):
         default=None, description="Serve a worker's Prometheus /metrics on this port."
     )
 
+    auth: Literal["on", "off"] = Field(
+        default="on",
+        description="API keys required (`on`); `off` serves one local tenant, loopback only.",
+    )
+    url_signing_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs the API's media links (videos, images); unset: random per process.",
+    )
+    rate_limit_per_minute: int = Field(
+        default=120, ge=1, description="Requests one API key may make per minute."
+    )
+    max_projects_in_flight: int = Field(
+        default=10, ge=1, description="Unfinished projects one tenant may have at once."
+    )
+    max_streams_per_key: int = Field(
+        default=20, ge=1, description="Live event streams one API key may hold open at once."
+    )
+    idempotency_ttl_s: int = Field(
+        default=24 * 3600, ge=60, description="How long an Idempotency-Key is remembered."
+    )
+    webhook_max_attempts: int = Field(
+        default=8, ge=1, le=30, description="Deliveries of one webhook before giving up."
+    )
+    webhook_timeout_s: float = Field(default=10.0, gt=0, description="Timeout of one delivery.")
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="Allow callback URLs on loopback/private addresses (tests, local use).",
+    )
+    progress_ttl_s: int = Field(
+        default=7 * 24 * 3600, ge=60, description="How long a project's live progress is kept."
+    )
+
     prices: dict[str, float] = Field(
         default_factory=lambda: dict(DEFAULT_PRICES),
         description='USD per unit, "provider:model:unit" → price (JSON); estimates the ledger.',

@@ -2,50 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import asyncpg
 import httpx
 import pytest
 
-from faceless_clip.images import DrawnImages, ImageStyle
 from faceless_clip.main import create_service as create_clip
 from faceless_planner.main import create_service as create_planner
 from faceless_renderer.main import create_service as create_renderer
 from faceless_shared.db import assets, clips, jobs
 from faceless_shared.settings import Settings
 from faceless_shared.storage import LocalStorage
-from faceless_shared.usage import Usage
 from tests.e2e.test_pipeline import THREE_SENTENCES, create_project
 from tests.e2e.waiting import wait_for_project
+from tests.image_doubles import RefusingImages
 
 pytestmark = pytest.mark.e2e
-
-
-class ImagesFailingOnAngles:
-    """The real drawer, except for one prompt, where the 'provider' refuses."""
-
-    name = "drawn"
-    identity = "drawn:failing-on-angles"
-
-    def __init__(self) -> None:
-        self.inner = DrawnImages()
-
-    async def draw(
-        self,
-        prompt: str,
-        *,
-        style: ImageStyle,
-        prompt_addition: str,
-        width: int,
-        height: int,
-        out_path: Path,
-    ) -> Usage | None:
-        if "angle" in prompt:
-            raise RuntimeError("image provider refused: quota exceeded")
-        return await self.inner.draw(
-            prompt, style=style, width=width, height=height, out_path=out_path
-        )
 
 
 async def test_a_failing_provider_fails_job_clip_and_project_and_keeps_assets(
@@ -53,7 +24,7 @@ async def test_a_failing_provider_fails_job_clip_and_project_and_keeps_assets(
 ) -> None:
     services = [
         create_planner(settings),
-        create_clip(settings, images=ImagesFailingOnAngles()),
+        create_clip(settings, images=RefusingImages()),
         create_renderer(settings),
     ]
     for service in services:

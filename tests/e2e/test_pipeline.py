@@ -69,7 +69,7 @@ async def test_a_script_becomes_a_final_video(
 
     shown = (await api.get(f"/v1/projects/{project_id}")).json()
     assert shown["status"] == "completed"
-    assert shown["video_url"].endswith(f"/v1/projects/{project_id}/video")
+    assert f"/v1/projects/{project_id}/video?expires=" in shown["video_url"]
     assert shown["usage"] == {"cost_usd": 0, "lines": []}  # offline providers cost nothing
     video_response = await api.get(f"/v1/projects/{project_id}/video")
     assert video_response.content == final.read_bytes()

@@ -7,29 +7,15 @@ import asyncio
 import sys
 from pathlib import Path
 
-from faceless_clip.images import ImageStyle
 from faceless_clip.main import create_service
 from faceless_shared.settings import Settings
-from faceless_shared.usage import Usage
+from tests.image_doubles import DrawnImagesWithATwist
 
 
-class HangingImages:
-    name = "drawn"
-    identity = "drawn:v1"
-
-    async def draw(
-        self,
-        prompt: str,
-        *,
-        style: ImageStyle,
-        prompt_addition: str,
-        width: int,
-        height: int,
-        out_path: Path,
-    ) -> Usage | None:
+class HangingImages(DrawnImagesWithATwist):
+    async def before(self, prompt: str) -> None:
         Path(sys.argv[1]).write_text("drawing")  # tells the test the voice is done
         await asyncio.sleep(3600)
-        return None
 
 
 async def main() -> None:

@@ -24,7 +24,7 @@ from tests.e2e.test_delivery import CountingVoice
 from tests.e2e.test_pipeline import THREE_SENTENCES, create_project
 from tests.e2e.waiting import wait_for_project, wait_until
 from tests.faults.services import PYTHON, environment, running
-from tests.integration.fixtures import project_with_clips
+from tests.integration.fixtures import project_with_clips, queued_project
 
 pytestmark = pytest.mark.e2e
 
@@ -99,12 +99,18 @@ async def test_the_last_two_clips_finishing_together_200_times(pool: asyncpg.Poo
 async def test_a_crash_between_commit_and_publish_loses_nothing(
     settings: Settings, pool: asyncpg.Pool, api: httpx.AsyncClient
 ) -> None:
-    # the API committed the project and its event, then died before the relay ran
+    # the API committed the project and its event, then died before the relay ran: made
+    # here by taking the published event away and marking its outbox row unsent, in that
+    # order (the other way round, the live relay could send it again in between and the
+    # deletion would then take the resent one away too)
     project_id = await create_project(api, THREE_SENTENCES)
-    await pool.execute("UPDATE outbox SET published_at = NULL")
+    await wait_until(
+        lambda: _all_published(pool), timeout_s=30, what="the API's relay to send the event"
+    )
     redis: Redis = Redis.from_url(settings.require_redis_url())
     await redis.delete(f"{settings.stream_prefix}.project.created")
     await redis.aclose()
+    await pool.execute("UPDATE outbox SET published_at = NULL")
 
     async with running(create_planner(settings), create_clip(settings), create_renderer(settings)):
         project = await wait_for_project(pool, project_id, ("completed", "failed"))
@@ -113,13 +119,20 @@ async def test_a_crash_between_commit_and_publish_loses_nothing(
     assert await count(pool, "SELECT count(*) FROM clips") == 3
 
 
+async def _all_published(pool: asyncpg.Pool) -> bool:
+    return not await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+
+
 async def test_a_relay_dying_after_publish_before_marking_duplicates_harmlessly(
     settings: Settings, pool: asyncpg.Pool
 ) -> None:
     async with running(
         create_planner(settings), create_clip(settings), create_renderer(settings)
     ) as services:
-        project_id = await project_row(pool)
+        async with pool.acquire() as conn:
+            project_id = await queued_project(
+                conn, script=THREE_SENTENCES, target_duration_s=15, preset_name="noir"
+            )
         relay = services[0]._relay
         assert relay is not None
         async with pool.acquire() as conn, conn.transaction():
@@ -135,23 +148,6 @@ async def test_a_relay_dying_after_publish_before_marking_duplicates_harmlessly(
         plan_job = next(j for j in await jobs.list_jobs(conn, project_id) if j.type == "plan")
     assert plan_job.attempts == 1
     assert await count(pool, "SELECT count(*) FROM assets WHERE type = 'final'") == 1
-
-
-async def project_row(pool: asyncpg.Pool) -> UUID:
-    import uuid
-
-    project_id = uuid.uuid4()
-    async with pool.acquire() as conn:
-        await projects.insert_project(
-            conn,
-            project_id=project_id,
-            topic=None,
-            script=THREE_SENTENCES,
-            target_duration_s=15,
-            aspect="9:16",
-            preset_name="noir",
-        )
-    return project_id
 
 
 async def test_a_redis_wipe_mid_project_ends_with_the_video_made_once(

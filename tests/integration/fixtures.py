@@ -9,33 +9,65 @@ import asyncpg
 
 from faceless_shared.db import assets, clips, projects
 from faceless_shared.db.clips import NewClip
+from faceless_shared.db.pool import Conn
+from faceless_shared.db.projects import Aspect
+from faceless_shared.db.tenants import LOCAL_TENANT_ID
 
 OWNER = "test-worker"
+
+
+async def queued_project(
+    conn: Conn,
+    *,
+    script: str = "One. Two. Three.",
+    tenant_id: UUID = LOCAL_TENANT_ID,
+    target_duration_s: int = 30,
+    aspect: Aspect = "9:16",
+    preset_name: str = "midnight",
+    preset_id: UUID | None = None,
+    voice: str | None = None,
+    music_key: str | None = None,
+    cost_cap_usd: float | None = None,
+    callback_url: str | None = None,
+) -> UUID:
+    """A project as the API would have inserted it for a script (the local tenant's)."""
+    project_id = uuid.uuid4()
+    await projects.insert_project(
+        conn,
+        project_id=project_id,
+        tenant_id=tenant_id,
+        topic=None,
+        script=script,
+        target_duration_s=target_duration_s,
+        aspect=aspect,
+        preset_name=preset_name,
+        preset_id=preset_id,
+        voice=voice,
+        music_key=music_key,
+        cost_cap_usd=cost_cap_usd,
+        callback_url=callback_url,
+    )
+    return project_id
+
+
+async def add_plan(conn: Conn, project_id: UUID, planned: list[NewClip]) -> None:
+    """What the planner commits once it has the clips."""
+    await projects.start_planning(conn, project_id)
+    await clips.insert_clips(conn, project_id, planned)
+    await projects.mark_planned(conn, project_id, clip_count=len(planned), title="t")
 
 
 async def project_with_clips(
     pool: asyncpg.Pool, count: int, *, music_key: str | None = None
 ) -> UUID:
     """A planned project whose clips are all claimed by a clip worker."""
-    project_id = uuid.uuid4()
     async with pool.acquire() as conn, conn.transaction():
-        await projects.insert_project(
-            conn,
-            project_id=project_id,
-            topic=None,
-            script="One. Two. Three.",
-            target_duration_s=30,
-            aspect="9:16",
-            preset_name="midnight",
-            music_key=music_key,
-        )
-        await projects.start_planning(conn, project_id)
-        await clips.insert_clips(
+        project_id = await queued_project(conn, music_key=music_key)
+        await add_plan(
             conn,
             project_id,
             [NewClip(i, f"Sentence {i}.", f"prompt {i}", "") for i in range(count)],
         )
-        await projects.mark_planned(conn, project_id, clip_count=count, title="t")
         for index in range(count):
             await clips.claim_clip(conn, project_id, index, owner=OWNER, lease_s=60)
     return project_id

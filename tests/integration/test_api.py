@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
@@ -24,15 +23,6 @@ from faceless_shared.storage import LocalStorage, final_key
 from faceless_shared.streams import Streams
 
 SCRIPT = "Octopuses have three hearts. Two pump blood to the gills, one to the body."
-
-
-@pytest.fixture
-async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
 
 
 @pytest.fixture(scope="session")
@@ -83,7 +73,7 @@ async def test_create_with_script_saves_and_publishes(
     assert body["video_url"] is None
     assert (body["clips"], body["jobs"]) == ([], [])
     assert body["progress"] == {"clips_total": 0, "clips_rendered": 0}
-    assert response.headers["location"] == f"http://testserver/v1/projects/{project_id}"
+    assert response.headers["location"] == f"http://faceless.test/v1/projects/{project_id}"
 
     row = await pool.fetchrow("SELECT * FROM projects WHERE id = $1", project_id)
     assert row is not None
@@ -204,6 +194,7 @@ async def test_read_project_shows_clips_jobs_and_progress(
         "has_audio": False,
         "has_image": False,
         "has_video": False,
+        "image_url": None,
     }
     assert [(j["type"], j["clip_index"], j["status"]) for j in body["jobs"]] == [
         ("plan", None, "succeeded"),
@@ -302,7 +293,9 @@ async def test_video_of_completed_project_supports_ranges(
     project = (await client.get(f"/v1/projects/{project_id}")).json()
     assert project["status"] == "completed"
     assert project["duration_ms"] == 2000
-    assert project["video_url"] == f"{settings.public_url}/v1/projects/{project_id}/video"
+    assert project["video_url"].startswith(
+        f"{settings.public_url}/v1/projects/{project_id}/video?expires="
+    )
 
 
 async def test_presets_are_listed(client: httpx.AsyncClient) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from uuid import UUID
 
@@ -10,9 +9,7 @@ import asyncpg
 import pytest
 
 from faceless_clip.clip_rendering import ClipMakers, render_planned_clip
-from faceless_clip.images import DrawnImages, ImageStyle
 from faceless_clip.voice import EspeakVoice, Speech
-from faceless_shared.db import clips, projects
 from faceless_shared.db import usage as ledger
 from faceless_shared.db.clips import NewClip
 from faceless_shared.events import ClipFailed, ClipRendered
@@ -20,6 +17,8 @@ from faceless_shared.prices import estimate_cost
 from faceless_shared.settings import Settings
 from faceless_shared.storage import LocalStorage
 from faceless_shared.usage import Usage
+from tests.image_doubles import DrawnImagesWithATwist
+from tests.integration.fixtures import add_plan, queued_project
 
 PRICES = {"paidvoice:v1:characters": 0.001, "paidimages:i1:images": 0.05}
 
@@ -40,49 +39,31 @@ class PaidVoice:
         return Speech(speech.audio_path, speech.duration_ms, speech.words, usage)
 
 
-class PaidImages:
+class PaidImages(DrawnImagesWithATwist):
+    """The offline drawer, billed as if it were a paid provider whose first calls may fail."""
+
     name = "paidimages"
     identity = "paidimages:i1"
+    usage = Usage("paidimages", "i1", {"images": 1}, latency_ms=7)
 
     def __init__(self, fail_first: int = 0) -> None:
         self.calls = 0
         self.fail_first = fail_first
 
-    async def draw(
-        self,
-        prompt: str,
-        *,
-        style: ImageStyle,
-        prompt_addition: str,
-        width: int,
-        height: int,
-        out_path: Path,
-    ) -> Usage | None:
+    async def before(self, prompt: str) -> None:
         self.calls += 1
         if self.calls <= self.fail_first:
             raise RuntimeError("503 Service Unavailable")
-        await DrawnImages().draw(prompt, style=style, width=width, height=height, out_path=out_path)
-        return Usage("paidimages", "i1", {"images": 1}, latency_ms=7)
 
 
 async def planned_project(
     pool: asyncpg.Pool, script: str, cost_cap_usd: float | None = None
 ) -> UUID:
-    project_id = uuid.uuid4()
     async with pool.acquire() as conn, conn.transaction():
-        await projects.insert_project(
-            conn,
-            project_id=project_id,
-            topic=None,
-            script=script,
-            target_duration_s=15,
-            aspect="1:1",
-            preset_name="sunrise",
-            cost_cap_usd=cost_cap_usd,
+        project_id = await queued_project(
+            conn, script=script, aspect="1:1", preset_name="sunrise", cost_cap_usd=cost_cap_usd
         )
-        await projects.start_planning(conn, project_id)
-        await clips.insert_clips(conn, project_id, [NewClip(0, script, "tea, leaves", "calm")])
-        await projects.mark_planned(conn, project_id, clip_count=1, title="Tea")
+        await add_plan(conn, project_id, [NewClip(0, script, "tea, leaves", "calm")])
     return project_id
 
 

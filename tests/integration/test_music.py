@@ -15,10 +15,10 @@ import faceless_api.music
 from faceless.cli import _request as cli_request
 from faceless.cli import build_parser
 from faceless.generate import Request, UsageError, _create
-from faceless_api.main import create_app
 from faceless_renderer.completion import complete_if_all_rendered
 from faceless_renderer.soundtrack import TARGET_LUFS, parse_loudness
 from faceless_shared.db import music
+from faceless_shared.db.tenants import LOCAL_TENANT_ID
 from faceless_shared.events import VideoCompleted
 from faceless_shared.media import run_ffmpeg, run_ffmpeg_logged
 from faceless_shared.settings import Settings
@@ -27,15 +27,6 @@ from tests.integration.fixtures import finish_clip, project_with_clips
 from tests.integration.test_completion import make_clip
 
 SCRIPT = "Octopuses have three hearts. Two pump blood to the gills, one to the body."
-
-
-@pytest.fixture
-async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
 
 
 async def tune(tmp: Path, name: str, *, seconds: float = 3.0, args: tuple[str, ...] = ()) -> Path:
@@ -85,7 +76,7 @@ async def test_upload_stores_each_accepted_format(
     stored = LocalStorage(settings.storage_dir).path(f"music/{track_id}.{format}")
     assert stored.stat().st_size == body["bytes"]
     async with pool.acquire() as conn:
-        row = await music.get_track(conn, track_id)
+        row = await music.get_track(conn, track_id, LOCAL_TENANT_ID)
     assert row is not None and row.storage_key == f"music/{track_id}.{format}"
 
 

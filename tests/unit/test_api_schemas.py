@@ -12,13 +12,17 @@ from pydantic import ValidationError
 from faceless_api.projects import ProjectView
 from faceless_api.schemas import ProjectCreate, ProjectDetail, ProjectSummary
 from faceless_shared.db.projects import ProjectRow, ProjectStatus
+from faceless_shared.db.tenants import LOCAL_TENANT_ID
+from faceless_shared.settings import Settings
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
+SETTINGS = Settings(public_url="http://api:8000/", url_signing_secret="test-secret")
 
 
 def project_row(status: ProjectStatus = "queued", **changes: Any) -> ProjectRow:
     fields: dict[str, Any] = {
         "id": uuid.uuid4(),
+        "tenant_id": LOCAL_TENANT_ID,
         "topic": None,
         "script": "Hello there.",
         "status": status,
@@ -37,23 +41,17 @@ def project_row(status: ProjectStatus = "queued", **changes: Any) -> ProjectRow:
     return ProjectRow.model_validate(fields | changes)
 
 
-def test_create_defaults_and_strips() -> None:
+def test_create_strips_and_leaves_defaults_to_the_series() -> None:
     body = ProjectCreate.model_validate({"script": "  Hello there.  "})
 
     new = body.to_new_project()
     assert (new.script, new.topic, new.duration_s, new.aspect, new.preset) == (
         "Hello there.",
         None,
-        60,
-        "9:16",
-        "midnight",
+        None,
+        None,
+        None,
     )
-
-
-def test_create_null_preset_means_the_default() -> None:
-    body = ProjectCreate.model_validate({"topic": "tides", "preset": None})
-
-    assert body.to_new_project().preset == "midnight"
 
 
 @pytest.mark.parametrize(
@@ -77,14 +75,16 @@ def test_video_url_only_when_completed() -> None:
     queued = project_row()
     done = project_row("completed", clip_count=2, duration_ms=9000, completed_at=NOW)
 
-    assert ProjectSummary.from_row(queued, "http://api:8000/").video_url is None
-    summary = ProjectSummary.from_row(done, "http://api:8000/")
-    assert summary.video_url == f"http://api:8000/v1/projects/{done.id}/video"
+    assert ProjectSummary.from_row(queued, SETTINGS).video_url is None
+    summary = ProjectSummary.from_row(done, SETTINGS)
+    assert (summary.video_url or "").startswith(
+        f"http://api:8000/v1/projects/{done.id}/video?expires="
+    )
     assert (summary.duration, summary.preset) == (60, "midnight")
 
 
 def test_detail_progress_before_planning() -> None:
-    detail = ProjectDetail.from_view(ProjectView(project_row(), [], []), "http://api")
+    detail = ProjectDetail.from_view(ProjectView(project_row(), [], []), SETTINGS)
 
     assert (detail.progress.clips_total, detail.progress.clips_rendered) == (0, 0)
     assert (detail.clips, detail.jobs) == ([], [])

@@ -8,12 +8,9 @@ all run. The fitting of the picture to the frame is tested here too.
 from __future__ import annotations
 
 import asyncio
-import base64
 import io
-import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -22,41 +19,28 @@ from PIL import Image
 
 from faceless_clip.gemini_images import GeminiImageError, GeminiImages
 from faceless_clip.image_fitting import fit_to_frame, frame_aspect, image_prompt
-from faceless_clip.images import ImageMaker, ImageStyle
 from faceless_shared.settings import Settings
 from tests.respx_bridge import bridge_to
+from tests.unit.image_provider_calls import (
+    ADDITION,
+    PROMPT,
+    STYLE,
+    draw,
+    gradient_png,
+    recorded,
+    sent_body,
+)
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "gemini"
 API = "https://generativelanguage.googleapis.com/v1beta/models"
 MODEL = "gemini-2.5-flash-image"
 KEY = "test-gemini-key"
-STYLE = ImageStyle(
-    background=("#0f172a", "#1e1b4b"), accent="#38bdf8", text="#f8fafc", shapes="orbs"
-)
-PROMPT = "A lighthouse on a cliff at dawn, waves breaking below"
-ADDITION = "soft watercolour, muted pastel palette"
 # What gemini-2.5-flash-image returns for each aspect.
 MODEL_SIZES = {"9:16": (768, 1344), "16:9": (1344, 768), "1:1": (1024, 1024)}
 
 
-def gradient_png(width: int, height: int) -> bytes:
-    down = Image.linear_gradient("L")
-    across = down.transpose(Image.Transpose.ROTATE_90)
-    picture = Image.merge("RGB", (down, across, down)).resize((width, height))
-    buffer = io.BytesIO()
-    picture.save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def fixture(name: str, png: bytes | None = None) -> Any:
-    text = (FIXTURES / name).read_text()
-    if png is not None:
-        text = text.replace("__PNG_BASE64__", base64.b64encode(png).decode("ascii"))
-    return json.loads(text)
-
-
 def reply(status: int, name: str, png: bytes | None = None) -> httpx.Response:
-    return httpx.Response(status, json=fixture(name, png))
+    return httpx.Response(status, json=recorded(FIXTURES / name, png))
 
 
 def image_reply(aspect: str = "9:16") -> httpx.Response:
@@ -91,25 +75,6 @@ def make_images(router: respx.MockRouter) -> MakeImages:
         )
 
     return make
-
-
-async def draw(
-    images: ImageMaker, tmp_path: Path, size: tuple[int, int] = (1080, 1920)
-) -> tuple[Path, Any]:
-    out = tmp_path / "image.png"
-    usage = await images.draw(
-        PROMPT,
-        style=STYLE,
-        prompt_addition=ADDITION,
-        width=size[0],
-        height=size[1],
-        out_path=out,
-    )
-    return out, usage
-
-
-def sent_body(route: respx.Route) -> Any:
-    return json.loads(route.calls.last.request.content)
 
 
 # --- success ------------------------------------------------------------------------------

@@ -8,58 +8,41 @@ all run. Error replies carry ``retry-after-ms: 1`` so the SDK's backoff takes a 
 
 from __future__ import annotations
 
-import base64
-import io
-import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 import respx
 from PIL import Image
 
-from faceless_clip.images import ImageMaker, ImageStyle
 from faceless_clip.openai_images import OpenAIImageError, OpenAIImages
 from faceless_shared.settings import Settings
 from tests.respx_bridge import bridge_to
+from tests.unit.image_provider_calls import (
+    ADDITION,
+    PROMPT,
+    draw,
+    gradient_png,
+    recorded,
+    sent_body,
+)
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "openai_images"
 URL = "https://api.openai.com/v1/images/generations"
 MODEL = "gpt-image-1"
 KEY = "sk-test-openai-key"
-STYLE = ImageStyle(
-    background=("#0f172a", "#1e1b4b"), accent="#38bdf8", text="#f8fafc", shapes="orbs"
-)
-PROMPT = "A lighthouse on a cliff at dawn, waves breaking below"
-ADDITION = "soft watercolour, muted pastel palette"
 FAST_RETRY = {"retry-after-ms": "1"}
 
 
-def gradient_png(width: int, height: int) -> bytes:
-    down = Image.linear_gradient("L")
-    across = down.transpose(Image.Transpose.ROTATE_90)
-    picture = Image.merge("RGB", (across, down, across)).resize((width, height))
-    buffer = io.BytesIO()
-    picture.save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def fixture(name: str, png: bytes | None = None) -> Any:
-    text = (FIXTURES / name).read_text()
-    if png is not None:
-        text = text.replace("__PNG_BASE64__", base64.b64encode(png).decode("ascii"))
-    return json.loads(text)
-
-
 def reply(status: int, name: str) -> httpx.Response:
-    return httpx.Response(status, json=fixture(name), headers=FAST_RETRY)
+    return httpx.Response(status, json=recorded(FIXTURES / name), headers=FAST_RETRY)
 
 
 def image_reply(size: str = "1024x1536") -> httpx.Response:
     width, height = (int(side) for side in size.split("x"))
-    body = fixture("generations_image.json", gradient_png(width, height)) | {"size": size}
+    png = gradient_png(width, height)
+    body = recorded(FIXTURES / "generations_image.json", png) | {"size": size}
     return httpx.Response(200, json=body, headers={"x-request-id": "req_0f1e2d3c4b5a"})
 
 
@@ -90,25 +73,6 @@ def make_images(router: respx.MockRouter) -> MakeImages:
         )
 
     return make
-
-
-async def draw(
-    images: ImageMaker, tmp_path: Path, size: tuple[int, int] = (1080, 1920)
-) -> tuple[Path, Any]:
-    out = tmp_path / "image.png"
-    usage = await images.draw(
-        PROMPT,
-        style=STYLE,
-        prompt_addition=ADDITION,
-        width=size[0],
-        height=size[1],
-        out_path=out,
-    )
-    return out, usage
-
-
-def sent_body(route: respx.Route) -> Any:
-    return json.loads(route.calls.last.request.content)
 
 
 # --- success ------------------------------------------------------------------------------
@@ -158,7 +122,7 @@ async def test_sends_the_prompt_with_the_look_and_the_key(
 async def test_dall_e_3_is_asked_for_its_sizes_in_base64(
     router: respx.MockRouter, make_images: MakeImages, tmp_path: Path
 ) -> None:
-    body = fixture("generations_image.json", gradient_png(1024, 1792))
+    body = recorded(FIXTURES / "generations_image.json", gradient_png(1024, 1792))
     del body["usage"]
     route = router.post(URL).mock(return_value=httpx.Response(200, json=body))
     out, usage = await draw(make_images("dall-e-3"), tmp_path)
@@ -225,7 +189,7 @@ async def test_a_bad_request_is_not_retried(
 async def test_a_response_without_an_image_is_an_error(
     router: respx.MockRouter, make_images: MakeImages, tmp_path: Path
 ) -> None:
-    body = fixture("generations_image.json") | {"data": []}
+    body = recorded(FIXTURES / "generations_image.json") | {"data": []}
     router.post(URL).mock(return_value=httpx.Response(200, json=body))
     with pytest.raises(OpenAIImageError, match="no b64_json"):
         await draw(make_images(), tmp_path)

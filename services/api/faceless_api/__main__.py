@@ -6,6 +6,7 @@ import argparse
 
 import uvicorn
 
+from faceless_api.auth import AuthOffOnPublicAddress, check_bind
 from faceless_api.main import create_app
 from faceless_shared.logs import configure_logging
 from faceless_shared.settings import Settings
@@ -17,9 +18,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
     settings = Settings()
+    try:
+        check_bind(settings, args.host)
+    except AuthOffOnPublicAddress as error:
+        parser.exit(2, f"error: {error}\n")
     configure_logging(settings.log_level, structured=settings.log_json)
     # log_config=None: uvicorn's loggers go through the root handler set up above
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None)
+    # open event streams are cut 10 s into a shutdown; their clients resume with Last-Event-ID
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        timeout_graceful_shutdown=10,
+    )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from redis.asyncio import Redis
 
 from faceless_api.resources import ApiResources
+from faceless_shared.progress import ProgressFeed
 from faceless_shared.settings import Settings
 from faceless_shared.storage import Storage
 
@@ -41,3 +42,10 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 PoolDep = Annotated[asyncpg.Pool, Depends(get_pool)]
 StorageDep = Annotated[Storage, Depends(get_storage)]
 RedisDep = Annotated[Redis, Depends(get_redis)]
+
+
+def get_progress(redis: RedisDep, settings: SettingsDep) -> ProgressFeed:
+    return ProgressFeed.from_settings(redis, settings)
+
+
+ProgressDep = Annotated[ProgressFeed, Depends(get_progress)]

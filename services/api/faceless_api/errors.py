@@ -2,20 +2,49 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
+from faceless_api.idempotency import IdempotencyKeyInFlight, IdempotencyKeyReused
 from faceless_api.music import MusicRejected, MusicTooLarge, UnknownMusic
 from faceless_api.projects import (
+    ImageNotReady,
     ProjectAlreadyEnded,
     ProjectNotFound,
     ProjectNotRetryable,
+    TooManyProjectsInFlight,
     UnknownPreset,
+    UnknownSeries,
     VideoNotReady,
 )
+
+IN_FLIGHT_RETRY_AFTER_S = 30
+
+
+async def _invalid_request(request: Request, error: Exception) -> Response:
+    """FastAPI's own 422, but echoing inputs JSON cannot carry (a lone surrogate, NaN or
+    Infinity: Python's JSON parser lets them in) printably instead of failing with a 500."""
+    assert isinstance(error, RequestValidationError)
+    return JSONResponse({"detail": _printable(jsonable_encoder(error.errors()))}, 422)
+
+
+def _printable(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {_printable(key): _printable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_printable(item) for item in value]
+    return value
 
 
 async def _not_found(request: Request, error: Exception) -> Response:
@@ -29,18 +58,41 @@ async def _conflict(request: Request, error: Exception) -> Response:
 async def _unknown_preset(request: Request, error: Exception) -> Response:
     """Shaped like FastAPI's own 422, so clients handle one kind of validation error."""
     assert isinstance(error, UnknownPreset)
-    validation = RequestValidationError(
-        [
-            {
-                "type": "value_error",
-                "loc": ("body", "preset"),
-                "msg": str(error),
-                "input": error.name,
-                "ctx": {"known": error.known},
-            }
-        ]
+    return await field_error(
+        request, ("body", "preset"), str(error), error.name, {"known": error.known}
     )
-    return await request_validation_exception_handler(request, validation)
+
+
+async def _unknown_series(request: Request, error: Exception) -> Response:
+    assert isinstance(error, UnknownSeries)
+    return await field_error(request, ("body", "series_id"), str(error), str(error.series_id))
+
+
+async def _key_reused(request: Request, error: Exception) -> Response:
+    assert isinstance(error, IdempotencyKeyReused)
+    return await field_error(request, ("header", "Idempotency-Key"), str(error), error.key)
+
+
+async def field_error(
+    request: Request,
+    loc: tuple[str, str],
+    message: str,
+    given: str | None,
+    ctx: dict[str, Any] | None = None,
+) -> Response:
+    """A 422 shaped like FastAPI's own, so clients handle one kind of validation error."""
+    problem: dict[str, Any] = {"type": "value_error", "loc": loc, "msg": message, "input": given}
+    if ctx is not None:
+        problem["ctx"] = ctx
+    return await request_validation_exception_handler(request, RequestValidationError([problem]))
+
+
+async def _too_many_in_flight(request: Request, error: Exception) -> Response:
+    return JSONResponse(
+        {"detail": str(error)},
+        status_code=429,
+        headers={"Retry-After": str(IN_FLIGHT_RETRY_AFTER_S)},
+    )
 
 
 async def _too_large(request: Request, error: Exception) -> Response:
@@ -52,13 +104,11 @@ async def _bad_music(request: Request, error: Exception) -> Response:
     assert isinstance(error, MusicRejected | UnknownMusic)
     field = error.field if isinstance(error, MusicRejected) else "music"
     given = str(error.music_id) if isinstance(error, UnknownMusic) else None
-    validation = RequestValidationError(
-        [{"type": "value_error", "loc": ("body", field), "msg": str(error), "input": given}]
-    )
-    return await request_validation_exception_handler(request, validation)
+    return await field_error(request, ("body", field), str(error), given)
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(ProjectNotFound, _not_found)
     app.add_exception_handler(VideoNotReady, _not_found)
     app.add_exception_handler(UnknownPreset, _unknown_preset)
@@ -67,3 +117,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(MusicRejected, _bad_music)
     app.add_exception_handler(UnknownMusic, _bad_music)
     app.add_exception_handler(MusicTooLarge, _too_large)
+    app.add_exception_handler(ImageNotReady, _not_found)
+    app.add_exception_handler(UnknownSeries, _unknown_series)
+    app.add_exception_handler(IdempotencyKeyInFlight, _conflict)
+    app.add_exception_handler(IdempotencyKeyReused, _key_reused)
+    app.add_exception_handler(TooManyProjectsInFlight, _too_many_in_flight)

@@ -11,9 +11,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
+from faceless_api.catalog_errors import install_catalog_error_handlers
 from faceless_api.errors import install_error_handlers
 from faceless_api.resources import open_resources
-from faceless_api.routes import health, metrics, music, presets, projects
+from faceless_api.routes import health, me, metrics, music, presets, projects, series, web, webhooks
+from faceless_api.routes.events import router as events_router
 from faceless_shared.settings import Settings
 from faceless_shared.telemetry import Telemetry
 
@@ -40,11 +42,17 @@ def create_app(settings: Settings, *, telemetry: Telemetry | None = None) -> Fas
         app, tracer_provider=traces.provider, excluded_urls="healthz,readyz,metrics"
     )
     install_error_handlers(app)
+    install_catalog_error_handlers(app)
     app.include_router(projects.router)
+    app.include_router(events_router)
     app.include_router(presets.router)
+    app.include_router(series.router)
+    app.include_router(webhooks.router)
     app.include_router(music.router)
+    app.include_router(me.router)
     app.include_router(health.router)
     app.include_router(metrics.router)
+    app.include_router(web.router)
     return app
 
 

@@ -94,13 +94,20 @@ async def probe_music(path: Path) -> AudioFile:
 
 def check_filename(filename: str | None) -> None:
     """A name with an extension must carry one of the accepted ones."""
+    if filename is not None and "\x00" in filename:
+        raise MusicRejected("the file name contains a NUL character")
     suffix = PurePath(filename or "").suffix.lower().lstrip(".")
     if suffix and suffix not in MUSIC_FORMATS:
         raise MusicRejected(f"unsupported file type .{suffix}; upload {', '.join(MUSIC_FORMATS)}")
 
 
 async def store_music(
-    pool: asyncpg.Pool, storage: Storage, source: BinaryIO, *, filename: str | None
+    pool: asyncpg.Pool,
+    storage: Storage,
+    source: BinaryIO,
+    *,
+    filename: str | None,
+    tenant_id: UUID,
 ) -> MusicTrackRow:
     """Check an uploaded file, store it as ``music/{id}.{format}`` and record it."""
     check_filename(filename)
@@ -116,6 +123,7 @@ async def store_music(
         return await music.insert_track(
             conn,
             track_id=track_id,
+            tenant_id=tenant_id,
             format=audio.format,
             size=size,
             duration_ms=audio.duration_ms,
@@ -123,11 +131,13 @@ async def store_music(
         )
 
 
-async def music_key(conn: Conn, choice: UUID | Literal["bed"] | None) -> str | None:
+async def music_key(
+    conn: Conn, choice: UUID | Literal["bed"] | None, tenant_id: UUID
+) -> str | None:
     """A project's ``music`` choice as the key the renderer reads: a stored track's, the bed's."""
     if not isinstance(choice, UUID):
         return choice  # None, or the bed
-    track = await music.get_track(conn, choice)
+    track = await music.get_track(conn, choice, tenant_id)
     if track is None:
         raise UnknownMusic(choice)
     return track.storage_key

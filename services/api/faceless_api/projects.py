@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID, uuid4
 
 import asyncpg
 
+from faceless_api import preset_catalog, series_catalog, webhook_intake
+from faceless_api.idempotency import IdempotentRequest
 from faceless_api.music import music_key
-from faceless_shared.db import assets, clips, jobs, outbox, presets, projects, usage
+from faceless_shared.db import assets, clips, idempotency_keys, jobs, outbox, projects, usage
 from faceless_shared.db.clips import ClipRow
 from faceless_shared.db.jobs import JobRow
 from faceless_shared.db.pool import Conn
-from faceless_shared.db.projects import Aspect, ProjectRow
+from faceless_shared.db.presets import DEFAULT_PRESET, PresetRow
+from faceless_shared.db.projects import Aspect, ProjectRow, ProjectStatus
+from faceless_shared.db.series import SeriesRow
 from faceless_shared.db.usage import UsageLine
 from faceless_shared.events import ClipPlanned, ClipRendered, Event, ProjectCreated
+from faceless_shared.progress import NO_PROGRESS, Cancelled, ProgressPublisher, StatusChanged
 from faceless_shared.storage import final_key
 
 logger = logging.getLogger(__name__)
@@ -42,6 +48,11 @@ class UnknownPreset(Exception):
         self.known = known
 
 
+class ImageNotReady(Exception):
+    def __init__(self, project_id: UUID, clip_index: int) -> None:
+        super().__init__(f"clip {clip_index} of project {project_id} has no picture yet")
+
+
 class ProjectNotRetryable(Exception):
     def __init__(self, project_id: UUID, status: str) -> None:
         super().__init__(
@@ -54,17 +65,37 @@ class ProjectAlreadyEnded(Exception):
         super().__init__(f"project {project_id} has already ended ({status})")
 
 
+class TooManyProjectsInFlight(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"this tenant already has {limit} unfinished projects (the limit); "
+            "wait for one to finish or cancel one"
+        )
+        self.limit = limit
+
+
+class UnknownSeries(Exception):
+    def __init__(self, series_id: UUID) -> None:
+        super().__init__(f"no series with id {series_id} (see GET /v1/series)")
+        self.series_id = series_id
+
+
 @dataclass(frozen=True)
 class NewProject:
+    """What the client asked for; ``None`` means "the series' default, else the global one"."""
+
     script: str | None
     topic: str | None
-    duration_s: int
-    aspect: Aspect
-    preset: str
+    duration_s: int | None = None
+    aspect: Aspect | None = None
+    preset: str | None = None
     cost_cap_usd: float | None = None
     captions: bool = True
     music: UUID | Literal["bed"] | None = None
     crossfade: bool = False
+    series_id: UUID | None = None
+    voice: str | None = None
+    callback_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,38 +106,115 @@ class ProjectView:
     usage: list[UsageLine] = field(default_factory=list)
 
 
-async def create_project(pool: asyncpg.Pool, new: NewProject) -> ProjectView:
+@dataclass(frozen=True)
+class Owner:
+    """Who creates the project, and what they may have running at once (None: no limit)."""
+
+    tenant_id: UUID
+    max_in_flight: int | None = None
+
+
+Respond = Callable[[ProjectView], dict[str, Any]]
+
+
+async def create_project(
+    pool: asyncpg.Pool,
+    new: NewProject,
+    owner: Owner,
+    *,
+    idempotent: tuple[IdempotentRequest, Respond] | None = None,
+    progress: ProgressPublisher = NO_PROGRESS,
+) -> ProjectView:
     """Save the project and its ProjectCreated in one transaction (the outbox relay
-    publishes it), so an accepted project is never lost."""
+    publishes it), so an accepted project is never lost. With ``idempotent``, the response
+    is stored for the Idempotency-Key in that same transaction."""
     async with pool.acquire() as conn, conn.transaction():
-        if await presets.get_preset(conn, new.preset) is None:
-            known = [preset.name for preset in await presets.list_presets(conn)]
-            raise UnknownPreset(new.preset, known)
+        await _check_in_flight(conn, owner)
+        series = await _series(conn, owner.tenant_id, new.series_id)
+        preset = await _preset(conn, owner.tenant_id, new.preset or _series_preset(series))
         project = await projects.insert_project(
             conn,
             project_id=uuid4(),
+            tenant_id=owner.tenant_id,
             topic=new.topic,
             script=new.script,
-            target_duration_s=new.duration_s,
-            aspect=new.aspect,
-            preset_name=new.preset,
+            target_duration_s=new.duration_s or (series and series.duration_s) or 60,
+            aspect=new.aspect or (series and series.aspect) or "9:16",
+            preset_name=preset.name,
+            preset_id=preset.id,
             cost_cap_usd=new.cost_cap_usd,
             captions=new.captions,
-            music_key=await music_key(conn, new.music),
+            music_key=await music_key(conn, new.music, owner.tenant_id),
             crossfade=new.crossfade,
+            series_id=new.series_id,
+            voice=new.voice or (series and series.voice) or None,
+            callback_url=new.callback_url,
         )
         await outbox.enqueue(conn, ProjectCreated(project_id=project.id))
-    return ProjectView(project, [], [])
+        view = ProjectView(project, [], [])
+        if idempotent is not None:
+            request, respond = idempotent
+            await idempotency_keys.store_response(
+                conn, request.tenant_id, request.key, 202, respond(view)
+            )
+    return view
 
 
-async def retry_project(pool: asyncpg.Pool, project_id: UUID) -> ProjectView:
-    """Re-run only what failed or never ran; every asset made before is reused."""
+async def _check_in_flight(conn: Conn, owner: Owner) -> None:
+    if owner.max_in_flight is None:
+        return
+    # one creator at a time per tenant, so two requests cannot both take the last slot
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", str(owner.tenant_id))
+    if await projects.count_in_flight(conn, owner.tenant_id) >= owner.max_in_flight:
+        raise TooManyProjectsInFlight(owner.max_in_flight)
+
+
+async def _series(conn: Conn, tenant_id: UUID, series_id: UUID | None) -> SeriesRow | None:
+    if series_id is None:
+        return None
+    found = await series_catalog.get_series(conn, tenant_id, series_id)
+    if found is None:
+        raise UnknownSeries(series_id)
+    return found
+
+
+def _series_preset(series: SeriesRow | None) -> str:
+    return series.preset_name if series is not None and series.preset_name else DEFAULT_PRESET
+
+
+async def _preset(conn: Conn, tenant_id: UUID, name: str) -> PresetRow:
+    preset = await preset_catalog.resolve_preset(conn, tenant_id, name)
+    if preset is None:
+        raise UnknownPreset(name, await preset_catalog.preset_names(conn, tenant_id))
+    return preset
+
+
+async def retry_project(
+    pool: asyncpg.Pool,
+    project_id: UUID,
+    owner: Owner,
+    *,
+    progress: ProgressPublisher = NO_PROGRESS,
+) -> ProjectView:
+    """Re-run only what failed or never ran; every asset made before is reused. A reopened
+    project is in flight again, so it counts against the owner's limit like a new one."""
+    tenant_id = owner.tenant_id
     async with pool.acquire() as conn, conn.transaction():
+        await _owned(conn, project_id, tenant_id)
+        await _check_in_flight(conn, owner)
         project = await projects.reopen(conn, project_id)
         if project is None:
             raise await _not_retryable(conn, project_id)
         await outbox.enqueue(conn, *await _restart_events(conn, project))
-    return await read_project(pool, project_id)
+    await progress.publish(project_id, StatusChanged(project.status))
+    return await read_project(pool, project_id, tenant_id=tenant_id)
+
+
+async def _owned(conn: Conn, project_id: UUID, tenant_id: UUID) -> ProjectRow:
+    project = await projects.get_tenant_project(conn, project_id, tenant_id)
+    if project is None:
+        raise ProjectNotFound(project_id)
+    return project
 
 
 async def _restart_events(conn: Conn, project: ProjectRow) -> list[Event]:
@@ -136,22 +244,26 @@ async def _not_retryable(conn: Conn, project_id: UUID) -> Exception:
     return ProjectNotRetryable(project_id, project.status)
 
 
-async def cancel_project(pool: asyncpg.Pool, project_id: UUID) -> ProjectView:
+async def cancel_project(
+    pool: asyncpg.Pool,
+    project_id: UUID,
+    *,
+    tenant_id: UUID,
+    progress: ProgressPublisher = NO_PROGRESS,
+) -> ProjectView:
     """Start no more work; what exists is kept."""
     async with pool.acquire() as conn, conn.transaction():
+        project = await _owned(conn, project_id, tenant_id)
         if not await projects.cancel(conn, project_id):
-            project = await projects.get_project(conn, project_id)
-            if project is None:
-                raise ProjectNotFound(project_id)
             raise ProjectAlreadyEnded(project_id, project.status)
-    return await read_project(pool, project_id)
+        await webhook_intake.record_cancellation(conn, project_id)
+    await progress.publish(project_id, Cancelled())
+    return await read_project(pool, project_id, tenant_id=tenant_id)
 
 
-async def read_project(pool: asyncpg.Pool, project_id: UUID) -> ProjectView:
+async def read_project(pool: asyncpg.Pool, project_id: UUID, *, tenant_id: UUID) -> ProjectView:
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-        project = await projects.get_project(conn, project_id)
-        if project is None:
-            raise ProjectNotFound(project_id)
+        project = await _owned(conn, project_id, tenant_id)
         return ProjectView(
             project,
             await clips.list_clips(conn, project_id),
@@ -161,19 +273,27 @@ async def read_project(pool: asyncpg.Pool, project_id: UUID) -> ProjectView:
 
 
 async def list_projects(
-    pool: asyncpg.Pool, *, limit: int, offset: int
+    pool: asyncpg.Pool,
+    *,
+    tenant_id: UUID,
+    limit: int,
+    offset: int,
+    status: ProjectStatus | None = None,
 ) -> tuple[list[ProjectRow], int]:
-    """One page of projects, newest first, and how many there are in all."""
+    """One page of the tenant's projects, newest first, and how many there are in all."""
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-        page = await projects.list_projects(conn, limit=limit, offset=offset)
-        return page, await projects.count_projects(conn)
+        page = await projects.list_projects(
+            conn, tenant_id=tenant_id, limit=limit, offset=offset, status=status
+        )
+        return page, await projects.count_projects(conn, tenant_id=tenant_id, status=status)
 
 
-async def final_video_key(pool: asyncpg.Pool, project_id: UUID) -> str:
-    """The storage key of a completed project's video."""
+async def final_video_key(pool: asyncpg.Pool, project_id: UUID, *, tenant_id: UUID | None) -> str:
+    """The storage key of a completed project's video; ``tenant_id`` None: a signed link
+    already proved the caller may see it."""
     async with pool.acquire() as conn:
         project = await projects.get_project(conn, project_id)
-        if project is None:
+        if project is None or (tenant_id is not None and project.tenant_id != tenant_id):
             raise ProjectNotFound(project_id)
         if project.status != "completed":
             raise VideoNotReady(project_id, project.status)
@@ -181,3 +301,20 @@ async def final_video_key(pool: asyncpg.Pool, project_id: UUID) -> str:
         if project.final_asset_id is not None:
             asset = await assets.get_asset(conn, project.final_asset_id)
     return asset.storage_path if asset is not None else final_key(project_id)
+
+
+async def clip_image_key(
+    pool: asyncpg.Pool, project_id: UUID, clip_index: int, *, tenant_id: UUID | None
+) -> str:
+    """The storage key of a clip's picture, once drawn."""
+    async with pool.acquire() as conn:
+        project = await projects.get_project(conn, project_id)
+        if project is None or (tenant_id is not None and project.tenant_id != tenant_id):
+            raise ProjectNotFound(project_id)
+        clip = await clips.get_clip(conn, project_id, clip_index)
+        asset = None
+        if clip is not None and clip.image_asset_id is not None:
+            asset = await assets.get_asset(conn, clip.image_asset_id)
+    if asset is None:
+        raise ImageNotReady(project_id, clip_index)
+    return asset.storage_path

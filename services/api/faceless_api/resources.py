@@ -12,7 +12,9 @@ import asyncpg
 from faststream.redis import RedisBroker
 from redis.asyncio import Redis
 
+from faceless_api.housekeeping import running_housekeeping
 from faceless_api.readiness import CHECK_TIMEOUT_S
+from faceless_api.webhooks import running_webhooks
 from faceless_shared.broker import create_broker, ensure_groups
 from faceless_shared.outbox_relay import OutboxRelay
 from faceless_shared.service import create_storage, open_pool
@@ -57,6 +59,8 @@ async def open_resources(settings: Settings, telemetry: Telemetry) -> AsyncItera
         relay = OutboxRelay(pool, broker, streams)
         await relay.start()
         stack.push_async_callback(relay.stop)
+        await stack.enter_async_context(running_webhooks(settings, pool, broker, streams))
+        await stack.enter_async_context(running_housekeeping(pool, settings.idempotency_ttl_s))
         redis: Redis = Redis.from_url(
             redis_url, socket_connect_timeout=CHECK_TIMEOUT_S, socket_timeout=CHECK_TIMEOUT_S
         )

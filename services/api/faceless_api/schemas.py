@@ -7,18 +7,59 @@ from pathlib import PurePosixPath
 from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    UrlConstraints,
+    model_validator,
+)
 
+from faceless_api import media_links
 from faceless_api.projects import NewProject, ProjectView
 from faceless_shared.db.clips import ClipRow, ClipStatus
 from faceless_shared.db.jobs import JobRow, JobStatus, JobType
 from faceless_shared.db.music import MusicFormat, MusicTrackRow
-from faceless_shared.db.presets import DEFAULT_PRESET, PresetRow
+from faceless_shared.db.presets import DEFAULT_PRESET
 from faceless_shared.db.projects import Aspect, ProjectRow, ProjectStatus
 from faceless_shared.db.usage import UsageLine
+from faceless_shared.settings import Settings
 
-Script = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
-Topic = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
+MAX_SCRIPT_CHARS = 20_000
+MAX_TOPIC_CHARS = 500
+MIN_DURATION_S = 15
+MAX_DURATION_S = 600
+MIN_COST_CAP_USD = 0.0001
+"""The smallest a cap stored as numeric(10, 4) keeps above zero."""
+WITHOUT_NUL = r"^[^\x00]*$"
+"""Text PostgreSQL can store: it refuses the NUL character."""
+Script = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=MAX_SCRIPT_CHARS, pattern=WITHOUT_NUL
+    ),
+]
+Topic = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=3, max_length=MAX_TOPIC_CHARS, pattern=WITHOUT_NUL
+    ),
+]
+PresetName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=WITHOUT_NUL)
+]
+Voice = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._+:-]{0,99}$"),
+    Field(
+        description="The voice to narrate with, in the configured voice provider's terms: an "
+        "espeak-ng voice (en-gb, en-us+f3), a Cartesia voice id, or an OpenAI voice (alloy).",
+        examples=["en-gb"],
+    ),
+]
+CallbackUrl = Annotated[AnyHttpUrl, UrlConstraints(max_length=2000)]
 
 
 class ProjectCreate(BaseModel):
@@ -28,15 +69,40 @@ class ProjectCreate(BaseModel):
 
     script: Script | None = Field(default=None, description="The narration, read as written.")
     topic: Topic | None = Field(default=None, description="What the video is about.")
-    duration: int = Field(default=60, ge=15, le=600, description="Target length in seconds.")
-    aspect: Aspect = Field(default="9:16", description="Frame shape.")
-    preset: str | None = Field(
-        default=DEFAULT_PRESET, description="Graphics preset name (see GET /v1/presets)."
+    duration: int | None = Field(
+        default=None,
+        ge=MIN_DURATION_S,
+        le=MAX_DURATION_S,
+        description="Target length in seconds; default: the series', else 60.",
+    )
+    aspect: Aspect | None = Field(
+        default=None, description='Frame shape; default: the series\', else "9:16".'
+    )
+    preset: PresetName | None = Field(
+        default=None,
+        description=f"Graphics preset name (GET /v1/presets); default: the series', "
+        f"else {DEFAULT_PRESET!r}.",
+    )
+    series_id: UUID | None = Field(
+        default=None,
+        description="The series (GET /v1/series) this video belongs to; its preset, voice, "
+        "format and length are the defaults.",
+    )
+    voice: Voice | None = Field(
+        default=None,
+        description="Voice of the narration (an espeak voice, a Cartesia voice id or an OpenAI "
+        "voice, by the voice provider); default: the series', else the configured one.",
+    )
+    callback_url: CallbackUrl | None = Field(
+        default=None,
+        description="Receives a signed POST when the project completes, fails or is cancelled "
+        "(header Faceless-Signature: t=<unix time>,v1=<HMAC-SHA256 of '<t>.<body>' with the "
+        "webhook_secret of GET /v1/me>).",
     )
     captions: bool = Field(default=True, description="Burn synced captions into the video.")
     cost_cap_usd: float | None = Field(
         default=None,
-        gt=0,
+        ge=MIN_COST_CAP_USD,
         le=1000,
         description="Stop the project before its provider calls cost more than this (USD).",
     )
@@ -65,11 +131,14 @@ class ProjectCreate(BaseModel):
             topic=self.topic,
             duration_s=self.duration,
             aspect=self.aspect,
-            preset=self.preset or DEFAULT_PRESET,
+            preset=self.preset,
             cost_cap_usd=self.cost_cap_usd,
             music=self.music,
             crossfade=self.crossfade,
             captions=self.captions,
+            series_id=self.series_id,
+            voice=self.voice,
+            callback_url=None if self.callback_url is None else str(self.callback_url),
         )
 
 
@@ -84,10 +153,14 @@ class ClipOut(BaseModel):
     has_audio: bool
     has_image: bool
     has_video: bool
+    image_url: str | None = Field(description="A signed link to the clip's picture, once drawn.")
 
     @classmethod
-    def from_row(cls, clip: ClipRow) -> Self:
+    def from_row(cls, clip: ClipRow, settings: Settings) -> Self:
         return cls(
+            image_url=None
+            if clip.image_asset_id is None
+            else media_links.clip_image_url(settings, clip.project_id, clip.clip_index),
             index=clip.clip_index,
             status=clip.status,
             script=clip.script,
@@ -131,6 +204,9 @@ class ProjectSummary(BaseModel):
     preset: str
     music: str | None = Field(description='The background music: a music_id, "bed", or null.')
     crossfade: bool
+    series_id: UUID | None
+    voice: str | None
+    callback_url: str | None
     clip_count: int | None
     duration_ms: int | None = Field(description="Length of the finished video.")
     error_message: str | None
@@ -138,15 +214,15 @@ class ProjectSummary(BaseModel):
     updated_at: datetime
     completed_at: datetime | None
     video_url: str | None = Field(
-        description="Where to fetch the video, once completed: this API's video route, or a "
-        "signed URL that expires (storage_backend supabase or s3)."
+        description="Where to fetch the video, once completed: a signed link that expires "
+        "(this API's video route, or the storage's own for supabase and s3)."
     )
 
     @classmethod
     def from_row(
-        cls, project: ProjectRow, public_url: str, signed_video_url: str | None = None
+        cls, project: ProjectRow, settings: Settings, signed_video_url: str | None = None
     ) -> Self:
-        return cls.model_validate(_summary_fields(project, public_url, signed_video_url))
+        return cls.model_validate(_summary_fields(project, settings, signed_video_url))
 
 
 class UsageOut(BaseModel):
@@ -164,15 +240,15 @@ class ProjectDetail(ProjectSummary):
 
     @classmethod
     def from_view(
-        cls, view: ProjectView, public_url: str, signed_video_url: str | None = None
+        cls, view: ProjectView, settings: Settings, signed_video_url: str | None = None
     ) -> Self:
         project = view.project
         rendered = sum(1 for clip in view.clips if clip.status == "rendered")
         total = project.clip_count if project.clip_count is not None else len(view.clips)
         return cls.model_validate(
             {
-                **_summary_fields(project, public_url, signed_video_url),
-                "clips": [ClipOut.from_row(clip) for clip in view.clips],
+                **_summary_fields(project, settings, signed_video_url),
+                "clips": [ClipOut.from_row(clip, settings) for clip in view.clips],
                 "jobs": [JobOut.from_row(job) for job in view.jobs],
                 "progress": Progress(clips_total=total, clips_rendered=rendered),
                 "usage": UsageOut(
@@ -184,13 +260,14 @@ class ProjectDetail(ProjectSummary):
 
 
 def _summary_fields(
-    project: ProjectRow, public_url: str, signed_video_url: str | None = None
+    project: ProjectRow, settings: Settings, signed_video_url: str | None = None
 ) -> dict[str, Any]:
     video_url = None
     if project.status == "completed":
-        video_url = signed_video_url or f"{public_url.rstrip('/')}/v1/projects/{project.id}/video"
+        video_url = signed_video_url or media_links.video_url(settings, project.id)
+    hidden = {"target_duration_s", "preset_name", "final_asset_id", "tenant_id", "preset_id"}
     return {
-        **project.model_dump(exclude={"target_duration_s", "preset_name", "final_asset_id"}),
+        **project.model_dump(exclude=hidden),
         "duration": project.target_duration_s,
         "preset": project.preset_name,
         "music": _music_choice(project.music_key),
@@ -209,17 +286,6 @@ class ProjectPage(BaseModel):
     limit: int
     offset: int
     next_offset: int | None = Field(description="The offset of the next page; null on the last.")
-
-
-class PresetOut(BaseModel):
-    name: str
-    description: str
-    style_json: dict[str, Any]
-    prompt_addition: str
-
-    @classmethod
-    def from_row(cls, preset: PresetRow) -> Self:
-        return cls.model_validate(preset.model_dump(exclude={"id"}))
 
 
 class MusicOut(BaseModel):
@@ -248,3 +314,15 @@ class Health(BaseModel):
 class Readiness(BaseModel):
     status: Literal["ok", "unavailable"]
     checks: dict[str, str] = Field(description='Each dependency: "ok" or "error: …".')
+
+
+class Me(BaseModel):
+    """Who the key belongs to, and what it may do."""
+
+    tenant: str
+    scopes: list[str]
+    key_prefix: str | None = Field(description="The key in use (null when auth is off).")
+    auth: Literal["on", "off"]
+    webhook_secret: str = Field(description="Signs this tenant's webhook deliveries.")
+    rate_limit_per_minute: int
+    max_projects_in_flight: int

@@ -9,6 +9,7 @@ half-way is not retried here: the clip fails and its redelivery tries again.
 from __future__ import annotations
 
 import asyncio
+import copy
 import re
 import tempfile
 import time
@@ -100,6 +101,14 @@ class CartesiaVoice:
     @property
     def identity(self) -> str:
         return f"cartesia:{self.model}:{self.voice_id}"
+
+    def with_voice(self, voice: str) -> CartesiaVoice:
+        # the concurrency limit and the client are made now, so that the copy shares them
+        self._limit()
+        self._sdk()
+        other = copy.copy(self)
+        other.voice_id = voice
+        return other
 
     async def speak(self, text: str, *, style: str, out_path: Path) -> Speech:
         if not text.strip():

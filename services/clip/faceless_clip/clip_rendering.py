@@ -23,8 +23,10 @@ from faceless_clip.word_timing import estimate_word_timings
 from faceless_shared.costs import CostCapReached, check_budget, record_usage
 from faceless_shared.db import clips, jobs, outbox, presets
 from faceless_shared.db.clips import ClipRow
+from faceless_shared.db.presets import PresetRow
 from faceless_shared.db.projects import ProjectRow
 from faceless_shared.events import ClipRendered, Event
+from faceless_shared.progress import NO_PROGRESS, ClipTracker
 from faceless_shared.storage import Storage
 from faceless_shared.telemetry import metrics, span
 from faceless_shared.usage import Usage
@@ -62,6 +64,7 @@ async def render_planned_clip(
     clip_index: int,
     *,
     owner: str = "clip",
+    tracker: ClipTracker | None = None,
 ) -> Event | None:
     """Render the clip if it is this worker's to render. The event it causes (ClipRendered
     or ClipFailed) goes out through the outbox and is returned for the record.
@@ -78,7 +81,14 @@ async def render_planned_clip(
         return claimed
     try:
         async with kept_alive(pool, claimed, makers.lease_s):
-            speech = await _make_clip(pool, storage, makers, claimed.project, claimed.clip)
+            speech = await _make_clip(
+                pool,
+                storage,
+                makers,
+                claimed.project,
+                claimed.clip,
+                tracker or ClipTracker(NO_PROGRESS, project_id, clip_index),
+            )
     except StageError as error:
         logger.warning("clip %s/%s failed: %s", project_id, clip_index, error)
         async with pool.acquire() as conn, conn.transaction():
@@ -108,13 +118,21 @@ async def _finish(pool: asyncpg.Pool, claimed: Claim, speech: Speech) -> Event |
 
 
 async def _make_clip(
-    pool: asyncpg.Pool, storage: Storage, makers: ClipMakers, project: ProjectRow, clip: ClipRow
+    pool: asyncpg.Pool,
+    storage: Storage,
+    makers: ClipMakers,
+    project: ProjectRow,
+    clip: ClipRow,
+    tracker: ClipTracker,
 ) -> Speech:
     width, height = FRAME_SIZES[project.aspect]
     with tempfile.TemporaryDirectory(prefix="faceless-clip-") as workdir:
         slot = ClipSlot(project.id, clip.clip_index, Path(workdir))
-        speech = await _speech(pool, storage, makers, clip, slot)
+        await tracker.reached("voice")
+        speech = await _speech(pool, storage, makers, project, clip, slot)
+        await tracker.reached("image")
         image = await _picture(pool, storage, makers, project, clip, slot)
+        await tracker.reached("render")
         video = slot.work / "clip.mp4"
         captions, motion = await _render_look(pool, project, clip.clip_index)
         await _stage(
@@ -138,9 +156,14 @@ async def _make_clip(
 
 
 async def _speech(
-    pool: asyncpg.Pool, storage: Storage, makers: ClipMakers, clip: ClipRow, slot: ClipSlot
+    pool: asyncpg.Pool,
+    storage: Storage,
+    makers: ClipMakers,
+    project: ProjectRow,
+    clip: ClipRow,
+    slot: ClipSlot,
 ) -> Speech:
-    voice = makers.voice
+    voice = makers.voice if project.voice is None else makers.voice.with_voice(project.voice)
     key = content_key(voice.identity, clip.voice_style_instruction, clip.script)
     reused = await reuse_asset(pool, storage, slot, "audio", key)
     if reused is not None:
@@ -167,7 +190,7 @@ async def _picture(
     slot: ClipSlot,
 ) -> Path:
     width, height = FRAME_SIZES[project.aspect]
-    style, addition = await _image_style(pool, project.preset_name)
+    style, addition = await _image_style(pool, project)
     images = makers.images
     key = content_key(images.identity, clip.image_prompt, addition, f"{width}x{height}")
     reused = await reuse_asset(pool, storage, slot, "image", key)
@@ -220,9 +243,8 @@ async def _stage(name: str, work: Awaitable[T]) -> T:
         raise StageError(f"{name} failed: {type(error).__name__}: {error}") from error
 
 
-async def _image_style(pool: asyncpg.Pool, preset_name: str) -> tuple[ImageStyle, str]:
-    async with pool.acquire() as conn:
-        preset = await presets.get_preset(conn, preset_name)
+async def _image_style(pool: asyncpg.Pool, project: ProjectRow) -> tuple[ImageStyle, str]:
+    preset = await _preset(pool, project)
     if preset is None:
         return ImageStyle.from_style_json({}), ""
     return ImageStyle.from_style_json(preset.style_json), preset.prompt_addition
@@ -233,8 +255,14 @@ async def _render_look(
 ) -> tuple[CaptionStyle | None, Move]:
     """The preset's caption style (None when the project has captions off) and this clip's
     move (the preset's kinds taken in turn, so neighbouring clips move differently)."""
-    async with pool.acquire() as conn:
-        preset = await presets.get_preset(conn, project.preset_name)
+    preset = await _preset(pool, project)
     style = preset.style_json if preset is not None else {}
     captions = CaptionStyle.from_style_json(style) if project.captions else None
     return captions, MotionStyle.from_style_json(style).move_for(clip_index)
+
+
+async def _preset(pool: asyncpg.Pool, project: ProjectRow) -> PresetRow | None:
+    async with pool.acquire() as conn:
+        return await presets.project_preset(
+            conn, preset_id=project.preset_id, tenant_id=project.tenant_id, name=project.preset_name
+        )

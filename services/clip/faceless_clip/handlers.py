@@ -9,6 +9,7 @@ from faceless_clip.clip_claims import ClipBusy
 from faceless_clip.clip_rendering import ClipMakers, render_planned_clip
 from faceless_shared.broker import consumer_name, stream_subs
 from faceless_shared.events import ClipPlanned
+from faceless_shared.progress import ClipTracker
 from faceless_shared.service import Resources
 from faceless_shared.streams import CLIP_GROUP
 
@@ -23,17 +24,20 @@ def register_handlers(resources: Resources, makers: ClipMakers) -> None:
     )
 
     async def on_clip_planned(event: ClipPlanned) -> None:
+        tracker = ClipTracker(resources.progress, event.project_id, event.clip_index)
         try:
-            await render_planned_clip(
+            outcome = await render_planned_clip(
                 resources.pool,
                 resources.storage,
                 makers,
                 event.project_id,
                 event.clip_index,
                 owner=consumer,
+                tracker=tracker,
             )
         except ClipBusy:
             raise NackMessage() from None  # stays pending; taken over if its holder dies
+        await tracker.finished(outcome)
 
     broker.subscriber(stream=reader, max_workers=settings.clip_concurrency)(on_clip_planned)
     broker.subscriber(stream=claimer)(on_clip_planned)

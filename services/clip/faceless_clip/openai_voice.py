@@ -9,6 +9,7 @@ honoured); there is no second retry layer here.
 from __future__ import annotations
 
 import asyncio
+import copy
 import time
 from pathlib import Path
 
@@ -78,6 +79,14 @@ class OpenAIVoice:
     @property
     def identity(self) -> str:
         return f"openai:{self.model}:{self.voice}"
+
+    def with_voice(self, voice: str) -> OpenAIVoice:
+        # the concurrency limit and the client are made now, so that the copy shares them
+        self._limit()
+        self._sdk()
+        other = copy.copy(self)
+        other.voice = voice
+        return other
 
     async def speak(self, text: str, *, style: str, out_path: Path) -> Speech:
         if not text.strip():

@@ -71,6 +71,11 @@ class VoiceMaker(Protocol):
 
     async def speak(self, text: str, *, style: str, out_path: Path) -> Speech: ...
 
+    def with_voice(self, voice: str) -> VoiceMaker:
+        """The same maker speaking with another of its provider's voices (a project's or
+        series' choice); its ``identity`` names that voice."""
+        ...
+
 
 class _EventId(ctypes.Union):
     _fields_ = (
@@ -90,6 +95,20 @@ class _Event(ctypes.Structure):
         ("sample", ctypes.c_int),
         ("user_data", ctypes.c_void_p),
         ("id", _EventId),
+    )
+
+
+class _Voice(ctypes.Structure):
+    _fields_ = (
+        ("name", ctypes.c_char_p),
+        ("languages", ctypes.c_void_p),  # (priority byte, NUL-terminated name)..., then 0
+        ("identifier", ctypes.c_char_p),  # the voice file, as "gmw/en"
+        ("gender", ctypes.c_ubyte),
+        ("age", ctypes.c_ubyte),
+        ("variant", ctypes.c_ubyte),
+        ("xx1", ctypes.c_ubyte),
+        ("score", ctypes.c_int),
+        ("spare", ctypes.c_void_p),
     )
 
 
@@ -114,6 +133,8 @@ class _Espeak:
         lib.espeak_Initialize.restype = ctypes.c_int
         lib.espeak_SetSynthCallback.argtypes = (_SynthCallback,)
         lib.espeak_SetVoiceByName.argtypes = (ctypes.c_char_p,)
+        lib.espeak_ListVoices.argtypes = (ctypes.POINTER(_Voice),)
+        lib.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(_Voice))
         lib.espeak_SetParameter.argtypes = (ctypes.c_int, ctypes.c_int, ctypes.c_int)
         lib.espeak_Synth.argtypes = (
             *(ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int),
@@ -143,8 +164,32 @@ class _Espeak:
             index += 1
         return 0
 
+    def _set_voice(self, voice: str) -> bool:
+        """A voice file's name ("en-us", "en+f3"), else a language a voice speaks ("en-gb",
+        "en-gb+f3"): the voice that names it first, with the variant kept."""
+        if self._lib.espeak_SetVoiceByName(voice.encode()) == _EE_OK:
+            return True
+        language, plus, variant = voice.partition("+")
+        identifier = self._voice_for(language.lower().encode())
+        if identifier is None:
+            return False
+        name = identifier + (b"+" + variant.encode() if plus else b"")
+        return bool(self._lib.espeak_SetVoiceByName(name) == _EE_OK)
+
+    def _voice_for(self, language: bytes) -> bytes | None:
+        """The voice file that lists ``language`` with the best priority, if any."""
+        found: list[tuple[int, bytes]] = []
+        voices = self._lib.espeak_ListVoices(None)
+        index = 0
+        while voices[index]:
+            voice = voices[index].contents
+            languages = _languages(voice.languages)
+            found += [(rank, voice.identifier) for rank, name in languages if name == language]
+            index += 1
+        return min(found)[1] if found else None
+
     def synthesize(self, text: str, *, voice: str, words_per_minute: int) -> _Synthesis:
-        if self._lib.espeak_SetVoiceByName(voice.encode()) != _EE_OK:
+        if not self._set_voice(voice):
             raise ValueError(f"unknown espeak-ng voice: {voice!r}")
         self._lib.espeak_SetParameter(_PARAM_RATE, words_per_minute, 0)
         self._chunks, self._events = [], []
@@ -156,6 +201,16 @@ class _Espeak:
             raise RuntimeError(f"espeak-ng synthesis failed (status {status})")
         pcm = array("h", b"".join(self._chunks))
         return _Synthesis(pcm, self.sample_rate, tuple(self._events))
+
+
+def _languages(address: int | None) -> list[tuple[int, bytes]]:
+    """A voice's (priority, language) pairs; a lower priority number is a better match."""
+    pairs = []
+    while address and (priority := ctypes.string_at(address, 1)[0]):
+        language = ctypes.string_at(address + 1)
+        pairs.append((priority, language))
+        address += len(language) + 2
+    return pairs
 
 
 _LOCK = threading.Lock()
@@ -301,6 +356,9 @@ class EspeakVoice:
     @property
     def identity(self) -> str:
         return f"espeak:{self.voice}:{self.words_per_minute}wpm"
+
+    def with_voice(self, voice: str) -> EspeakVoice:
+        return EspeakVoice(voice, self.words_per_minute)
 
     async def speak(self, text: str, *, style: str, out_path: Path) -> Speech:
         if not text.strip():

@@ -20,7 +20,12 @@ def register_handlers(resources: Resources, writer: PlanWriter) -> None:
 
     async def on_project_created(event: ProjectCreated) -> None:
         await plan_project(
-            resources.pool, resources.storage, writer, resources.settings, event.project_id
+            resources.pool,
+            resources.storage,
+            writer,
+            resources.settings,
+            event.project_id,
+            progress=resources.progress,
         )
 
     for source in (reader, claimer):

@@ -18,6 +18,13 @@ from faceless_shared.db import assets, clips, jobs, outbox, projects
 from faceless_shared.db.clips import NewClip
 from faceless_shared.db.projects import ProjectRow
 from faceless_shared.events import ClipPlanned, Event, ProjectFailed
+from faceless_shared.progress import (
+    NO_PROGRESS,
+    Failed,
+    Planned,
+    ProgressPublisher,
+    StatusChanged,
+)
 from faceless_shared.settings import Settings
 from faceless_shared.storage import Storage, plan_key
 from faceless_shared.telemetry import span
@@ -31,12 +38,15 @@ async def plan_project(
     writer: PlanWriter,
     settings: Settings,
     project_id: UUID,
+    *,
+    progress: ProgressPublisher = NO_PROGRESS,
 ) -> list[Event]:
     """Plans the project; the events it causes (a ClipPlanned per clip, or a ProjectFailed)
     go out through the outbox and are returned for the record."""
     project = await _begin(pool, project_id)
     if project is None:
         return await _replay_planned(pool, project_id)
+    await progress.publish(project_id, StatusChanged("planning"))
     plan = await _stored_plan(storage, project_id)
     if plan is None:
         try:
@@ -45,7 +55,7 @@ async def plan_project(
                 plan = await writer.write_plan(_request_for(project, settings))
         except Exception as error:  # a provider's failure fails the project, with its message
             logger.warning("planning %s failed: %s", project_id, error)
-            return await _fail(pool, project_id, f"planning failed: {error}")
+            return await _fail(pool, project_id, f"planning failed: {error}", progress)
         for usage in plan.usage:
             await record_usage(
                 pool,
@@ -56,7 +66,7 @@ async def plan_project(
                 usage=usage,
             )
         await _store_plan(pool, storage, project_id, plan)
-    return await _record_clips(pool, project_id, plan)
+    return await _record_clips(pool, project_id, plan, progress)
 
 
 async def _stored_plan(storage: Storage, project_id: UUID) -> Plan | None:
@@ -110,7 +120,9 @@ async def _store_plan(pool: asyncpg.Pool, storage: Storage, project_id: UUID, pl
         )
 
 
-async def _record_clips(pool: asyncpg.Pool, project_id: UUID, plan: Plan) -> list[Event]:
+async def _record_clips(
+    pool: asyncpg.Pool, project_id: UUID, plan: Plan, progress: ProgressPublisher
+) -> list[Event]:
     new_clips = [
         NewClip(index, clip.script, clip.image_prompt, clip.voice_style_instruction)
         for index, clip in enumerate(plan.clips)
@@ -125,6 +137,8 @@ async def _record_clips(pool: asyncpg.Pool, project_id: UUID, plan: Plan) -> lis
             return []  # cancelled or failed meanwhile
         await jobs.finish_job(conn, project_id, "plan")
         await outbox.enqueue(conn, *events)
+    await progress.publish(project_id, Planned(count, plan.title))
+    await progress.publish(project_id, StatusChanged("rendering_clips"))
     return events
 
 
@@ -146,11 +160,14 @@ async def _replay_planned(pool: asyncpg.Pool, project_id: UUID) -> list[Event]:
     return events
 
 
-async def _fail(pool: asyncpg.Pool, project_id: UUID, message: str) -> list[Event]:
+async def _fail(
+    pool: asyncpg.Pool, project_id: UUID, message: str, progress: ProgressPublisher
+) -> list[Event]:
     event = ProjectFailed(project_id=project_id, stage="planning", error=message)
     async with pool.acquire() as conn, conn.transaction():
         await jobs.finish_job(conn, project_id, "plan", error=message)
         if not await projects.mark_failed(conn, project_id, error=message):
             return []
         await outbox.enqueue(conn, event)
+    await progress.publish(project_id, Failed(message))
     return [event]

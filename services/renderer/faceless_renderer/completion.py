@@ -13,13 +13,25 @@ from faceless_renderer.joining import CROSSFADE_S, join_clips
 from faceless_renderer.music_bed import synthesize_bed
 from faceless_shared.db import assets, clips, jobs, music, outbox, projects
 from faceless_shared.events import Event, ProjectFailed, VideoCompleted
+from faceless_shared.progress import (
+    NO_PROGRESS,
+    Completed,
+    Failed,
+    ProgressPublisher,
+    StatusChanged,
+)
 from faceless_shared.storage import Storage, clip_key, final_key
 
 logger = logging.getLogger(__name__)
 
 
 async def complete_if_all_rendered(
-    pool: asyncpg.Pool, storage: Storage, project_id: UUID, *, timeout_s: float
+    pool: asyncpg.Pool,
+    storage: Storage,
+    project_id: UUID,
+    *,
+    timeout_s: float,
+    progress: ProgressPublisher = NO_PROGRESS,
 ) -> Event | None:
     """After a clip is rendered: the caller that finds every clip done renders the final.
     The outcome (VideoCompleted or ProjectFailed) leaves through the outbox."""
@@ -27,15 +39,24 @@ async def complete_if_all_rendered(
         if not await projects.claim_final_render(conn, project_id):
             return None
         await jobs.start_job(conn, project_id, "final")
+    await progress.publish(project_id, StatusChanged("rendering_final"))
     try:
-        return await _render_final(pool, storage, project_id, timeout_s=timeout_s)
+        return await _render_final(
+            pool, storage, project_id, timeout_s=timeout_s, progress=progress
+        )
     except Exception as error:  # recorded on the job and the project; clips stay stored
         logger.exception("final render of %s failed", project_id)
-        return await fail_project(pool, project_id, f"final render failed: {error}", "final")
+        message = f"final render failed: {error}"
+        return await fail_project(pool, project_id, message, "final", progress=progress)
 
 
 async def _render_final(
-    pool: asyncpg.Pool, storage: Storage, project_id: UUID, *, timeout_s: float
+    pool: asyncpg.Pool,
+    storage: Storage,
+    project_id: UUID,
+    *,
+    timeout_s: float,
+    progress: ProgressPublisher,
 ) -> Event:
     async with pool.acquire() as conn:
         project = await projects.get_project(conn, project_id)
@@ -68,11 +89,14 @@ async def _render_final(
             content_type="video/mp4",
         )
         event = VideoCompleted(project_id=project_id, duration_ms=duration_ms, video_key=stored.key)
-        if await projects.mark_completed(
+        completed = await projects.mark_completed(
             conn, project_id, final_asset_id=asset.id, duration_ms=duration_ms
-        ):
+        )
+        if completed:
             await outbox.enqueue(conn, event)
         await jobs.finish_job(conn, project_id, "final")
+    if completed:
+        await progress.publish(project_id, Completed(duration_ms))
     return event
 
 
@@ -86,7 +110,12 @@ async def _music(storage: Storage, music_key: str | None, workdir: Path) -> Path
 
 
 async def fail_project(
-    pool: asyncpg.Pool, project_id: UUID, message: str, stage: str
+    pool: asyncpg.Pool,
+    project_id: UUID,
+    message: str,
+    stage: str,
+    *,
+    progress: ProgressPublisher = NO_PROGRESS,
 ) -> ProjectFailed | None:
     """Mark the project failed (and the final job, if one ran); None if it already ended."""
     event = ProjectFailed(project_id=project_id, stage=stage, error=message)
@@ -96,4 +125,5 @@ async def fail_project(
         if not await projects.mark_failed(conn, project_id, error=message):
             return None
         await outbox.enqueue(conn, event)
+    await progress.publish(project_id, Failed(message))
     return event

@@ -19,11 +19,14 @@ def register_handlers(resources: Resources) -> None:
             resources.storage,
             event.project_id,
             timeout_s=settings.ffmpeg_timeout_s,
+            progress=resources.progress,
         )
 
     async def on_clip_failed(event: ClipFailed) -> None:
         message = f"clip {event.clip_index} failed: {event.error}"
-        await fail_project(resources.pool, event.project_id, message, "clips")
+        await fail_project(
+            resources.pool, event.project_id, message, "clips", progress=resources.progress
+        )
 
     for stream, handler in (
         (streams.clip_rendered, on_clip_rendered),

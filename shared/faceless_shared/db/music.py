@@ -20,6 +20,7 @@ class MusicTrackRow(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: UUID
+    tenant_id: UUID
     storage_key: str
     format: MusicFormat
     bytes: int
@@ -36,25 +37,30 @@ async def insert_track(
     conn: Conn,
     *,
     track_id: UUID,
+    tenant_id: UUID,
     format: MusicFormat,
     size: int,
     duration_ms: int,
     filename: str | None,
 ) -> MusicTrackRow:
     record = await conn.fetchrow(
-        """INSERT INTO music_tracks (id, storage_key, format, bytes, duration_ms, filename)
-           VALUES ($1, $2, $3, $4, $5, $6) RETURNING *""",
+        """INSERT INTO music_tracks (id, storage_key, format, bytes, duration_ms, filename,
+                                     tenant_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *""",
         track_id,
         music_key(track_id, format),
         format,
         size,
         duration_ms,
         filename,
+        tenant_id,
     )
     assert record is not None
     return MusicTrackRow.model_validate(dict(record))
 
 
-async def get_track(conn: Conn, track_id: UUID) -> MusicTrackRow | None:
-    record = await conn.fetchrow("SELECT * FROM music_tracks WHERE id = $1", track_id)
+async def get_track(conn: Conn, track_id: UUID, tenant_id: UUID) -> MusicTrackRow | None:
+    record = await conn.fetchrow(
+        "SELECT * FROM music_tracks WHERE id = $1 AND tenant_id = $2", track_id, tenant_id
+    )
     return None if record is None else MusicTrackRow.model_validate(dict(record))

@@ -22,6 +22,7 @@ class ProjectRow(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: UUID
+    tenant_id: UUID
     topic: str | None
     script: str | None
     status: ProjectStatus
@@ -37,6 +38,11 @@ class ProjectRow(BaseModel):
     music_key: str | None = None
     crossfade: bool = False
     captions: bool = True
+    preset_id: UUID | None = None
+    series_id: UUID | None = None
+    voice: str | None = None
+    callback_url: str | None = None
+    run: int = 1
     created_at: datetime
     updated_at: datetime
     completed_at: datetime | None
@@ -50,6 +56,7 @@ async def insert_project(
     conn: Conn,
     *,
     project_id: UUID,
+    tenant_id: UUID,
     topic: str | None,
     script: str | None,
     target_duration_s: int,
@@ -59,12 +66,18 @@ async def insert_project(
     music_key: str | None = None,
     crossfade: bool = False,
     captions: bool = True,
+    preset_id: UUID | None = None,
+    series_id: UUID | None = None,
+    voice: str | None = None,
+    callback_url: str | None = None,
 ) -> ProjectRow:
     """``music_key``: a stored track's key, ``music.BED`` for the built-in bed, or None."""
     record = await conn.fetchrow(
         """INSERT INTO projects (id, topic, script, target_duration_s, aspect, preset_name,
-                                 cost_cap_usd, music_key, crossfade, captions)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *""",
+                                 cost_cap_usd, music_key, crossfade, captions, tenant_id,
+                                 preset_id, series_id, voice, callback_url)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+           RETURNING *""",
         project_id,
         topic,
         script,
@@ -75,6 +88,11 @@ async def insert_project(
         music_key,
         crossfade,
         captions,
+        tenant_id,
+        preset_id,
+        series_id,
+        voice,
+        callback_url,
     )
     project = _row(record)
     assert project is not None
@@ -85,17 +103,49 @@ async def get_project(conn: Conn, project_id: UUID) -> ProjectRow | None:
     return _row(await conn.fetchrow("SELECT * FROM projects WHERE id = $1", project_id))
 
 
-async def list_projects(conn: Conn, *, limit: int, offset: int) -> list[ProjectRow]:
+async def get_tenant_project(conn: Conn, project_id: UUID, tenant_id: UUID) -> ProjectRow | None:
+    """The project if it exists and belongs to the tenant: others' are as good as absent."""
+    return _row(
+        await conn.fetchrow(
+            "SELECT * FROM projects WHERE id = $1 AND tenant_id = $2", project_id, tenant_id
+        )
+    )
+
+
+async def list_projects(
+    conn: Conn, *, tenant_id: UUID, limit: int, offset: int, status: str | None = None
+) -> list[ProjectRow]:
     records = await conn.fetch(
-        "SELECT * FROM projects ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2",
+        """SELECT * FROM projects WHERE tenant_id = $1 AND ($4::text IS NULL OR status = $4)
+           ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3""",
+        tenant_id,
         limit,
         offset,
+        status,
     )
     return [ProjectRow.model_validate(dict(r)) for r in records]
 
 
-async def count_projects(conn: Conn) -> int:
-    return int(await conn.fetchval("SELECT count(*) FROM projects"))
+async def count_projects(conn: Conn, *, tenant_id: UUID, status: str | None = None) -> int:
+    return int(
+        await conn.fetchval(
+            """SELECT count(*) FROM projects
+               WHERE tenant_id = $1 AND ($2::text IS NULL OR status = $2)""",
+            tenant_id,
+            status,
+        )
+    )
+
+
+async def count_in_flight(conn: Conn, tenant_id: UUID) -> int:
+    """The tenant's unfinished projects (what the in-flight limit counts)."""
+    return int(
+        await conn.fetchval(
+            """SELECT count(*) FROM projects
+               WHERE tenant_id = $1 AND status NOT IN ('completed', 'failed', 'cancelled')""",
+            tenant_id,
+        )
+    )
 
 
 async def start_planning(conn: Conn, project_id: UUID) -> bool:
@@ -183,7 +233,7 @@ async def reopen(conn: Conn, project_id: UUID) -> ProjectRow | None:
     clips, else rendering its clips. None if the project is not failed or cancelled."""
     return _row(
         await conn.fetchrow(
-            """UPDATE projects SET error_message = NULL, updated_at = now(),
+            """UPDATE projects SET error_message = NULL, updated_at = now(), run = run + 1,
                       status = CASE WHEN clip_count IS NULL THEN 'queued'
                                     ELSE 'rendering_clips' END
                WHERE id = $1 AND status IN ('failed', 'cancelled')

@@ -7,11 +7,12 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request, status
 from starlette.datastructures import UploadFile
 
-from faceless_api import music
+from faceless_api import error_responses, music
+from faceless_api.auth import TenantDep
 from faceless_api.deps import PoolDep, StorageDep
 from faceless_api.schemas import ErrorOut, MusicOut
 
-router = APIRouter(prefix="/v1/music", tags=["music"])
+router = APIRouter(prefix="/v1/music", tags=["music"], responses=error_responses.AUTH)
 
 FORM_OVERHEAD_BYTES = 64 * 1024
 """Room for the multipart boundaries and part headers around the file itself."""
@@ -47,6 +48,7 @@ UPLOAD_BODY: dict[str, Any] = {
     response_model=MusicOut,
     openapi_extra=UPLOAD_BODY,
     responses={
+        **error_responses.UNREADABLE_BODY,
         status.HTTP_411_LENGTH_REQUIRED: {"model": ErrorOut},
         status.HTTP_413_CONTENT_TOO_LARGE: {"model": ErrorOut},
         status.HTTP_422_UNPROCESSABLE_CONTENT: {
@@ -54,7 +56,9 @@ UPLOAD_BODY: dict[str, Any] = {
         },
     },
 )
-async def create_music(request: Request, pool: PoolDep, storage: StorageDep) -> MusicOut:
+async def create_music(
+    request: Request, pool: PoolDep, storage: StorageDep, tenant: TenantDep
+) -> MusicOut:
     """Upload a music track (multipart field ``file``); use its music_id as a project's music."""
     declared = request.headers.get("content-length")
     if declared is None or not declared.isdigit():
@@ -65,5 +69,7 @@ async def create_music(request: Request, pool: PoolDep, storage: StorageDep) -> 
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise music.MusicRejected("send the music as the multipart field 'file'")
-        track = await music.store_music(pool, storage, upload.file, filename=upload.filename)
+        track = await music.store_music(
+            pool, storage, upload.file, filename=upload.filename, tenant_id=tenant.id
+        )
     return MusicOut.from_row(track)

@@ -1,19 +1,71 @@
-"""/v1/presets: the graphics presets a project can use."""
+"""/v1/presets: the graphics presets a project can use; admins keep their tenant's own."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
+from fastapi import APIRouter, Path, status
+
+from faceless_api import error_responses, preset_catalog
+from faceless_api.auth import AdminDep, TenantDep
+from faceless_api.catalog_schemas import PresetCreate, PresetOut, PresetUpdate
 from faceless_api.deps import PoolDep
-from faceless_api.schemas import PresetOut
-from faceless_shared.db import presets
+from faceless_api.schemas import WITHOUT_NUL, ErrorOut
 
-router = APIRouter(prefix="/v1/presets", tags=["presets"])
+router = APIRouter(prefix="/v1/presets", tags=["presets"], responses=error_responses.AUTH)
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {status.HTTP_404_NOT_FOUND: {"model": ErrorOut}}
+WRITE: dict[int | str, dict[str, Any]] = {
+    status.HTTP_403_FORBIDDEN: {
+        "model": ErrorOut,
+        "description": "The key lacks the admin scope, or the preset is built in (read-only).",
+    },
+    status.HTTP_409_CONFLICT: {
+        "model": ErrorOut,
+        "description": "The name is taken, or (to archive) a series still uses the preset.",
+    },
+    **NOT_FOUND,
+}
+Name = Annotated[str, Path(pattern=WITHOUT_NUL)]
 
 
 @router.get("", response_model=list[PresetOut])
-async def list_presets(pool: PoolDep) -> list[PresetOut]:
-    """List the graphics presets, by name."""
-    async with pool.acquire() as conn:
-        rows = await presets.list_presets(conn)
+async def list_presets(pool: PoolDep, tenant: TenantDep) -> list[PresetOut]:
+    """List the presets you can use: the built-in ones, then your own, by name."""
+    rows = await preset_catalog.list_presets(pool, tenant.id)
     return [PresetOut.from_row(row) for row in rows]
+
+
+@router.get("/{name}", response_model=PresetOut, responses=NOT_FOUND)
+async def read_preset(name: Name, pool: PoolDep, tenant: TenantDep) -> PresetOut:
+    """Read a preset by name: your own, or a built-in one."""
+    return PresetOut.from_row(await preset_catalog.read_preset(pool, tenant.id, name))
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PresetOut,
+    responses={**WRITE, **error_responses.UNREADABLE_BODY},
+)
+async def create_preset(body: PresetCreate, pool: PoolDep, tenant: AdminDep) -> PresetOut:
+    """Create a preset of your own (admin keys)."""
+    row = await preset_catalog.create_preset(pool, tenant.id, body.to_new_preset())
+    return PresetOut.from_row(row)
+
+
+@router.patch(
+    "/{name}", response_model=PresetOut, responses={**WRITE, **error_responses.UNREADABLE_BODY}
+)
+async def update_preset(
+    name: Name, body: PresetUpdate, pool: PoolDep, tenant: AdminDep
+) -> PresetOut:
+    """Change one of your presets (admin keys); its style is merged (RFC 7396)."""
+    row = await preset_catalog.change_preset(pool, tenant.id, name, body.to_change())
+    return PresetOut.from_row(row)
+
+
+@router.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT, responses=WRITE)
+async def archive_preset(name: Name, pool: PoolDep, tenant: AdminDep) -> None:
+    """Archive one of your presets (admin keys): projects made with it keep it."""
+    await preset_catalog.archive_preset(pool, tenant.id, name)

@@ -1,0 +1,62 @@
+"""Minting, revoking and checking API keys. A key is shown once; only its hash is kept."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+import asyncpg
+
+from faceless_shared.db import api_keys, tenants
+from faceless_shared.db.api_keys import ApiKeyRow, Scope
+from faceless_shared.db.pool import Conn
+
+KEY_PREFIX = "fl_"
+_PREFIX_CHARS = len(KEY_PREFIX) + 8
+
+
+def new_key() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def key_prefix(key: str) -> str:
+    """What identifies a key in listings and logs without revealing it."""
+    return key[:_PREFIX_CHARS]
+
+
+async def create_key(
+    pool: asyncpg.Pool, tenant_name: str, *, admin: bool = False, name: str = ""
+) -> tuple[ApiKeyRow, str]:
+    """A new key for the tenant (created if new); returns its row and the key itself."""
+    key = new_key()
+    scopes: tuple[Scope, ...] = ("projects", "admin") if admin else ("projects",)
+    async with pool.acquire() as conn, conn.transaction():
+        tenant = await tenants.ensure_tenant(conn, tenant_name)
+        row = await api_keys.insert_key(
+            conn,
+            tenant_id=tenant.id,
+            key_hash=key_hash(key),
+            prefix=key_prefix(key),
+            name=name,
+            scopes=scopes,
+        )
+    return row, key
+
+
+async def revoke_key(pool: asyncpg.Pool, key_or_prefix: str) -> list[ApiKeyRow]:
+    """Revoke a key given whole or by its prefix (as ``faceless keys list`` shows it)."""
+    async with pool.acquire() as conn, conn.transaction():
+        if len(key_or_prefix) > _PREFIX_CHARS:  # the whole key: that key only
+            found = await api_keys.find_active(conn, key_hash(key_or_prefix))
+            return [] if found is None else await api_keys.revoke(conn, key_id=found.id)
+        return await api_keys.revoke(conn, prefix=key_or_prefix)
+
+
+async def authenticate(conn: Conn, key: str) -> ApiKeyRow | None:
+    if not key.startswith(KEY_PREFIX) or len(key) > 200:
+        return None
+    return await api_keys.find_active(conn, key_hash(key))

@@ -1,0 +1,173 @@
+"""The graphics presets each tenant sees: the built-in ones, read-only, and its own, which its
+admins create, change and archive. Knows nothing of HTTP."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from faceless_shared.db import presets, series
+from faceless_shared.db.pool import Conn
+from faceless_shared.db.presets import PresetRow
+from faceless_shared.preset_style import PresetStyle, merge_patch
+
+
+class PresetNotFound(Exception):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"preset {name!r} not found")
+
+
+class PresetReadOnly(Exception):
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"preset {name!r} is built in and read-only; create your own under another "
+            "name (POST /v1/presets) to change its look"
+        )
+
+
+class PresetNameTaken(Exception):
+    def __init__(self, name: str, *, built_in: bool) -> None:
+        whose = "a built-in preset" if built_in else "another of your presets"
+        super().__init__(f"the name {name!r} is taken by {whose}")
+
+
+class PresetInUse(Exception):
+    def __init__(self, name: str, series_names: list[str]) -> None:
+        super().__init__(
+            f"preset {name!r} is the default of series {', '.join(map(repr, series_names))}: "
+            "give them another preset (PATCH /v1/series/{id}) or archive them first"
+        )
+
+
+class InvalidStyle(Exception):
+    """A style the clip worker could not use; ``errors`` are pydantic's, located in the style."""
+
+    def __init__(self, error: ValidationError) -> None:
+        super().__init__(str(error))
+        self.errors: list[ErrorDetails] = error.errors(include_url=False)
+
+
+@dataclass(frozen=True)
+class NewPreset:
+    name: str
+    description: str = ""
+    style: PresetStyle = field(default_factory=PresetStyle)
+    prompt_addition: str = ""
+
+
+@dataclass(frozen=True)
+class PresetChange:
+    """What to change; None leaves a field as it is. ``style_patch`` is a JSON Merge Patch."""
+
+    name: str | None = None
+    description: str | None = None
+    style_patch: dict[str, Any] | None = None
+    prompt_addition: str | None = None
+
+
+async def resolve_preset(conn: Conn, tenant_id: UUID, name: str) -> PresetRow | None:
+    """The unarchived preset ``name`` means to this tenant: its own, else the built-in one."""
+    return await presets.find_preset(conn, tenant_id, name)
+
+
+async def preset_names(conn: Conn, tenant_id: UUID) -> list[str]:
+    """The names a tenant can choose from, for error messages."""
+    return [preset.name for preset in await presets.list_presets(conn, tenant_id)]
+
+
+async def list_presets(pool: asyncpg.Pool, tenant_id: UUID) -> list[PresetRow]:
+    async with pool.acquire() as conn:
+        return await presets.list_presets(conn, tenant_id)
+
+
+async def read_preset(pool: asyncpg.Pool, tenant_id: UUID, name: str) -> PresetRow:
+    async with pool.acquire() as conn:
+        preset = await resolve_preset(conn, tenant_id, name)
+    if preset is None:
+        raise PresetNotFound(name)
+    return preset
+
+
+async def create_preset(pool: asyncpg.Pool, tenant_id: UUID, new: NewPreset) -> PresetRow:
+    async with pool.acquire() as conn, conn.transaction():
+        await _check_name_free(conn, new.name)
+        try:
+            return await presets.insert_preset(
+                conn,
+                tenant_id=tenant_id,
+                name=new.name,
+                description=new.description,
+                style_json=new.style.to_json(),
+                prompt_addition=new.prompt_addition,
+            )
+        except asyncpg.UniqueViolationError:
+            raise PresetNameTaken(new.name, built_in=False) from None
+
+
+async def change_preset(
+    pool: asyncpg.Pool, tenant_id: UUID, name: str, change: PresetChange
+) -> PresetRow:
+    async with pool.acquire() as conn, conn.transaction():
+        current = await _own_preset(conn, tenant_id, name)
+        new_name = change.name or current.name
+        if new_name != current.name:
+            await _check_name_free(conn, new_name)
+        try:
+            updated = await presets.update_preset(
+                conn,
+                current.id,
+                tenant_id=tenant_id,
+                name=new_name,
+                description=_or(change.description, current.description),
+                style_json=_patched_style(current.style_json, change.style_patch),
+                prompt_addition=_or(change.prompt_addition, current.prompt_addition),
+            )
+        except asyncpg.UniqueViolationError:
+            raise PresetNameTaken(new_name, built_in=False) from None
+    if updated is None:  # archived meanwhile
+        raise PresetNotFound(name)
+    return updated
+
+
+async def archive_preset(pool: asyncpg.Pool, tenant_id: UUID, name: str) -> None:
+    """Hide the preset from new use; projects made with it keep it."""
+    async with pool.acquire() as conn, conn.transaction():
+        preset = await _own_preset(conn, tenant_id, name)
+        users = await series.names_using_preset(conn, preset.id)
+        if users:
+            raise PresetInUse(name, users)
+        if not await presets.archive_preset(conn, preset.id, tenant_id=tenant_id):
+            raise PresetNotFound(name)
+
+
+async def _own_preset(conn: Conn, tenant_id: UUID, name: str) -> PresetRow:
+    preset = await resolve_preset(conn, tenant_id, name)
+    if preset is None:
+        raise PresetNotFound(name)
+    if preset.built_in:
+        raise PresetReadOnly(name)
+    return preset
+
+
+async def _check_name_free(conn: Conn, name: str) -> None:
+    """Built-in names are reserved: a tenant's preset must not hide one."""
+    if await presets.get_preset(conn, name) is not None:
+        raise PresetNameTaken(name, built_in=True)
+
+
+def _patched_style(style: dict[str, Any], patch: dict[str, Any] | None) -> dict[str, Any]:
+    if patch is None:
+        return style
+    try:
+        return PresetStyle.model_validate(merge_patch(style, patch)).to_json()
+    except ValidationError as error:
+        raise InvalidStyle(error) from None
+
+
+def _or(value: str | None, default: str) -> str:
+    return default if value is None else value

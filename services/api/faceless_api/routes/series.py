@@ -1,0 +1,64 @@
+"""/v1/series: named shows whose defaults (preset, voice, format, length) projects take."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, status
+
+from faceless_api import error_responses, series_catalog
+from faceless_api.auth import TenantDep
+from faceless_api.catalog_schemas import SeriesCreate, SeriesOut, SeriesUpdate
+from faceless_api.deps import PoolDep
+from faceless_api.schemas import ErrorOut
+
+router = APIRouter(prefix="/v1/series", tags=["series"], responses=error_responses.AUTH)
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {status.HTTP_404_NOT_FOUND: {"model": ErrorOut}}
+NAME_TAKEN: dict[int | str, dict[str, Any]] = {
+    status.HTTP_409_CONFLICT: {"model": ErrorOut, "description": "You have a series so named."}
+}
+
+
+@router.get("", response_model=list[SeriesOut])
+async def list_series(pool: PoolDep, tenant: TenantDep) -> list[SeriesOut]:
+    """List your series, by name."""
+    return [SeriesOut.from_row(row) for row in await series_catalog.list_series(pool, tenant.id)]
+
+
+@router.get("/{series_id}", response_model=SeriesOut, responses=NOT_FOUND)
+async def read_series(series_id: UUID, pool: PoolDep, tenant: TenantDep) -> SeriesOut:
+    """Read one of your series."""
+    return SeriesOut.from_row(await series_catalog.read_series(pool, tenant.id, series_id))
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SeriesOut,
+    responses={**NAME_TAKEN, **error_responses.UNREADABLE_BODY},
+)
+async def create_series(body: SeriesCreate, pool: PoolDep, tenant: TenantDep) -> SeriesOut:
+    """Create a series; pass its id as a project's series_id to use its defaults."""
+    row = await series_catalog.create_series(pool, tenant.id, body.to_new_series())
+    return SeriesOut.from_row(row)
+
+
+@router.patch(
+    "/{series_id}",
+    response_model=SeriesOut,
+    responses={**NOT_FOUND, **NAME_TAKEN, **error_responses.UNREADABLE_BODY},
+)
+async def update_series(
+    series_id: UUID, body: SeriesUpdate, pool: PoolDep, tenant: TenantDep
+) -> SeriesOut:
+    """Change a series; null clears a default. Projects already made keep theirs."""
+    row = await series_catalog.change_series(pool, tenant.id, series_id, body.to_changes())
+    return SeriesOut.from_row(row)
+
+
+@router.delete("/{series_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+async def archive_series(series_id: UUID, pool: PoolDep, tenant: TenantDep) -> None:
+    """Archive a series: projects made in it keep it."""
+    await series_catalog.archive_series(pool, tenant.id, series_id)

@@ -1,0 +1,163 @@
+"""SQL for the ``webhook_deliveries`` table: a project's outcome, waiting to be POSTed.
+
+An attempt is claimed by pushing ``next_attempt_at`` forward by a lease and counting the
+attempt, in one statement that skips rows another replica has locked; the POST runs
+outside any transaction. The result is recorded only if ``attempts`` still equals the
+claimed attempt, so a late result never overwrites a newer attempt's.
+
+A project has one delivery per event and run (``projects.run``, counted up by a retry): a
+repeated stream event makes no second delivery, a retried project failing again does.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+import asyncpg
+from pydantic import BaseModel, ConfigDict
+
+from faceless_shared.db.pool import Conn
+
+WebhookEvent = Literal["project.completed", "project.failed", "project.cancelled"]
+DeliveryStatus = Literal["pending", "delivered", "failed"]
+
+
+class DeliveryRow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: UUID
+    project_id: UUID
+    tenant_id: UUID
+    event: WebhookEvent
+    run: int
+    url: str
+    payload: dict[str, Any]
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+def _rows(records: list[asyncpg.Record]) -> list[DeliveryRow]:
+    return [DeliveryRow.model_validate(dict(record)) for record in records]
+
+
+async def insert_delivery(
+    conn: Conn,
+    *,
+    delivery_id: UUID,
+    project_id: UUID,
+    tenant_id: UUID,
+    event: WebhookEvent,
+    run: int,
+    url: str,
+    payload: dict[str, Any],
+) -> DeliveryRow | None:
+    """The new delivery, due now; None if the project's run already has one for this event."""
+    records = await conn.fetch(
+        """INSERT INTO webhook_deliveries (id, project_id, tenant_id, event, run, url, payload)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (project_id, event, run) DO NOTHING RETURNING *""",
+        delivery_id,
+        project_id,
+        tenant_id,
+        event,
+        run,
+        url,
+        payload,
+    )
+    return next(iter(_rows(records)), None)
+
+
+async def claim_due(conn: Conn, *, limit: int, lease_s: float) -> list[DeliveryRow]:
+    """Take up to ``limit`` due deliveries for one attempt each (``attempts`` counts it)."""
+    records = await conn.fetch(
+        """UPDATE webhook_deliveries d
+           SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $2)
+           WHERE d.id IN (SELECT id FROM webhook_deliveries
+                          WHERE status = 'pending' AND next_attempt_at <= now()
+                          ORDER BY next_attempt_at
+                          FOR UPDATE SKIP LOCKED LIMIT $1)
+           RETURNING d.*""",
+        limit,
+        lease_s,
+    )
+    return _rows(records)
+
+
+async def mark_delivered(
+    conn: Conn, delivery_id: UUID, *, attempt: int, status_code: int, payload: dict[str, Any]
+) -> bool:
+    """``payload`` is the body this attempt sent (its video link is signed per attempt)."""
+    result = await conn.execute(
+        """UPDATE webhook_deliveries
+           SET status = 'delivered', delivered_at = now(), next_attempt_at = NULL,
+               last_status_code = $3, last_error = NULL, payload = $4
+           WHERE id = $1 AND attempts = $2 AND status = 'pending'""",
+        delivery_id,
+        attempt,
+        status_code,
+        payload,
+    )
+    return result == "UPDATE 1"
+
+
+async def record_failure(
+    conn: Conn,
+    delivery_id: UUID,
+    *,
+    attempt: int,
+    status_code: int | None,
+    error: str,
+    retry_in_s: float | None,
+    payload: dict[str, Any],
+) -> bool:
+    """A failed attempt: due again in ``retry_in_s``, or failed for good when it is None.
+    ``payload`` is the body the attempt sent (or would have)."""
+    result = await conn.execute(
+        """UPDATE webhook_deliveries
+           SET status = CASE WHEN $5::float8 IS NULL THEN 'failed' ELSE 'pending' END,
+               next_attempt_at = now() + make_interval(secs => $5::float8),
+               last_status_code = $3, last_error = $4, payload = $6
+           WHERE id = $1 AND attempts = $2 AND status = 'pending'""",
+        delivery_id,
+        attempt,
+        status_code,
+        error,
+        retry_in_s,
+        payload,
+    )
+    return result == "UPDATE 1"
+
+
+async def list_deliveries(conn: Conn, project_id: UUID) -> list[DeliveryRow]:
+    records = await conn.fetch(
+        "SELECT * FROM webhook_deliveries WHERE project_id = $1 ORDER BY created_at, id",
+        project_id,
+    )
+    return _rows(records)
+
+
+async def get_delivery(conn: Conn, delivery_id: UUID) -> DeliveryRow | None:
+    records = await conn.fetch("SELECT * FROM webhook_deliveries WHERE id = $1", delivery_id)
+    return next(iter(_rows(records)), None)
+
+
+async def rearm(conn: Conn, delivery_id: UUID, *, payload: dict[str, Any]) -> DeliveryRow | None:
+    """A delivered or failed delivery → pending, due now, counting attempts from zero, with
+    a fresh body. None if it is pending: it is on its way, and an attempt may be running."""
+    records = await conn.fetch(
+        """UPDATE webhook_deliveries
+           SET status = 'pending', attempts = 0, next_attempt_at = now(), delivered_at = NULL,
+               last_status_code = NULL, last_error = NULL, payload = $2
+           WHERE id = $1 AND status IN ('delivered', 'failed')
+           RETURNING *""",
+        delivery_id,
+        payload,
+    )
+    return next(iter(_rows(records)), None)
