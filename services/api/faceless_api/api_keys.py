@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from uuid import UUID
 
 import asyncpg
 
@@ -32,18 +33,32 @@ async def create_key(
     pool: asyncpg.Pool, tenant_name: str, *, admin: bool = False, name: str = ""
 ) -> tuple[ApiKeyRow, str]:
     """A new key for the tenant (created if new); returns its row and the key itself."""
-    key = new_key()
-    scopes: tuple[Scope, ...] = ("projects", "admin") if admin else ("projects",)
     async with pool.acquire() as conn, conn.transaction():
         tenant = await tenants.ensure_tenant(conn, tenant_name)
-        row = await api_keys.insert_key(
-            conn,
-            tenant_id=tenant.id,
-            key_hash=key_hash(key),
-            prefix=key_prefix(key),
-            name=name,
-            scopes=scopes,
-        )
+        return await _insert_key(conn, tenant.id, admin=admin, name=name)
+
+
+async def create_tenant_key(
+    pool: asyncpg.Pool, tenant_id: UUID, *, admin: bool, name: str
+) -> tuple[ApiKeyRow, str]:
+    """A new key for an existing tenant; returns its row and the key itself."""
+    async with pool.acquire() as conn, conn.transaction():
+        return await _insert_key(conn, tenant_id, admin=admin, name=name)
+
+
+async def _insert_key(
+    conn: Conn, tenant_id: UUID, *, admin: bool, name: str
+) -> tuple[ApiKeyRow, str]:
+    key = new_key()
+    scopes: tuple[Scope, ...] = ("projects", "admin") if admin else ("projects",)
+    row = await api_keys.insert_key(
+        conn,
+        tenant_id=tenant_id,
+        key_hash=key_hash(key),
+        prefix=key_prefix(key),
+        name=name,
+        scopes=scopes,
+    )
     return row, key
 
 

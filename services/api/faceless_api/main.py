@@ -14,7 +14,18 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from faceless_api.catalog_errors import install_catalog_error_handlers
 from faceless_api.errors import install_error_handlers
 from faceless_api.resources import open_resources
-from faceless_api.routes import health, me, metrics, music, presets, projects, series, web, webhooks
+from faceless_api.routes import (
+    health,
+    keys,
+    me,
+    metrics,
+    music,
+    presets,
+    projects,
+    series,
+    web,
+    webhooks,
+)
 from faceless_api.routes.events import router as events_router
 from faceless_shared.settings import Settings
 from faceless_shared.telemetry import Telemetry
@@ -50,6 +61,7 @@ def create_app(settings: Settings, *, telemetry: Telemetry | None = None) -> Fas
     app.include_router(webhooks.router)
     app.include_router(music.router)
     app.include_router(me.router)
+    app.include_router(keys.router)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(web.router)

@@ -93,3 +93,17 @@ async def revoke(
     )
     found = [await conn.fetchrow(f"{_SELECT} WHERE k.id = $1", r["id"]) for r in records]
     return [key for key in map(_row, found) if key is not None]
+
+
+async def revoke_owned(conn: Conn, tenant_id: UUID, key_id: UUID) -> ApiKeyRow | None:
+    """Revoke one of the tenant's keys (a key revoked before stays as it was); None when the
+    tenant has no key with this id."""
+    await conn.execute(
+        """UPDATE api_keys SET revoked_at = now()
+           WHERE id = $1 AND tenant_id = $2 AND revoked_at IS NULL""",
+        key_id,
+        tenant_id,
+    )
+    return _row(
+        await conn.fetchrow(f"{_SELECT} WHERE k.id = $1 AND k.tenant_id = $2", key_id, tenant_id)
+    )
