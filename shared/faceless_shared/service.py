@@ -9,7 +9,8 @@ import signal
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
+from wsgiref.simple_server import WSGIServer
 
 import asyncpg
 from faststream.redis import RedisBroker
@@ -47,6 +48,12 @@ class Resources:
 
 Register = Callable[[Resources], None]
 Background = Callable[[Resources], Coroutine[Any, Any, None]]
+
+
+class Closable(Protocol):
+    """Something holding connections (a provider's HTTP client); closing twice is harmless."""
+
+    async def aclose(self) -> None: ...
 
 
 def create_storage(settings: Settings) -> Storage:
@@ -109,7 +116,10 @@ async def _record_backlog(client: Redis, resources: Resources, metrics: Metrics)
 
 
 class WorkerService:
-    """One service's consumers. ``register`` subscribes its handlers to the broker."""
+    """One service's consumers. ``register`` subscribes its handlers to the broker.
+
+    Stopping closes everything the start opened, each thing once, in the reverse order.
+    """
 
     def __init__(
         self,
@@ -117,15 +127,20 @@ class WorkerService:
         settings: Settings,
         register: Register,
         background: Sequence[Background] = (),
+        providers: Sequence[Closable] = (),
     ) -> None:
+        """``providers`` are the clients the service made for its handlers (from the
+        settings): it closes them when it stops, or when it fails to start."""
         self.name = name
         self.settings = settings
+        self.providers = tuple(providers)
         self._register = register
         self._background = background
         self._tasks: list[asyncio.Task[None]] = []
         self.telemetry = Telemetry(f"faceless-{name}")
         self._resources: Resources | None = None
         self._relay: OutboxRelay | None = None
+        self._opened: contextlib.AsyncExitStack | None = None
 
     @property
     def resources(self) -> Resources:
@@ -134,45 +149,72 @@ class WorkerService:
         return self._resources
 
     async def start(self) -> None:
+        """Open everything in order; what was opened is closed again if a step fails."""
+        async with contextlib.AsyncExitStack() as opened:
+            opened.push_async_callback(self._close_providers)
+            resources = await self._open(opened)
+            self._register(resources)
+            await resources.broker.start()
+            relay = OutboxRelay(resources.pool, resources.broker, resources.streams)
+            opened.push_async_callback(relay.stop)
+            await relay.start()
+            self._tasks = self._start_tasks(resources)
+            opened.push_async_callback(self._cancel_tasks)
+            self._resources, self._relay = resources, relay
+            self._opened = opened.pop_all()
+        logger.info("%s service started", self.name)
+
+    async def _open(self, opened: contextlib.AsyncExitStack) -> Resources:
+        """Pushed in the reverse of the order of closing: the broker stops (its handlers
+        finishing their messages) while the storage, the pool and the providers are open."""
         settings = self.settings
         streams = Streams(settings.stream_prefix)
         pool = await open_pool(settings)
+        opened.push_async_callback(pool.close)
         redis_url = settings.require_redis_url()
         await ensure_groups(redis_url, streams.groups())
-        broker = create_broker(redis_url, middlewares=self.telemetry.broker_middlewares())
         if settings.metrics_port is not None:
-            start_http_server(settings.metrics_port, registry=self.telemetry.registry)
-        storage, progress = create_storage(settings), ProgressFeed.connect(settings)
-        self._resources = Resources(settings, pool, broker, storage, streams, progress)
-        self._register(self._resources)
-        await broker.start()
-        self._relay = OutboxRelay(pool, broker, streams)
-        await self._relay.start()
-        jobs = (revive_subscribers, *self._background)
-        self._tasks = [asyncio.create_task(job(self._resources)) for job in jobs]
-        self._tasks.append(
-            asyncio.create_task(report_backlog(self._resources, self.telemetry, every_s=15))
-        )
-        logger.info("%s service started", self.name)
+            server, _ = start_http_server(settings.metrics_port, registry=self.telemetry.registry)
+            opened.push_async_callback(_stop_metrics_server, server)
+        storage = create_storage(settings)
+        opened.push_async_callback(storage.aclose)
+        progress = ProgressFeed.connect(settings)
+        opened.push_async_callback(progress.close)
+        broker = create_broker(redis_url, middlewares=self.telemetry.broker_middlewares())
+        opened.push_async_callback(broker.stop)
+        return Resources(settings, pool, broker, storage, streams, progress)
 
-    async def stop(self) -> None:
-        if self._resources is None:
-            return
+    def _start_tasks(self, resources: Resources) -> list[asyncio.Task[None]]:
+        jobs = (revive_subscribers, *self._background)
+        tasks = [asyncio.create_task(job(resources)) for job in jobs]
+        tasks.append(asyncio.create_task(report_backlog(resources, self.telemetry, every_s=15)))
+        return tasks
+
+    async def _cancel_tasks(self) -> None:
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
-        if self._relay is not None:
-            await self._relay.stop()
-            self._relay = None
-        await self._resources.broker.stop()
-        await self._resources.progress.close()
-        await self._resources.pool.close()
-        self._resources = None
-        self.telemetry.shutdown()
-        self.telemetry = Telemetry(f"faceless-{self.name}")  # it may start again
+
+    async def _close_providers(self) -> None:
+        for provider in self.providers:
+            try:
+                await provider.aclose()
+            except Exception:  # the others still close
+                logger.exception("%s: closing %r failed", self.name, provider)
+
+    async def stop(self) -> None:
+        opened, self._opened = self._opened, None
+        if opened is None:
+            return
+        try:
+            await opened.aclose()
+        finally:
+            self._resources, self._relay = None, None
+            self.telemetry.shutdown()
+            self.telemetry = Telemetry(f"faceless-{self.name}")  # it may start again
         logger.info("%s service stopped", self.name)
 
     async def __aenter__(self) -> WorkerService:
@@ -186,6 +228,11 @@ class WorkerService:
         tb: TracebackType | None,
     ) -> None:
         await self.stop()
+
+
+async def _stop_metrics_server(server: WSGIServer) -> None:
+    await asyncio.to_thread(server.shutdown)  # waits for its serving thread's next poll
+    server.server_close()
 
 
 async def wait_for_stop_signal() -> None:

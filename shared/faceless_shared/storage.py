@@ -34,6 +34,10 @@ class Storage(Protocol):
 
     async def exists(self, key: str) -> bool: ...
 
+    async def aclose(self) -> None:
+        """Close the store's connections (twice is harmless)."""
+        ...
+
 
 @runtime_checkable
 class SignsUrls(Protocol):
@@ -82,6 +86,9 @@ class LocalStorage:
 
     async def exists(self, key: str) -> bool:
         return self.path(key).exists()
+
+    async def aclose(self) -> None:
+        """Nothing to close: a folder holds no connections."""
 
     def _put_file(self, key: str, source: Path) -> StoredObject:
         target = self.path(key)

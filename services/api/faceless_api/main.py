@@ -38,7 +38,10 @@ def create_app(settings: Settings, *, telemetry: Telemetry | None = None) -> Fas
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_resources(settings, traces) as resources:
             app.state.resources = resources
-            yield
+            try:
+                yield
+            finally:
+                await resources.storage.aclose()
         traces.shutdown()
 
     app = FastAPI(

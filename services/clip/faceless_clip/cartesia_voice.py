@@ -134,6 +134,13 @@ class CartesiaVoice:
         )
         return Speech(audio_path=out_path, duration_ms=duration_ms, words=timings, usage=usage)
 
+    async def aclose(self) -> None:
+        """Close the SDK's HTTP client; a later call opens a new one. Copies from
+        ``with_voice`` share the client."""
+        client, self._client = self._client, None
+        if client is not None:
+            await client.close()
+
     def _limit(self) -> asyncio.Semaphore:
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(self._concurrency)

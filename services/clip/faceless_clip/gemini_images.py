@@ -116,6 +116,16 @@ class GeminiImages:
             raise _api_error(error) from error
         return _inline_image(response), _token_units(response.usage_metadata)
 
+    async def aclose(self) -> None:
+        """Close the HTTP clients it talks through (the SDK's own, or the one given, which
+        the SDK leaves open); a later call opens new ones if none was given."""
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aio.aclose()
+            client.close()
+        if self._http_client is not None:
+            await self._http_client.aclose()
+
     def _sdk(self) -> genai.Client:
         if self._client is None:
             retry = types.HttpRetryOptions(

@@ -430,6 +430,9 @@ class DrawnImages:
     name = "drawn"
     identity = "drawn:v1"
 
+    async def aclose(self) -> None:
+        """Nothing to close: the cards are drawn in this process."""
+
     async def draw(
         self,
         prompt: str,

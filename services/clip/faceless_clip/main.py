@@ -10,11 +10,11 @@ from faceless_clip.images import DrawnImages, ImageMaker
 from faceless_clip.openai_images import OpenAIImages
 from faceless_clip.openai_voice import OpenAIVoice
 from faceless_clip.voice import EspeakVoice, VoiceMaker
-from faceless_shared.service import Resources, WorkerService
+from faceless_shared.service import Closable, Resources, WorkerService
 from faceless_shared.settings import Settings
 
 
-def choose_voice(settings: Settings) -> VoiceMaker:
+def choose_voice(settings: Settings) -> CartesiaVoice | OpenAIVoice | EspeakVoice:
     choice = settings.voice_choice()
     if choice == "cartesia":
         return CartesiaVoice.from_settings(settings)
@@ -23,7 +23,7 @@ def choose_voice(settings: Settings) -> VoiceMaker:
     return EspeakVoice(settings.espeak_voice, settings.words_per_minute)
 
 
-def choose_images(settings: Settings) -> ImageMaker:
+def choose_images(settings: Settings) -> GeminiImages | OpenAIImages | DrawnImages:
     choice = settings.images_choice()
     if choice == "gemini":
         return GeminiImages.from_settings(settings)
@@ -35,9 +35,18 @@ def choose_images(settings: Settings) -> ImageMaker:
 def create_service(
     settings: Settings, *, voice: VoiceMaker | None = None, images: ImageMaker | None = None
 ) -> WorkerService:
+    """Makers passed in stay their caller's to close; those chosen here are closed when
+    the service stops."""
+    made: list[Closable] = []
+    if voice is None:
+        voice = choose_voice(settings)
+        made.append(voice)
+    if images is None:
+        images = choose_images(settings)
+        made.append(images)
     makers = ClipMakers(
-        voice=voice or choose_voice(settings),
-        images=images or choose_images(settings),
+        voice=voice,
+        images=images,
         ffmpeg_timeout_s=settings.ffmpeg_timeout_s,
         prices=settings.prices,
         lease_s=settings.lease_s,
@@ -49,4 +58,4 @@ def create_service(
     def register(resources: Resources) -> None:
         register_handlers(resources, makers)
 
-    return WorkerService("clip", settings, register)
+    return WorkerService("clip", settings, register, providers=made)

@@ -123,6 +123,15 @@ class OpenAIImages:
         except openai.APIConnectionError as error:
             raise OpenAIImageError(f"openai images: {error.message}") from error
 
+    async def aclose(self) -> None:
+        """Close the HTTP client it talks through (the SDK's own, or the one given); a
+        later call opens a new one if none was given."""
+        client, self._client = self._client, None
+        if client is not None:
+            await client.close()
+        if self._http_client is not None:
+            await self._http_client.aclose()
+
     def _sdk(self) -> AsyncOpenAI:
         if self._client is None:
             self._client = AsyncOpenAI(

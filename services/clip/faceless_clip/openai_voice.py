@@ -111,6 +111,15 @@ class OpenAIVoice:
             usage=usage,
         )
 
+    async def aclose(self) -> None:
+        """Close the HTTP client it talks through (the SDK's own, or the one given); a
+        later call opens a new one if none was given."""
+        client, self._client = self._client, None
+        if client is not None:
+            await client.close()
+        if self._http_client is not None:
+            await self._http_client.aclose()
+
     def _limit(self) -> asyncio.Semaphore:
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(self._concurrency)

@@ -360,6 +360,9 @@ class EspeakVoice:
     def with_voice(self, voice: str) -> EspeakVoice:
         return EspeakVoice(voice, self.words_per_minute)
 
+    async def aclose(self) -> None:
+        """Nothing to close: espeak-ng runs in this process."""
+
     async def speak(self, text: str, *, style: str, out_path: Path) -> Speech:
         if not text.strip():
             raise ValueError("nothing to say: the text is empty")

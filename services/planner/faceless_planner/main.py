@@ -6,20 +6,26 @@ from faceless_planner.handlers import register_handlers
 from faceless_planner.openai_plan import OpenAIPlanWriter
 from faceless_planner.plan_writer import PlanWriter
 from faceless_planner.script_plan import ScriptPlanWriter
-from faceless_shared.service import Resources, WorkerService
+from faceless_shared.service import Closable, Resources, WorkerService
 from faceless_shared.settings import Settings
 
 
-def choose_plan_writer(settings: Settings) -> PlanWriter:
+def choose_plan_writer(settings: Settings) -> OpenAIPlanWriter | ScriptPlanWriter:
     if settings.planner_choice() == "openai":
         return OpenAIPlanWriter(settings)
     return ScriptPlanWriter()
 
 
 def create_service(settings: Settings, *, writer: PlanWriter | None = None) -> WorkerService:
-    plan_writer = writer or choose_plan_writer(settings)
+    """A ``writer`` passed in stays its caller's to close; the one chosen here is closed
+    when the service stops."""
+    made: list[Closable] = []
+    if writer is None:
+        writer = choose_plan_writer(settings)
+        made.append(writer)
+    plan_writer = writer
 
     def register(resources: Resources) -> None:
         register_handlers(resources, plan_writer)
 
-    return WorkerService("planner", settings, register)
+    return WorkerService("planner", settings, register, providers=made)

@@ -95,13 +95,12 @@ class OpenAIPlanWriter:
 
     def __init__(self, settings: Settings, *, http_client: httpx2.AsyncClient | None = None):
         self._model = settings.openai_plan_model
-        self._client = AsyncOpenAI(
-            api_key=_api_key(settings),
-            base_url=settings.openai_base_url,
-            timeout=settings.provider_timeout_s,
-            max_retries=settings.provider_max_retries,
-            http_client=http_client,
-        )
+        self._api_key = _api_key(settings)
+        self._base_url = settings.openai_base_url
+        self._timeout_s = settings.provider_timeout_s
+        self._max_retries = settings.provider_max_retries
+        self._http_client = http_client
+        self._client: AsyncOpenAI | None = None
         self._concurrency = settings.openai_concurrency
         self._semaphore: asyncio.Semaphore | None = None
         self._semaphore_loop: asyncio.AbstractEventLoop | None = None
@@ -140,7 +139,7 @@ class OpenAIPlanWriter:
                 f"{self._model} answered {error.status_code}: {_provider_message(error)}"
             ) from error
         except APIConnectionError as error:
-            raise PlanError(f"could not reach {self._client.base_url}: {error}") from error
+            raise PlanError(f"could not reach {self._sdk().base_url}: {error}") from error
         return _reply_text(completion, self._model)
 
     async def _create(
@@ -165,7 +164,7 @@ class OpenAIPlanWriter:
     ) -> ChatCompletion:
         system = SYSTEM_PROMPT if structured else f"{SYSTEM_PROMPT}\n{_json_mode_prompt()}"
         started = time.perf_counter()
-        completion = await self._client.chat.completions.create(
+        completion = await self._sdk().chat.completions.create(
             model=self._model,
             messages=[{"role": "system", "content": system}, *conversation],
             response_format=(
@@ -176,6 +175,26 @@ class OpenAIPlanWriter:
         )
         usage.append(_usage_of(completion, self._model, started))
         return completion
+
+    async def aclose(self) -> None:
+        """Close the HTTP client it talks through (the SDK's own, or the one given); a
+        later plan opens a new one if none was given."""
+        client, self._client = self._client, None
+        if client is not None:
+            await client.close()
+        if self._http_client is not None:
+            await self._http_client.aclose()
+
+    def _sdk(self) -> AsyncOpenAI:
+        if self._client is None:
+            self._client = AsyncOpenAI(
+                api_key=self._api_key,
+                base_url=self._base_url,
+                timeout=self._timeout_s,
+                max_retries=self._max_retries,
+                http_client=self._http_client,
+            )
+        return self._client
 
     def _limit(self) -> asyncio.Semaphore:
         """The concurrency limit, made in the running loop: the writer may be built before it."""

@@ -69,6 +69,9 @@ class ScriptPlanWriter:
 
     name = "script"
 
+    async def aclose(self) -> None:
+        """Nothing to close: the plan is made in this process."""
+
     async def write_plan(self, request: PlanRequest) -> Plan:
         if not request.script or not request.script.strip():
             raise PlanError(
