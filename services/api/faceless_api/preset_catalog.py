@@ -75,6 +75,11 @@ async def resolve_preset(conn: Conn, tenant_id: UUID, name: str) -> PresetRow | 
     return await presets.find_preset(conn, tenant_id, name)
 
 
+async def preset_by_id(conn: Conn, preset_id: UUID) -> PresetRow | None:
+    """The preset a series points at (it cannot be archived while the series uses it)."""
+    return await presets.get_preset_by_id(conn, preset_id)
+
+
 async def preset_names(conn: Conn, tenant_id: UUID) -> list[str]:
     """The names a tenant can choose from, for error messages."""
     return [preset.name for preset in await presets.list_presets(conn, tenant_id)]
@@ -112,6 +117,7 @@ async def create_preset(pool: asyncpg.Pool, tenant_id: UUID, new: NewPreset) -> 
 async def change_preset(
     pool: asyncpg.Pool, tenant_id: UUID, name: str, change: PresetChange
 ) -> PresetRow:
+    """Projects already made keep the look they were made with; new ones take the change."""
     async with pool.acquire() as conn, conn.transaction():
         current = await _own_preset(conn, tenant_id, name)
         new_name = change.name or current.name

@@ -131,7 +131,7 @@ async def create_project(
     async with pool.acquire() as conn, conn.transaction():
         await _check_in_flight(conn, owner)
         series = await _series(conn, owner.tenant_id, new.series_id)
-        preset = await _preset(conn, owner.tenant_id, new.preset or _series_preset(series))
+        preset = await _chosen_preset(conn, owner.tenant_id, new.preset, series)
         project = await projects.insert_project(
             conn,
             project_id=uuid4(),
@@ -149,6 +149,7 @@ async def create_project(
             series_id=new.series_id,
             voice=new.voice or (series and series.voice) or None,
             callback_url=new.callback_url,
+            preset_look=preset.look,  # later changes to the preset leave this project be
         )
         await outbox.enqueue(conn, ProjectCreated(project_id=project.id))
         view = ProjectView(project, [], [])
@@ -178,8 +179,16 @@ async def _series(conn: Conn, tenant_id: UUID, series_id: UUID | None) -> Series
     return found
 
 
-def _series_preset(series: SeriesRow | None) -> str:
-    return series.preset_name if series is not None and series.preset_name else DEFAULT_PRESET
+async def _chosen_preset(
+    conn: Conn, tenant_id: UUID, name: str | None, series: SeriesRow | None
+) -> PresetRow:
+    """The preset named, else the series' own row (by id: a rename meanwhile is no matter),
+    else the default one."""
+    if name is None and series is not None and series.preset_id is not None:
+        preset = await preset_catalog.preset_by_id(conn, series.preset_id)
+        if preset is not None:
+            return preset
+    return await _preset(conn, tenant_id, name or DEFAULT_PRESET)
 
 
 async def _preset(conn: Conn, tenant_id: UUID, name: str) -> PresetRow:
@@ -197,7 +206,9 @@ async def retry_project(
     progress: ProgressPublisher = NO_PROGRESS,
 ) -> ProjectView:
     """Re-run only what failed or never ran; every asset made before is reused. A reopened
-    project is in flight again, so it counts against the owner's limit like a new one."""
+    project is in flight again, so it counts against the owner's limit like a new one.
+    It keeps the preset's look it was made with: its clips rendered before the retry have
+    that look, and one video must not mix two."""
     tenant_id = owner.tenant_id
     async with pool.acquire() as conn, conn.transaction():
         await _owned(conn, project_id, tenant_id)

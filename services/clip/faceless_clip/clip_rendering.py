@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import tempfile
 from collections.abc import Awaitable, Mapping
@@ -23,7 +24,7 @@ from faceless_clip.word_timing import estimate_word_timings
 from faceless_shared.costs import CostCapReached, check_budget, record_usage
 from faceless_shared.db import clips, jobs, outbox, presets
 from faceless_shared.db.clips import ClipRow
-from faceless_shared.db.presets import PresetRow
+from faceless_shared.db.presets import PresetLook
 from faceless_shared.db.projects import ProjectRow
 from faceless_shared.events import ClipRendered, Event
 from faceless_shared.progress import NO_PROGRESS, ClipTracker
@@ -128,13 +129,14 @@ async def _make_clip(
     width, height = FRAME_SIZES[project.aspect]
     with tempfile.TemporaryDirectory(prefix="faceless-clip-") as workdir:
         slot = ClipSlot(project.id, clip.clip_index, Path(workdir))
+        look = await _preset_look(pool, project)
         await tracker.reached("voice")
         speech = await _speech(pool, storage, makers, project, clip, slot)
         await tracker.reached("image")
-        image = await _picture(pool, storage, makers, project, clip, slot)
+        image = await _picture(pool, storage, makers, project, clip, slot, look)
         await tracker.reached("render")
         video = slot.work / "clip.mp4"
-        captions, motion = await _render_look(pool, project, clip.clip_index)
+        captions, motion = _render_look(look, project, clip.clip_index)
         await _stage(
             "render",
             render_clip(
@@ -188,11 +190,14 @@ async def _picture(
     project: ProjectRow,
     clip: ClipRow,
     slot: ClipSlot,
+    look: PresetLook,
 ) -> Path:
     width, height = FRAME_SIZES[project.aspect]
-    style, addition = await _image_style(pool, project)
+    style, addition = ImageStyle.from_style_json(look.style_json), look.prompt_addition
     images = makers.images
-    key = content_key(images.identity, clip.image_prompt, addition, f"{width}x{height}")
+    key = content_key(
+        images.identity, clip.image_prompt, addition, f"{width}x{height}", _style_key(style)
+    )
     reused = await reuse_asset(pool, storage, slot, "image", key)
     if reused is not None:
         return reused[1]
@@ -243,26 +248,28 @@ async def _stage(name: str, work: Awaitable[T]) -> T:
         raise StageError(f"{name} failed: {type(error).__name__}: {error}") from error
 
 
-async def _image_style(pool: asyncpg.Pool, project: ProjectRow) -> tuple[ImageStyle, str]:
-    preset = await _preset(pool, project)
-    if preset is None:
-        return ImageStyle.from_style_json({}), ""
-    return ImageStyle.from_style_json(preset.style_json), preset.prompt_addition
+def _style_key(style: ImageStyle) -> str:
+    """The drawn picture depends on the style too: a project with another palette must not
+    be handed this one's picture."""
+    return json.dumps(asdict(style), sort_keys=True)
 
 
-async def _render_look(
-    pool: asyncpg.Pool, project: ProjectRow, clip_index: int
+def _render_look(
+    look: PresetLook, project: ProjectRow, clip_index: int
 ) -> tuple[CaptionStyle | None, Move]:
     """The preset's caption style (None when the project has captions off) and this clip's
     move (the preset's kinds taken in turn, so neighbouring clips move differently)."""
-    preset = await _preset(pool, project)
-    style = preset.style_json if preset is not None else {}
-    captions = CaptionStyle.from_style_json(style) if project.captions else None
-    return captions, MotionStyle.from_style_json(style).move_for(clip_index)
+    captions = CaptionStyle.from_style_json(look.style_json) if project.captions else None
+    return captions, MotionStyle.from_style_json(look.style_json).move_for(clip_index)
 
 
-async def _preset(pool: asyncpg.Pool, project: ProjectRow) -> PresetRow | None:
+async def _preset_look(pool: asyncpg.Pool, project: ProjectRow) -> PresetLook:
+    """The look the project was made with. Rows from before projects kept it follow their
+    preset as it is now (and a preset gone altogether leaves the worker's defaults)."""
+    if project.preset_look is not None:
+        return project.preset_look
     async with pool.acquire() as conn:
-        return await presets.project_preset(
+        preset = await presets.project_preset(
             conn, preset_id=project.preset_id, tenant_id=project.tenant_id, name=project.preset_name
         )
+    return PresetLook() if preset is None else preset.look

@@ -2,7 +2,8 @@
 
 A preset with no tenant is built in and visible to every tenant; the others are their
 tenant's alone. Presets are archived, never deleted: projects keep pointing at the row they
-were made with, and an archived name is free to be used again.
+were made with, and an archived name is free to be used again. What a project renders with is
+the preset's ``PresetLook`` as it was when the project was made, kept in the project's row.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from faceless_shared.db.pool import Conn
 
@@ -22,6 +23,15 @@ _COLUMNS = (
     "id, tenant_id, name, description, style_json, prompt_addition, created_at, updated_at, "
     "archived_at"
 )
+
+
+class PresetLook(BaseModel):
+    """What of a preset changes a rendered clip: the style and the image prompt's addition."""
+
+    model_config = ConfigDict(frozen=True)
+
+    style_json: dict[str, Any] = Field(default_factory=dict)
+    prompt_addition: str = ""
 
 
 class PresetRow(BaseModel):
@@ -40,6 +50,10 @@ class PresetRow(BaseModel):
     @property
     def built_in(self) -> bool:
         return self.tenant_id is None
+
+    @property
+    def look(self) -> PresetLook:
+        return PresetLook(style_json=self.style_json, prompt_addition=self.prompt_addition)
 
 
 def _row(record: asyncpg.Record | None) -> PresetRow | None:

@@ -1,15 +1,20 @@
-"""SQL for the ``projects`` table. Status moves only forward, guarded in each UPDATE's WHERE."""
+"""SQL for the ``projects`` table. Status moves only forward, guarded in each UPDATE's WHERE.
+
+A project keeps its preset's look (``preset_style``, ``preset_prompt_addition``) as it was when
+the project was made; rows from before that have neither.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 import asyncpg
 from pydantic import BaseModel, ConfigDict
 
 from faceless_shared.db.pool import Conn
+from faceless_shared.db.presets import PresetLook
 
 ProjectStatus = Literal[
     "queued", "planning", "rendering_clips", "rendering_final", "completed", "failed", "cancelled"
@@ -43,9 +48,20 @@ class ProjectRow(BaseModel):
     voice: str | None = None
     callback_url: str | None = None
     run: int = 1
+    preset_style: dict[str, Any] | None = None
+    preset_prompt_addition: str | None = None
     created_at: datetime
     updated_at: datetime
     completed_at: datetime | None
+
+    @property
+    def preset_look(self) -> PresetLook | None:
+        """The preset's look when the project was made; None for rows from before that."""
+        if self.preset_style is None:
+            return None
+        return PresetLook(
+            style_json=self.preset_style, prompt_addition=self.preset_prompt_addition or ""
+        )
 
 
 def _row(record: asyncpg.Record | None) -> ProjectRow | None:
@@ -70,13 +86,17 @@ async def insert_project(
     series_id: UUID | None = None,
     voice: str | None = None,
     callback_url: str | None = None,
+    preset_look: PresetLook | None = None,
 ) -> ProjectRow:
-    """``music_key``: a stored track's key, ``music.BED`` for the built-in bed, or None."""
+    """``music_key``: a stored track's key, ``music.BED`` for the built-in bed, or None.
+    ``preset_look``: the preset's look now, which the project keeps whatever becomes of the
+    preset (None: it follows the preset, as rows from before this did)."""
     record = await conn.fetchrow(
         """INSERT INTO projects (id, topic, script, target_duration_s, aspect, preset_name,
                                  cost_cap_usd, music_key, crossfade, captions, tenant_id,
-                                 preset_id, series_id, voice, callback_url)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                                 preset_id, series_id, voice, callback_url, preset_style,
+                                 preset_prompt_addition)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
            RETURNING *""",
         project_id,
         topic,
@@ -93,6 +113,8 @@ async def insert_project(
         series_id,
         voice,
         callback_url,
+        None if preset_look is None else preset_look.style_json,
+        None if preset_look is None else preset_look.prompt_addition,
     )
     project = _row(record)
     assert project is not None
