@@ -10,8 +10,10 @@ import pytest
 
 from faceless_clip.clip_rendering import ClipMakers, render_planned_clip
 from faceless_clip.voice import EspeakVoice, Speech
+from faceless_shared.db import tenants
 from faceless_shared.db import usage as ledger
 from faceless_shared.db.clips import NewClip
+from faceless_shared.db.tenants import LOCAL_TENANT_ID
 from faceless_shared.events import ClipFailed, ClipRendered
 from faceless_shared.prices import estimate_cost
 from faceless_shared.settings import Settings
@@ -57,11 +59,19 @@ class PaidImages(DrawnImagesWithATwist):
 
 
 async def planned_project(
-    pool: asyncpg.Pool, script: str, cost_cap_usd: float | None = None
+    pool: asyncpg.Pool,
+    script: str,
+    cost_cap_usd: float | None = None,
+    tenant_id: UUID = LOCAL_TENANT_ID,
 ) -> UUID:
     async with pool.acquire() as conn, conn.transaction():
         project_id = await queued_project(
-            conn, script=script, aspect="1:1", preset_name="sunrise", cost_cap_usd=cost_cap_usd
+            conn,
+            script=script,
+            aspect="1:1",
+            preset_name="sunrise",
+            cost_cap_usd=cost_cap_usd,
+            tenant_id=tenant_id,
         )
         await add_plan(conn, project_id, [NewClip(0, script, "tea, leaves", "calm")])
     return project_id
@@ -102,6 +112,32 @@ async def test_a_clip_processed_twice_pays_once_per_asset(
     assert by_capability["voice"].units == {"characters": len(script)}
     assert by_capability["voice"].cost_usd == pytest.approx(len(script) * 0.001)
     assert (by_capability["image"].calls, by_capability["image"].cost_usd) == (1, 0.05)
+
+
+async def test_tenants_never_share_assets_so_each_pays_for_its_own(
+    pool: asyncpg.Pool, storage: LocalStorage
+) -> None:
+    voice, images = PaidVoice(), PaidImages()
+    makers = ClipMakers(voice=voice, images=images, ffmpeg_timeout_s=60, prices=PRICES)
+    script = "Oolong tea sits between green and black tea."
+    async with pool.acquire() as conn:
+        other_tenant = (await tenants.ensure_tenant(conn, "globex")).id
+    ours, theirs = (
+        await planned_project(pool, script),
+        await planned_project(pool, script, tenant_id=other_tenant),
+    )
+    assert isinstance(await render_planned_clip(pool, storage, makers, ours, 0), ClipRendered)
+    assert isinstance(await render_planned_clip(pool, storage, makers, theirs, 0), ClipRendered)
+    assert (voice.calls, images.calls) == (2, 2)
+    async with pool.acquire() as conn:
+        attached = await conn.fetch(
+            """SELECT a.project_id, c.project_id AS clip_project FROM clips c
+               JOIN assets a ON a.id IN (c.audio_asset_id, c.image_asset_id)""",
+        )
+        billed_to_them = await ledger.project_usage(conn, theirs)
+    assert all(row["project_id"] == row["clip_project"] for row in attached)
+    assert len(attached) == 4
+    assert {line.capability for line in billed_to_them} == {"voice", "image"}
 
 
 async def test_the_cost_cap_stops_a_project_before_it_overspends(

@@ -79,7 +79,7 @@ async def reuse_asset(
     """An asset already made from the same input, attached to this clip; None if there
     is none (or its file is gone)."""
     async with pool.acquire() as conn:
-        asset = await assets.find_by_content_key(conn, key)
+        asset = await assets.find_by_content_key(conn, key, slot.project_id)
     if asset is None or not await storage.exists(asset.storage_path):
         return None
     async with pool.acquire() as conn:

@@ -77,10 +77,15 @@ async def list_assets(conn: Conn, project_id: UUID) -> list[AssetRow]:
     return [AssetRow.model_validate(dict(r)) for r in records]
 
 
-async def find_by_content_key(conn: Conn, content_key: str) -> AssetRow | None:
-    """The newest asset made from exactly this input by exactly this provider setup."""
+async def find_by_content_key(conn: Conn, content_key: str, for_project: UUID) -> AssetRow | None:
+    """The newest asset made from exactly this input by exactly this provider setup, for a
+    project of the same tenant as ``for_project`` (tenants never share files)."""
     record = await conn.fetchrow(
-        "SELECT * FROM assets WHERE content_key = $1 ORDER BY created_at DESC LIMIT 1",
+        """SELECT a.* FROM assets a JOIN projects p ON p.id = a.project_id
+           WHERE a.content_key = $1
+             AND p.tenant_id = (SELECT tenant_id FROM projects WHERE id = $2)
+           ORDER BY a.created_at DESC LIMIT 1""",
         content_key,
+        for_project,
     )
     return None if record is None else AssetRow.model_validate(dict(record))
