@@ -4,6 +4,10 @@ Spans leave by OTLP when the standard ``OTEL_EXPORTER_OTLP_*`` variables name an
 (``OTEL_EXPORTER_OTLP_PROTOCOL`` = ``http/protobuf``, the default, or ``grpc``); otherwise
 tracing costs next to nothing. Trace context crosses the bus in message headers: the
 outbox stores it with the event, the relay publishes under it.
+
+PostgreSQL queries (asyncpg) are spans too, in the trace of the span they run under and
+reported by the service that made that span; a query under no span (the relay's polling,
+the reconciler's sweep) makes none.
 """
 
 from __future__ import annotations
@@ -19,8 +23,9 @@ from faststream.redis.opentelemetry import RedisTelemetryMiddleware
 from faststream.redis.prometheus import RedisPrometheusMiddleware
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
+from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -107,6 +112,8 @@ class Telemetry:
         chosen = exporter or otlp_exporter()
         if chosen is not None:
             self.provider.add_span_processor(BatchSpanProcessor(chosen))
+        self.provider.add_span_processor(_OpenSpans(self.provider))
+        trace_queries()
         self.tracer = self.provider.get_tracer("faceless")
         self.registry = CollectorRegistry()
         self.metrics = Metrics(self.registry)
@@ -122,6 +129,68 @@ class Telemetry:
     def shutdown(self) -> None:
         """Flush what is buffered and stop exporting."""
         self.provider.shutdown()
+
+
+_open_spans: dict[int, TracerProvider] = {}
+"""Each open span's id, and the provider (the service) that made it."""
+
+
+class _OpenSpans(SpanProcessor):
+    def __init__(self, provider: TracerProvider) -> None:
+        self._provider = provider
+
+    def on_start(self, span: Span, parent_context: otel_context.Context | None = None) -> None:
+        _open_spans[span.context.span_id] = self._provider
+
+    def on_end(self, span: ReadableSpan) -> None:
+        if span.context is not None:
+            _open_spans.pop(span.context.span_id, None)
+
+
+class _UnderCurrentSpan(trace.TracerProvider):
+    """For instrumentations, which take one provider per process while each service here
+    has its own: their spans are made by the provider of the span they start under."""
+
+    def get_tracer(
+        self,
+        instrumenting_module_name: str,
+        instrumenting_library_version: str | None = None,
+        schema_url: str | None = None,
+        attributes: Any = None,
+    ) -> trace.Tracer:
+        return _ParentsTracer(instrumenting_module_name, instrumenting_library_version, schema_url)
+
+
+class _ParentsTracer(trace.Tracer):
+    def __init__(self, name: str, version: str | None, schema_url: str | None) -> None:
+        self._scope = (name, version, schema_url)
+
+    def _tracer(self, context: otel_context.Context | None) -> trace.Tracer:
+        parent = trace.get_current_span(context).get_span_context()
+        provider = _open_spans.get(parent.span_id) if parent.is_valid else None
+        if provider is None:
+            return trace.NoOpTracer()
+        return provider.get_tracer(*self._scope)
+
+    def start_span(
+        self, name: str, context: otel_context.Context | None = None, *args: Any, **kwargs: Any
+    ) -> trace.Span:
+        return self._tracer(context).start_span(name, context, *args, **kwargs)
+
+    @contextlib.contextmanager
+    def start_as_current_span(  # type: ignore[override]
+        self, name: str, context: otel_context.Context | None = None, *args: Any, **kwargs: Any
+    ) -> Iterator[trace.Span]:
+        tracer = self._tracer(context)
+        with tracer.start_as_current_span(name, context, *args, **kwargs) as current:
+            yield current
+
+
+def trace_queries() -> None:
+    """Make asyncpg's queries spans (once per process; every Telemetry asks)."""
+    instrumentor = AsyncPGInstrumentor()  # type: ignore[no-untyped-call]
+    if not instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.instrument(tracer_provider=_UnderCurrentSpan())
 
 
 def _scope_for(tracer: trace.Tracer, service_metrics: Metrics) -> type[BaseMiddleware]:

@@ -9,6 +9,7 @@ from typing import ClassVar
 
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
 
 from faceless_shared.telemetry import Telemetry, span, using_tracer
 
@@ -62,4 +63,5 @@ def test_without_an_endpoint_nothing_is_exported(monkeypatch: pytest.MonkeyPatch
     monkeypatch.delenv("OTEL_EXPORTER_OTLP_ENDPOINT", raising=False)
     monkeypatch.delenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", raising=False)
     telemetry = Telemetry("faceless-api")
-    assert telemetry.provider._active_span_processor._span_processors == ()
+    processors = telemetry.provider._active_span_processor._span_processors
+    assert not [p for p in processors if isinstance(p, BatchSpanProcessor | SimpleSpanProcessor)]
