@@ -185,6 +185,11 @@ class Settings(BaseSettings):
         default=False,
         description="Allow callback URLs on loopback/private addresses (tests, local use).",
     )
+    webhook_retention_days: int = Field(
+        default=30,
+        ge=1,
+        description="Days a delivered or given-up webhook delivery is kept; pending ones stay.",
+    )
     progress_ttl_s: int = Field(
         default=7 * 24 * 3600, ge=60, description="How long a project's live progress is kept."
     )

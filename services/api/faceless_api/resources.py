@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 
 from faceless_api.housekeeping import running_housekeeping
 from faceless_api.readiness import CHECK_TIMEOUT_S
+from faceless_api.webhook_metrics import WebhookMetrics
 from faceless_api.webhooks import running_webhooks
 from faceless_shared.broker import create_broker, ensure_groups
 from faceless_shared.outbox_relay import OutboxRelay
@@ -37,6 +38,7 @@ class ApiResources:
     streams: Streams
     redis: Redis
     """A plain client for readiness checks (the broker's own is private)."""
+    webhook_metrics: WebhookMetrics
 
 
 @asynccontextmanager
@@ -59,13 +61,17 @@ async def open_resources(settings: Settings, telemetry: Telemetry) -> AsyncItera
         relay = OutboxRelay(pool, broker, streams)
         await relay.start()
         stack.push_async_callback(relay.stop)
-        await stack.enter_async_context(running_webhooks(settings, pool, broker, streams))
-        await stack.enter_async_context(running_housekeeping(pool, settings.idempotency_ttl_s))
+        webhook_metrics = await stack.enter_async_context(
+            running_webhooks(settings, pool, broker, streams, telemetry)
+        )
+        await stack.enter_async_context(running_housekeeping(pool, settings))
         redis: Redis = Redis.from_url(
             redis_url, socket_connect_timeout=CHECK_TIMEOUT_S, socket_timeout=CHECK_TIMEOUT_S
         )
         stack.push_async_callback(redis.aclose)
-        yield ApiResources(settings, pool, broker, create_storage(settings), streams, redis)
+        yield ApiResources(
+            settings, pool, broker, create_storage(settings), streams, redis, webhook_metrics
+        )
 
 
 async def _ensure_groups(redis_url: str, streams: Streams) -> None:

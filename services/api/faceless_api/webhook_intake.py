@@ -36,6 +36,7 @@ from faceless_shared.db.webhook_deliveries import DeliveryRow, WebhookEvent
 from faceless_shared.events import ProjectFailed, VideoCompleted
 from faceless_shared.settings import Settings
 from faceless_shared.streams import Streams
+from faceless_shared.telemetry import current_headers
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,9 @@ async def record_outcome(
     conn: Conn, project: ProjectRow, event: WebhookEvent, *, video_url: str | None
 ) -> DeliveryRow | None:
     """The delivery of ``event`` to the project's callback URL, for the project's current
-    run; None without a URL, or if this run has one for this event already."""
+    run; None without a URL, or if this run has one for this event already. It keeps the
+    current trace context (the project's, when handling its outcome event), which its
+    attempts' spans continue."""
     if project.callback_url is None:
         return None
     delivery_id = uuid4()
@@ -76,6 +79,7 @@ async def record_outcome(
         run=project.run,
         url=project.callback_url,
         payload=body,
+        trace_context=current_headers(),
     )
 
 

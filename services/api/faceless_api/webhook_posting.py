@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -24,10 +24,12 @@ ERROR_EXCERPT_BYTES = 300
 
 @dataclass(frozen=True)
 class Answer:
-    """How one POST went: an HTTP status, an error, or both."""
+    """How one POST went: an HTTP status, an error, or both; and the exception behind the
+    error, if one was raised (for the attempt's span)."""
 
     status_code: int | None
     error: str | None = None
+    exception: Exception | None = field(default=None, compare=False)
 
     @property
     def delivered(self) -> bool:
@@ -61,9 +63,9 @@ async def post_delivery(
         target = await resolve_target(delivery.url, allow_private=allow_private, resolve=resolve)
         return await _post(client, target, body, headers)
     except RefusedTarget as error:
-        return Answer(None, f"refused: {error}")
+        return Answer(None, f"refused: {error}", error)
     except httpx.HTTPError as error:
-        return Answer(None, f"{type(error).__name__}: {error}".rstrip(": "))
+        return Answer(None, f"{type(error).__name__}: {error}".rstrip(": "), error)
 
 
 async def _post(

@@ -18,6 +18,9 @@ its lease, so another replica never claims a row whose POST may still be under w
 
 2xx is delivered; anything else (an error status, a redirect, a timeout, a refused or
 unreachable address) is retried after ``Backoff`` until ``webhook_max_attempts``.
+
+Each attempt is a client span in the trace the delivery was made in (``webhook_tracing``)
+and is counted by outcome, with its time (``webhook_metrics``).
 """
 
 from __future__ import annotations
@@ -31,19 +34,25 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import asyncpg
 import httpx
 from faststream.redis import RedisBroker
+from opentelemetry import trace
+from prometheus_client import CollectorRegistry
 
 from faceless_api.webhook_bodies import attempt_body
 from faceless_api.webhook_intake import keep_intake_running, subscribe_intake
+from faceless_api.webhook_metrics import Outcome, WebhookMetrics
 from faceless_api.webhook_posting import Answer, encode_body, post_delivery, storable
 from faceless_api.webhook_targets import Resolve, ThreadedResolver
+from faceless_api.webhook_tracing import attempt_span, record_answer
 from faceless_shared.db import tenants, webhook_deliveries
 from faceless_shared.db.webhook_deliveries import DeliveryRow
 from faceless_shared.settings import Settings
 from faceless_shared.streams import Streams
+from faceless_shared.telemetry import Telemetry
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +89,8 @@ class WebhookDeliverer:
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.time,
         resolve: Resolve | None = None,
+        tracer: trace.Tracer | None = None,
+        metrics: WebhookMetrics | None = None,
     ) -> None:
         self._pool = pool
         self._settings = settings
@@ -90,6 +101,8 @@ class WebhookDeliverer:
         self._rng = rng or random.Random()
         self._clock = clock
         self._resolve = resolve
+        self._tracer = tracer or trace.get_tracer("faceless")
+        self._metrics = metrics or WebhookMetrics(CollectorRegistry())
 
     async def run(self) -> None:
         """Keep up to ``concurrency`` attempts going, claiming more as slots free up."""
@@ -143,10 +156,33 @@ class WebhookDeliverer:
 
     async def _attempt(self, delivery: DeliveryRow, deadline: float) -> None:
         body = attempt_body(self._settings, delivery)
-        answer = await self._answer(delivery, encode_body(body), deadline)
-        retry_in_s = None
-        if not answer.delivered and delivery.attempts < self._settings.webhook_max_attempts:
-            retry_in_s = self._backoff.delay_s(delivery.attempts, self._rng)
+        loop = asyncio.get_running_loop()
+        with attempt_span(self._tracer, delivery) as span:
+            started = loop.time()
+            answer = await self._answer(delivery, encode_body(body), deadline)
+            seconds = loop.time() - started
+            record_answer(span, answer)
+            retry_in_s = self._retry_in_s(delivery, answer)
+            await self._record(delivery, body, answer, retry_in_s)
+            self._metrics.attempted(outcome_of(answer, retry_in_s), seconds)
+            logger.info(
+                "webhook %s %s attempt %d: %s",
+                delivery.id,
+                delivery.event,
+                delivery.attempts,
+                answer.status_code if answer.delivered else answer.error,
+                extra={"project_id": str(delivery.project_id)},
+            )
+
+    def _retry_in_s(self, delivery: DeliveryRow, answer: Answer) -> float | None:
+        """When to try again; None once delivered, or when no attempt is left."""
+        if answer.delivered or delivery.attempts >= self._settings.webhook_max_attempts:
+            return None
+        return self._backoff.delay_s(delivery.attempts, self._rng)
+
+    async def _record(
+        self, delivery: DeliveryRow, body: dict[str, Any], answer: Answer, retry_in_s: float | None
+    ) -> None:
         async with self._pool.acquire() as conn:
             if answer.delivered:
                 assert answer.status_code is not None
@@ -167,14 +203,6 @@ class WebhookDeliverer:
                     retry_in_s=retry_in_s,
                     payload=body,
                 )
-        logger.info(
-            "webhook %s %s attempt %d: %s",
-            delivery.id,
-            delivery.event,
-            delivery.attempts,
-            answer.status_code if answer.delivered else answer.error,
-            extra={"project_id": str(delivery.project_id)},
-        )
 
     async def _answer(self, delivery: DeliveryRow, body: bytes, deadline: float) -> Answer:
         if delivery.attempts > self._settings.webhook_max_attempts:  # the last one was cut off
@@ -182,8 +210,8 @@ class WebhookDeliverer:
         try:
             async with asyncio.timeout_at(deadline):
                 return await self._send(delivery, body)
-        except TimeoutError:
-            return Answer(None, f"no answer within {self._settings.webhook_timeout_s:g} s")
+        except TimeoutError as error:
+            return Answer(None, f"no answer within {self._settings.webhook_timeout_s:g} s", error)
 
     async def _send(self, delivery: DeliveryRow, body: bytes) -> Answer:
         async with self._pool.acquire() as conn:
@@ -199,6 +227,12 @@ class WebhookDeliverer:
             timestamp=int(self._clock()),
             resolve=self._resolve,
         )
+
+
+def outcome_of(answer: Answer, retry_in_s: float | None) -> Outcome:
+    if answer.delivered:
+        return "delivered"
+    return "gave_up" if retry_in_s is None else "retrying"
 
 
 def _log_crash(delivery: DeliveryRow, task: asyncio.Task[None]) -> None:
@@ -219,13 +253,21 @@ def delivery_client(settings: Settings) -> httpx.AsyncClient:
 
 @asynccontextmanager
 async def running_webhooks(
-    settings: Settings, pool: asyncpg.Pool, broker: RedisBroker, streams: Streams
-) -> AsyncIterator[None]:
-    """The intake (stream consumers) and the delivery loop, for the API's lifespan."""
+    settings: Settings,
+    pool: asyncpg.Pool,
+    broker: RedisBroker,
+    streams: Streams,
+    telemetry: Telemetry,
+) -> AsyncIterator[WebhookMetrics]:
+    """The intake (stream consumers) and the delivery loop, for the API's lifespan; yields
+    the delivery metrics, registered in the API's registry until it ends."""
     subscribers = subscribe_intake(broker, streams, settings, pool)
     resolver = ThreadedResolver(2 * CONCURRENCY)  # spares for lookups that outlive a timeout
+    metrics = WebhookMetrics(telemetry.registry)
     async with delivery_client(settings) as client:
-        deliverer = WebhookDeliverer(pool, settings, client, resolve=resolver)
+        deliverer = WebhookDeliverer(
+            pool, settings, client, resolve=resolver, tracer=telemetry.tracer, metrics=metrics
+        )
         tasks = [
             asyncio.create_task(deliverer.run(), name="webhook-delivery"),
             asyncio.create_task(
@@ -234,7 +276,7 @@ async def running_webhooks(
             ),
         ]
         try:
-            yield
+            yield metrics
         finally:
             for task in tasks:
                 task.cancel()
@@ -242,3 +284,4 @@ async def running_webhooks(
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             resolver.close()
+            metrics.unregister()

@@ -7,6 +7,9 @@ claimed attempt, so a late result never overwrites a newer attempt's.
 
 A project has one delivery per event and run (``projects.run``, counted up by a retry): a
 repeated stream event makes no second delivery, a retried project failing again does.
+
+Delivered and given-up deliveries carry ``finished_at``; past a retention they are deleted in
+batches (``forget_finished``). Pending ones have none and are never deleted.
 """
 
 from __future__ import annotations
@@ -41,6 +44,9 @@ class DeliveryRow(BaseModel):
     last_error: str | None
     created_at: datetime
     delivered_at: datetime | None
+    finished_at: datetime | None
+    trace_context: dict[str, str]
+    """W3C trace headers of the trace the delivery was made in (empty if none)."""
 
 
 def _rows(records: list[asyncpg.Record]) -> list[DeliveryRow]:
@@ -57,11 +63,13 @@ async def insert_delivery(
     run: int,
     url: str,
     payload: dict[str, Any],
+    trace_context: dict[str, str],
 ) -> DeliveryRow | None:
     """The new delivery, due now; None if the project's run already has one for this event."""
     records = await conn.fetch(
-        """INSERT INTO webhook_deliveries (id, project_id, tenant_id, event, run, url, payload)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)
+        """INSERT INTO webhook_deliveries
+               (id, project_id, tenant_id, event, run, url, payload, trace_context)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
            ON CONFLICT (project_id, event, run) DO NOTHING RETURNING *""",
         delivery_id,
         project_id,
@@ -70,6 +78,7 @@ async def insert_delivery(
         run,
         url,
         payload,
+        trace_context,
     )
     return next(iter(_rows(records)), None)
 
@@ -96,8 +105,8 @@ async def mark_delivered(
     """``payload`` is the body this attempt sent (its video link is signed per attempt)."""
     result = await conn.execute(
         """UPDATE webhook_deliveries
-           SET status = 'delivered', delivered_at = now(), next_attempt_at = NULL,
-               last_status_code = $3, last_error = NULL, payload = $4
+           SET status = 'delivered', delivered_at = now(), finished_at = now(),
+               next_attempt_at = NULL, last_status_code = $3, last_error = NULL, payload = $4
            WHERE id = $1 AND attempts = $2 AND status = 'pending'""",
         delivery_id,
         attempt,
@@ -123,6 +132,7 @@ async def record_failure(
         """UPDATE webhook_deliveries
            SET status = CASE WHEN $5::float8 IS NULL THEN 'failed' ELSE 'pending' END,
                next_attempt_at = now() + make_interval(secs => $5::float8),
+               finished_at = CASE WHEN $5::float8 IS NULL THEN now() END,
                last_status_code = $3, last_error = $4, payload = $6
            WHERE id = $1 AND attempts = $2 AND status = 'pending'""",
         delivery_id,
@@ -154,10 +164,34 @@ async def rearm(conn: Conn, delivery_id: UUID, *, payload: dict[str, Any]) -> De
     records = await conn.fetch(
         """UPDATE webhook_deliveries
            SET status = 'pending', attempts = 0, next_attempt_at = now(), delivered_at = NULL,
-               last_status_code = NULL, last_error = NULL, payload = $2
+               finished_at = NULL, last_status_code = NULL, last_error = NULL, payload = $2
            WHERE id = $1 AND status IN ('delivered', 'failed')
            RETURNING *""",
         delivery_id,
         payload,
     )
     return next(iter(_rows(records)), None)
+
+
+async def count_pending(conn: Conn) -> int:
+    """Deliveries still to be made, whether due, waiting to retry or under way."""
+    return int(
+        await conn.fetchval("SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'")
+    )
+
+
+async def forget_finished(conn: Conn, *, finished_before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` delivered or given-up deliveries that finished before
+    ``finished_before``; returns how many. Rows a redelivery holds are skipped, and one
+    it made pending meanwhile no longer matches."""
+    result = await conn.execute(
+        """DELETE FROM webhook_deliveries d
+           USING (SELECT id FROM webhook_deliveries
+                  WHERE finished_at < $1 AND status <> 'pending'
+                  ORDER BY finished_at
+                  FOR UPDATE SKIP LOCKED LIMIT $2) old
+           WHERE d.id = old.id AND d.status <> 'pending'""",
+        finished_before,
+        limit,
+    )
+    return int(result.split()[-1])

@@ -1,0 +1,68 @@
+"""Prometheus series of webhook delivery, registered in the API's registry.
+
+Attempts and their time are counted by the replica that made them; deliveries pending are
+counted in PostgreSQL when ``/metrics`` is scraped, so every replica reports the same
+figure for the whole deployment (take one, or the max, not the sum).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Literal
+
+import asyncpg
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from faceless_shared.db import webhook_deliveries
+
+logger = logging.getLogger(__name__)
+
+Outcome = Literal["delivered", "retrying", "gave_up"]
+OUTCOMES: tuple[Outcome, ...] = ("delivered", "retrying", "gave_up")
+COUNT_TIMEOUT_S = 2.0
+
+
+class WebhookMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self._registry = registry
+        self.attempts = Counter(
+            "faceless_webhook_attempts_total",
+            "Webhook delivery attempts by outcome: delivered, retrying (failed, another "
+            "attempt is due later) or gave_up (failed, no attempt left).",
+            ["outcome"],
+            registry=registry,
+        )
+        self.attempt_seconds = Histogram(
+            "faceless_webhook_attempt_seconds",
+            "Time of one webhook delivery attempt, until the receiver's answer or the timeout.",
+            ["outcome"],
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+            registry=registry,
+        )
+        self.pending = Gauge(
+            "faceless_webhook_deliveries_pending",
+            "Webhook deliveries not yet delivered or given up (the whole deployment's).",
+            registry=registry,
+        )
+        for outcome in OUTCOMES:  # every series from the start, at 0
+            self.attempts.labels(outcome)
+            self.attempt_seconds.labels(outcome)
+
+    def attempted(self, outcome: Outcome, seconds: float) -> None:
+        self.attempts.labels(outcome).inc()
+        self.attempt_seconds.labels(outcome).observe(seconds)
+
+    async def count_pending(self, pool: asyncpg.Pool) -> None:
+        """Set the pending figure from PostgreSQL; if it does not answer in time, the figure
+        is left as it was and the scrape goes on."""
+        try:
+            async with asyncio.timeout(COUNT_TIMEOUT_S), pool.acquire() as conn:
+                self.pending.set(await webhook_deliveries.count_pending(conn))
+        except (asyncpg.PostgresError, OSError, TimeoutError) as error:
+            logger.warning("webhook deliveries pending not counted: %r", error)
+
+    def unregister(self) -> None:
+        """Leave the registry, so another lifespan of the same app may register again."""
+        for collector in (self.attempts, self.attempt_seconds, self.pending):
+            self._registry.unregister(collector)

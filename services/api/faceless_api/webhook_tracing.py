@@ -1,0 +1,81 @@
+"""Each delivery attempt is an HTTP client span, a child of the trace the delivery was made in.
+
+The intake records a delivery while it handles the project's outcome event, under the
+project's trace (carried from the workers through the outbox and the stream), and stores
+that context with the row; a cancellation's delivery is under the cancelling request's. So
+every attempt, retries an hour later included, shows up in the trace it belongs to.
+
+Attributes follow OpenTelemetry's HTTP conventions. A callback URL may carry a secret (a
+token in its query, a user and password), so ``url.full`` has those values redacted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind, StatusCode
+
+from faceless_api.webhook_posting import Answer
+from faceless_shared.db.webhook_deliveries import DeliveryRow
+
+SPAN_NAME = "POST"
+"""HTTP client spans are named for their method."""
+REDACTED = "REDACTED"
+
+
+@contextmanager
+def attempt_span(tracer: trace.Tracer, delivery: DeliveryRow) -> Iterator[trace.Span]:
+    """The span of the delivery's current attempt (``attempts`` counts it), made current."""
+    url = httpx.URL(delivery.url)
+    attributes: dict[str, str | int] = {
+        "http.request.method": "POST",
+        "url.full": redacted_url(url),
+        "server.address": url.host,
+        "server.port": url.port or (443 if url.scheme == "https" else 80),
+        "faceless.project.id": str(delivery.project_id),
+        "faceless.webhook.delivery.id": str(delivery.id),
+        "faceless.webhook.event": delivery.event,
+        "faceless.webhook.attempt": delivery.attempts,
+    }
+    if delivery.attempts > 1:
+        attributes["http.request.resend_count"] = delivery.attempts - 1
+    with tracer.start_as_current_span(
+        SPAN_NAME,
+        context=propagate.extract(delivery.trace_context),
+        kind=SpanKind.CLIENT,
+        attributes=attributes,
+    ) as span:
+        yield span
+
+
+def record_answer(span: trace.Span, answer: Answer) -> None:
+    if answer.status_code is not None:
+        span.set_attribute("http.response.status_code", answer.status_code)
+    if answer.delivered:
+        return
+    if answer.exception is not None:
+        span.record_exception(answer.exception)
+    span.set_attribute("error.type", error_type(answer))
+    span.set_status(StatusCode.ERROR, answer.error)
+
+
+def error_type(answer: Answer) -> str:
+    """``timeout``, the exception's qualified name, the status code, or ``_OTHER``."""
+    if isinstance(answer.exception, TimeoutError):
+        return "timeout"
+    if answer.exception is not None:
+        kind = type(answer.exception)
+        return f"{kind.__module__}.{kind.__qualname__}"
+    return str(answer.status_code) if answer.status_code is not None else "_OTHER"
+
+
+def redacted_url(url: httpx.URL) -> str:
+    """The URL with its user, password and query values replaced by ``REDACTED``."""
+    redacted = url.copy_with(
+        userinfo=f"{REDACTED}:{REDACTED}".encode() if url.userinfo else b"",
+        params=[(name, REDACTED) for name, _ in url.params.multi_items()] if url.query else None,
+    )
+    return str(redacted)
