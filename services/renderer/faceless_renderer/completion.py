@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 from uuid import UUID
 
@@ -24,6 +27,9 @@ from faceless_shared.storage import Storage, clip_key, final_key
 
 logger = logging.getLogger(__name__)
 
+HEARTBEAT_S = 100.0
+"""A third of the settings' default ``stuck_after_s``."""
+
 
 async def complete_if_all_rendered(
     pool: asyncpg.Pool,
@@ -31,23 +37,58 @@ async def complete_if_all_rendered(
     project_id: UUID,
     *,
     timeout_s: float,
+    heartbeat_s: float = HEARTBEAT_S,
     progress: ProgressPublisher = NO_PROGRESS,
 ) -> Event | None:
     """After a clip is rendered: the caller that finds every clip done renders the final.
-    The outcome (VideoCompleted or ProjectFailed) leaves through the outbox."""
+    The outcome (VideoCompleted or ProjectFailed) leaves through the outbox.
+
+    ``heartbeat_s`` must be well under the reconciler's ``stuck_after_s``: see ``kept_fresh``.
+    """
     async with pool.acquire() as conn, conn.transaction():
         if not await projects.claim_final_render(conn, project_id):
             return None
         await jobs.start_job(conn, project_id, "final")
     await progress.publish(project_id, StatusChanged("rendering_final"))
     try:
-        return await _render_final(
-            pool, storage, project_id, timeout_s=timeout_s, progress=progress
-        )
+        async with kept_fresh(pool, project_id, every_s=heartbeat_s):
+            return await _render_final(
+                pool, storage, project_id, timeout_s=timeout_s, progress=progress
+            )
     except Exception as error:  # recorded on the job and the project; clips stay stored
         logger.exception("final render of %s failed", project_id)
         message = f"final render failed: {error}"
         return await fail_project(pool, project_id, message, "final", progress=progress)
+
+
+@contextlib.asynccontextmanager
+async def kept_fresh(
+    pool: asyncpg.Pool, project_id: UUID, *, every_s: float
+) -> AsyncIterator[None]:
+    """Mark the project as progressing every ``every_s`` while the body runs.
+
+    The reconciler takes a project in ``rendering_final`` with no progress for
+    ``stuck_after_s`` for one whose renderer died, and reopens its final for another
+    renderer: without these beats a long final (a crossfaded join re-encodes the whole
+    video) would be rendered twice at once. A renderer that dies stops beating, and its
+    final is reopened as before."""
+
+    async def beat() -> None:
+        while True:
+            await asyncio.sleep(every_s)
+            try:
+                async with pool.acquire() as conn:
+                    await projects.touch(conn, project_id)
+            except Exception:  # a blip: the next beat tries again
+                logger.warning("final of %s: heartbeat failed", project_id, exc_info=True)
+
+    task = asyncio.create_task(beat(), name=f"final-heartbeat-{project_id}")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def _render_final(

@@ -19,6 +19,7 @@ def register_handlers(resources: Resources) -> None:
             resources.storage,
             event.project_id,
             timeout_s=settings.ffmpeg_timeout_s,
+            heartbeat_s=settings.stuck_after_s / 3,
             progress=resources.progress,
         )
 
