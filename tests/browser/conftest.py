@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.async_api import Browser, Error, Page, async_playwright
+from playwright.async_api import Browser, Error, Page, async_playwright, expect
 
 from faceless_api.main import create_app
 from faceless_clip.main import create_service as create_clip
@@ -33,6 +33,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+# A loaded 2-core machine: give every page assertion more than the default 5 s.
+expect.set_options(timeout=20_000)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,12 @@ RECORD_PROGRESS = """() => {
 }"""
 
 
+LOADED = """img => img.complete ? img.naturalWidth > 0 : new Promise(done => {
+    img.onload = () => done(img.naturalWidth > 0);
+    img.onerror = () => done(false);
+})"""
+
+
 async def read_project(site: Site, project_id: UUID) -> dict[str, object]:
     async with httpx.AsyncClient(base_url=site.url) as client:
         response = await client.get(f"/v1/projects/{project_id}")
@@ -85,7 +91,7 @@ async def test_a_script_becomes_a_video_watched_live(site: Site, workers: None, 
     for index in range(1, 4):
         picture = page.get_by_role("img", name=f"Picture of clip {index}")
         await expect(picture).to_be_visible()
-        assert await picture.evaluate("img => img.complete && img.naturalWidth > 0")
+        assert await picture.evaluate(LOADED)
         await expect(page.get_by_role("listitem").filter(has=picture)).to_contain_text("Done")
 
     video = page.locator("video")

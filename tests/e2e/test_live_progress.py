@@ -186,7 +186,7 @@ async def test_a_quiet_stream_pings_and_a_cancel_ends_it(
 ) -> None:
     project_id = await create(api, TWO_SENTENCES)  # no workers: it stays queued
     following = asyncio.create_task(follow(api, project_id))
-    await asyncio.sleep(1.0)
+    await asyncio.sleep(2.0)
     assert not following.done()
 
     cancelled = await api.post(f"/v1/projects/{project_id}/cancel")

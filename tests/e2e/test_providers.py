@@ -266,7 +266,7 @@ async def test_a_topic_becomes_a_video_through_the_real_providers(
     provider_api.post(CARTESIA_URL, name="cartesia").mock(side_effect=cartesia)
     async with running_services(keyed, provider_api):
         project_id = await create_topic_project(api)
-        project = await wait_for_project(pool, project_id, ("completed", "failed"), timeout_s=60)
+        project = await wait_for_project(pool, project_id, ("completed", "failed"))
 
     assert project.status == "completed", project.error_message
     assert project.title == TITLE
@@ -324,7 +324,7 @@ async def test_a_clip_whose_voice_keeps_failing_fails_with_cartesias_message(
     provider_api.post(CARTESIA_URL, name="cartesia").mock(side_effect=cartesia)
     async with running_services(keyed, provider_api):
         project_id = await create_topic_project(api)
-        project = await wait_for_project(pool, project_id, ("completed", "failed"), timeout_s=60)
+        project = await wait_for_project(pool, project_id, ("completed", "failed"))
 
     message = f"voice failed: CartesiaVoiceError: {CARTESIA_ERROR}"
     assert project.status == "failed"

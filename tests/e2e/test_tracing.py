@@ -51,7 +51,7 @@ async def test_a_project_is_one_trace_across_all_four_services(
             async def video_completed_published() -> bool:
                 return any("video.completed" in s.name for s in exporter.get_finished_spans())
 
-            await wait_until(video_completed_published, timeout_s=10, what="the last publish")
+            await wait_until(video_completed_published, timeout_s=30, what="the last publish")
             clip_metrics = generate_latest(workers[1].telemetry.registry).decode()
 
     spans = exporter.get_finished_spans()

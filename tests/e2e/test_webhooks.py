@@ -65,6 +65,11 @@ async def test_a_completed_project_is_posted_once_signed_to_its_callback_url(
     final = LocalStorage(settings.storage_dir).path(final_key(project_id))
     assert video.content == final.read_bytes()
 
+    async def recorded() -> bool:
+        listed = await api.get(f"/v1/projects/{project_id}/webhooks")
+        return bool(listed.json()["items"]) and listed.json()["items"][0]["status"] != "pending"
+
+    await wait_until(recorded, timeout_s=30, what="the delivery to be recorded")
     listed = await api.get(f"/v1/projects/{project_id}/webhooks")
     assert listed.status_code == 200
     [delivery] = listed.json()["items"]

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.e2e
 def fast(settings: Settings) -> Settings:
     """Short leases and idle limits, so taking work over happens within a test."""
     return settings.model_copy(
-        update={"lease_s": 2.0, "claim_idle_s": 2.0, "reconcile_every_s": 0.5, "stuck_after_s": 1.5}
+        update={"lease_s": 5.0, "claim_idle_s": 2.0, "reconcile_every_s": 0.5, "stuck_after_s": 1.5}
     )
 
 

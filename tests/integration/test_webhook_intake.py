@@ -83,6 +83,16 @@ async def deliveries(pool: asyncpg.Pool, project_id: UUID) -> list[DeliveryRow]:
         return await webhook_deliveries.list_deliveries(conn, project_id)
 
 
+async def settled(pool: asyncpg.Pool, project_id: UUID) -> None:
+    """Until the project's deliveries are recorded as sent or given up."""
+
+    async def none_pending() -> bool:
+        rows = await deliveries(pool, project_id)
+        return bool(rows) and all(row.status != "pending" for row in rows)
+
+    await eventually(none_pending, "the deliveries to be recorded")
+
+
 async def received_count(receiver: Receiver, count: int) -> None:
     async def enough() -> bool:
         return len(receiver.received()) >= count
@@ -117,6 +127,7 @@ async def test_a_failure_on_the_stream_is_delivered_once_though_the_event_came_t
     await consumed(settings)
     await received_count(receiver, 1)
     await asyncio.sleep(1.5)  # a delivery loop round or more: nothing else comes
+    await settled(pool, project_id)
 
     [request] = receiver.received()
     [delivery] = await deliveries(pool, project_id)
@@ -319,6 +330,7 @@ async def test_a_retried_project_that_fails_again_is_told_about_again(
     await received_count(receiver, 2)
     await consumed(settings)
     await asyncio.sleep(1.5)  # a delivery loop round or more: nothing else comes
+    await settled(pool, project_id)
 
     bodies = [json.loads(request.body) for request in receiver.received()]
     assert [body["type"] for body in bodies] == ["project.failed", "project.failed"]
