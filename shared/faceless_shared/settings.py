@@ -60,6 +60,11 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("FACELESS_S3_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"),
         description="S3 secret access key (`AWS_SECRET_ACCESS_KEY`).",
     )
+    s3_session_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("FACELESS_S3_SESSION_TOKEN", "AWS_SESSION_TOKEN"),
+        description="Session token of temporary S3 keys (`AWS_SESSION_TOKEN`), read once at start.",
+    )
     signed_url_ttl_s: int = Field(
         default=3600,
         ge=60,

@@ -23,10 +23,13 @@ MAX_PRESIGN_S = 7 * 24 * 3600
 
 @dataclass(frozen=True)
 class Credentials:
+    """Long-lived keys, or temporary ones (STS) with their ``session_token``."""
+
     access_key_id: str
     secret_access_key: str
     region: str
     service: str = "s3"
+    session_token: str | None = None
 
     def scope(self, day: str) -> str:
         return f"{day}/{self.region}/{self.service}/aws4_request"
@@ -40,14 +43,17 @@ def sign_headers(
     payload_sha256: str,
     now: datetime,
 ) -> dict[str, str]:
-    """The headers to add to a request: ``x-amz-date``, ``x-amz-content-sha256`` and
-    ``Authorization``, signing ``host`` and every header given."""
+    """The headers to add to a request: ``x-amz-date``, ``x-amz-content-sha256``,
+    ``x-amz-security-token`` (temporary credentials only) and ``Authorization``, signing
+    ``host`` and every header given."""
     stamp = _stamp(now)
+    added = {"x-amz-date": stamp, "x-amz-content-sha256": payload_sha256}
+    if credentials.session_token is not None:
+        added["x-amz-security-token"] = credentials.session_token
     signed = {
         **{name.lower(): value for name, value in headers.items()},
         "host": _host(url),
-        "x-amz-content-sha256": payload_sha256,
-        "x-amz-date": stamp,
+        **added,
     }
     names = ";".join(sorted(signed))
     canonical = canonical_request(
@@ -59,17 +65,14 @@ def sign_headers(
         f"{ALGORITHM} Credential={credentials.access_key_id}/{scope}, "
         f"SignedHeaders={names}, Signature={signature}"
     )
-    return {
-        "x-amz-date": stamp,
-        "x-amz-content-sha256": payload_sha256,
-        "Authorization": authorization,
-    }
+    return {**added, "Authorization": authorization}
 
 
 def presign_url(
     credentials: Credentials, method: str, url: httpx.URL, expires_s: int, now: datetime
 ) -> str:
-    """``url`` with query-string authentication, valid for ``expires_s`` seconds."""
+    """``url`` with query-string authentication, valid for ``expires_s`` seconds. S3 wants
+    a session token inside the signed query (``X-Amz-Security-Token``), as botocore does."""
     if not 1 <= expires_s <= MAX_PRESIGN_S:
         raise ValueError(f"a presigned URL lasts 1 s to 7 days, not {expires_s} s")
     stamp = _stamp(now)
@@ -82,6 +85,8 @@ def presign_url(
         ("X-Amz-Expires", str(expires_s)),
         ("X-Amz-SignedHeaders", "host"),
     ]
+    if credentials.session_token is not None:
+        params.append(("X-Amz-Security-Token", credentials.session_token))
     query = _query(params)
     canonical = canonical_request(method, _path(url), query, {"host": _host(url)}, UNSIGNED_PAYLOAD)
     signature = _signature(credentials, stamp, scope, canonical)

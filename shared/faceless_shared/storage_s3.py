@@ -60,11 +60,17 @@ class S3Storage:
                 "the s3 storage backend needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
                 "(or FACELESS_S3_ACCESS_KEY_ID / FACELESS_S3_SECRET_ACCESS_KEY)"
             )
-        region = settings.s3_region
+        region, token = settings.s3_region, settings.s3_session_token
+        credentials = Credentials(
+            key_id.get_secret_value(),
+            secret.get_secret_value(),
+            region,
+            session_token=None if token is None else token.get_secret_value(),
+        )
         return cls(
             bucket=settings.storage_bucket,
             endpoint_url=settings.s3_endpoint_url or f"https://s3.{region}.amazonaws.com",
-            credentials=Credentials(key_id.get_secret_value(), secret.get_secret_value(), region),
+            credentials=credentials,
         )
 
     def url(self, key: str) -> httpx.URL:

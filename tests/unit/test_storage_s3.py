@@ -41,6 +41,7 @@ EXAMPLE_BUCKET = "https://examplebucket.s3.amazonaws.com"
 ENDPOINT = "http://minio.test:9000"
 NOW = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
 CREDENTIALS = Credentials("AKIDTEST", "secret-test", "eu-west-1")
+TOKEN = "FwoGZXIvYXdzEJr//////////wEaDHh+session/token=="
 KEY = "7f9c1e4a-0000-4000-8000-000000000001/final.mp4"
 OBJECT_URL = f"{ENDPOINT}/faceless/{KEY}"
 
@@ -166,6 +167,7 @@ async def test_put_bytes_sends_a_signed_put(respx_mock: respx.MockRouter, s3: S3
     assert request.headers["content-type"] == "video/mp4"
     assert request.headers["content-length"] == "5"
     assert_signed(request, b"hello")
+    assert "x-amz-security-token" not in request.headers
     assert (stored.bucket, stored.key, stored.size) == ("faceless", KEY, 5)
 
 
@@ -193,6 +195,27 @@ async def test_put_file_streams_the_file_with_its_length(tmp_path: Path) -> None
     assert_signed(request, data)
     assert stored.size == len(data)
     assert source.exists()
+
+
+async def test_temporary_credentials_send_their_signed_session_token(
+    respx_mock: respx.MockRouter,
+) -> None:
+    route = respx_mock.put(OBJECT_URL).respond(200, headers={"ETag": '"abc"'})
+    s3 = S3Storage(
+        bucket="faceless",
+        endpoint_url=ENDPOINT,
+        credentials=Credentials("AKIDTEST", "secret-test", "eu-west-1", session_token=TOKEN),
+        clock=lambda: NOW,
+    )
+
+    await s3.put_bytes(KEY, b"hello")
+
+    request = route.calls.last.request
+    assert request.headers["x-amz-security-token"] == TOKEN
+    assert_signed(request, b"hello")
+    signed = re.search(r"SignedHeaders=([^,]+),", request.headers["authorization"])
+    assert signed is not None
+    assert "x-amz-security-token" in signed[1].split(";")
 
 
 async def test_a_refused_put_raises_with_s3s_message(
@@ -287,6 +310,23 @@ def test_settings_choose_s3_with_keys_from_the_aws_variables(
     assert str(storage.url("p/final.mp4")) == (
         "https://s3.eu-central-1.amazonaws.com/faceless/p/final.mp4"
     )
+
+
+async def test_settings_pass_the_aws_session_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ASIAENV")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret-env")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", TOKEN)
+    monkeypatch.delenv("FACELESS_S3_SESSION_TOKEN", raising=False)
+
+    storage = S3Storage.from_settings(Settings(storage_backend="s3"))
+
+    query = parse_qs(urlsplit(await storage.signed_url("p/final.mp4", 900)).query)
+    assert query["X-Amz-Security-Token"] == [TOKEN]
+    assert query["X-Amz-Credential"][0].startswith("ASIAENV/")
+
+
+async def test_presigned_url_without_a_token_has_none(s3: S3Storage) -> None:
+    assert "X-Amz-Security-Token" not in await s3.signed_url(KEY, 900)
 
 
 def test_s3_without_keys_fails_fast(monkeypatch: pytest.MonkeyPatch) -> None:
