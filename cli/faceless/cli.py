@@ -20,6 +20,7 @@ from faceless.launcher import run_api, run_everything, run_workers
 from faceless.remote import generate_remote, remote_api
 from faceless_api.auth import AuthOffOnPublicAddress, check_bind
 from faceless_api.key_commands import KeysError, add_keys_parser, run_keys
+from faceless_api.media_links import served_at
 from faceless_shared.db.migrate import migrate_url
 from faceless_shared.logs import configure_logging
 from faceless_shared.settings import Settings
@@ -123,9 +124,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
         applied = asyncio.run(migrate_url(settings.require_database_url()))
         print(f"applied {len(applied)} migration(s)")
     elif args.command == "up":
-        asyncio.run(run_everything(settings, args.host, args.port))
+        asyncio.run(run_everything(served_at(settings, args.host, args.port), args.host, args.port))
     elif args.command == "api":
-        asyncio.run(run_api(settings, args.host, args.port))
+        asyncio.run(run_api(served_at(settings, args.host, args.port), args.host, args.port))
     else:
         asyncio.run(run_workers(settings, [args.command]))
 

@@ -80,7 +80,10 @@ async def generate_remote(
                 api, project_id, lambda event: bars.show_event(event.kind, event.data), reconnecting
             )
         out = request.out or OUT_DIR / project_id / "final.mp4"
-        await download(api, _video_url(project_id, end), out, retrying)
+        _check_completed(project_id, end)
+        # The API's own route, on the --api origin with the key: the project's video_url is
+        # built from the server's FACELESS_PUBLIC_URL, which a client cannot always reach.
+        await download(api, f"/v1/projects/{project_id}/video", out, retrying)
     return out
 
 
@@ -122,24 +125,17 @@ async def create_project(
     return project
 
 
-def _video_url(project_id: str, end: ProjectEvent) -> str:
-    """The video's link, or the reason there is none."""
+def _check_completed(project_id: str, end: ProjectEvent) -> None:
+    """Raise the reason there is no video, if the project did not complete."""
     if end.kind == "snapshot":
         project = end.data["project"]
-        status, url, error = (
-            project["status"],
-            project.get("video_url"),
-            project.get("error_message"),
-        )
+        status, error = project["status"], project.get("error_message")
     else:
-        status, url, error = end.kind, end.data.get("video_url"), end.data.get("error")
+        status, error = end.kind, end.data.get("error")
     if status == "cancelled":
         raise GenerateError(f"project {project_id} was cancelled")
     if status != "completed":
         raise GenerateError(f"project {project_id} failed: {error}")
-    if not url:
-        raise GenerateError(f"project {project_id} completed but the API gave no video_url")
-    return str(url)
 
 
 async def download(api: httpx.AsyncClient, url: str, out: Path, retrying: Retrying) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import uuid
 
 import pytest
 from fastapi.exceptions import RequestValidationError
@@ -131,4 +132,27 @@ def test_an_empty_signing_secret_counts_as_unset() -> None:
     assert params["sig"] != base64.urlsafe_b64encode(forged[:24]).decode().rstrip("=")
     assert media_links.is_valid(
         empty, "/v1/projects/x/video", params["expires"], params["sig"], now=1_000_000
+    )
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "expected"),
+    [
+        ("127.0.0.1", 8123, "http://127.0.0.1:8123"),
+        ("0.0.0.0", 80, "http://127.0.0.1:80"),
+        ("::1", 9000, "http://[::1]:9000"),
+        ("localhost", 8000, "http://localhost:8000"),
+    ],
+)
+def test_links_point_where_the_api_listens(host: str, port: int, expected: str) -> None:
+    served = media_links.served_at(Settings(url_signing_secret="s"), host, port)
+    assert served.public_url == expected
+    link = media_links.video_url(served, uuid.UUID(int=7))
+    assert link.startswith(f"{expected}/v1/projects/00000000-0000-0000-0000-000000000007/video?")
+
+
+def test_a_configured_public_url_wins() -> None:
+    settings = Settings(public_url="https://videos.example.com")
+    assert media_links.served_at(settings, "0.0.0.0", 8000).public_url == (
+        "https://videos.example.com"
     )

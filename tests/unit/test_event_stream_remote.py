@@ -190,6 +190,20 @@ async def test_a_project_that_had_ended_downloads_from_its_snapshot(tmp_path: Pa
     assert out.read_bytes() == VIDEO
 
 
+async def test_the_video_comes_through_the_api_given_whatever_public_url_the_server_has(
+    tmp_path: Path,
+) -> None:
+    elsewhere = f"http://127.0.0.1:8000/v1/projects/{PROJECT_ID}/video?sig=1"
+    fake = FakeApi(streams=[([snapshot("completed", ["rendered"], video_url=elsewhere)], False)])
+    out = await make(fake, tmp_path / "done.mp4")
+    assert out.read_bytes() == VIDEO
+    hosts = {(r.url.host, r.url.port) for r in fake.requests}
+    assert ("127.0.0.1", 8000) not in hosts
+    assert [r.url.path for r in fake.requests if r.url.host != "storage.test"][-1].endswith(
+        "/video"
+    )
+
+
 async def test_a_retried_create_makes_one_project_under_one_key(tmp_path: Path) -> None:
     fake = FakeApi(
         creates=["drop-before", "drop-after", "503"],

@@ -8,6 +8,7 @@ import uvicorn
 
 from faceless_api.auth import AuthOffOnPublicAddress, check_bind
 from faceless_api.main import create_app
+from faceless_api.media_links import served_at
 from faceless_shared.logs import configure_logging
 from faceless_shared.settings import Settings
 
@@ -17,7 +18,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
-    settings = Settings()
+    settings = served_at(Settings(), args.host, args.port)
     try:
         check_bind(settings, args.host)
     except AuthOffOnPublicAddress as error:

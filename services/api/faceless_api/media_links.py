@@ -79,3 +79,14 @@ def video_url(settings: Settings, project_id: UUID) -> str:
 
 def clip_image_url(settings: Settings, project_id: UUID, clip_index: int) -> str:
     return signed_url(settings, clip_image_path(project_id, clip_index))
+
+
+def served_at(settings: Settings, host: str, port: int) -> Settings:
+    """Links point where this API listens, unless ``FACELESS_PUBLIC_URL`` is set (behind a
+    proxy or on a public name it must be: a wildcard bind shows as 127.0.0.1)."""
+    if "public_url" in settings.model_fields_set:
+        return settings
+    shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host.strip("[]")
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return settings.model_copy(update={"public_url": f"http://{shown}:{port}"})
