@@ -1,13 +1,16 @@
-"""Shutdown: every provider and store closes the HTTP client it holds, the composition hands
-the service what it made, and the service closes it once, also when it failed to start."""
+"""Shutdown: every provider and store closes the HTTP client it made (one it was given stays
+open, its caller's to close), the composition hands the service what it made, and the service
+closes it once, also when it failed to start."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import subprocess
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
+import httpx2
 import pytest
 import respx
 from cartesia import AsyncCartesia
@@ -26,6 +29,7 @@ from faceless_planner.main import create_service as create_planner
 from faceless_planner.openai_plan import OpenAIPlanWriter
 from faceless_planner.script_plan import ScriptPlanWriter
 from faceless_renderer.main import create_service as create_renderer
+from faceless_shared.media import ffmpeg_exe
 from faceless_shared.service import Resources, WorkerService, create_storage
 from faceless_shared.settings import Settings
 from faceless_shared.storage import LocalStorage
@@ -33,6 +37,7 @@ from faceless_shared.storage_s3 import S3Storage
 from faceless_shared.storage_supabase import SupabaseStorage
 from tests.respx_bridge import bridge_to
 from tests.unit.image_provider_calls import draw, gradient_png, recorded
+from tests.unit.test_openai_images import image_reply
 from tests.unit.test_openai_plan import reply, topic_request
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -57,8 +62,11 @@ def provider_settings(**overrides: Any) -> Settings:
 
 
 @pytest.fixture(autouse=True)
-def no_google_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("GOOGLE_GENAI_USE_VERTEXAI", "GOOGLE_GEMINI_BASE_URL", "GOOGLE_API_KEY"):
+def no_provider_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        *("GOOGLE_GENAI_USE_VERTEXAI", "GOOGLE_GEMINI_BASE_URL", "GOOGLE_API_KEY"),
+        *("OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"),
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -107,31 +115,58 @@ async def test_a_provider_closed_before_any_call_has_nothing_to_close() -> None:
         assert provider._client is None
 
 
-async def test_the_plan_writer_closes_the_client_it_was_given_after_using_it() -> None:
-    router = respx.MockRouter(assert_all_called=True)
+# A client passed in stays its caller's: the provider leaves it open, and a provider used
+# again (a service started again) talks through it as before.
+
+Use = Callable[[], Awaitable[object]]
+GivenTo = Callable[[respx.MockRouter, httpx2.AsyncClient, Path], tuple[Any, Use]]
+
+
+def plan_writer_given(router: respx.MockRouter, given: httpx2.AsyncClient, _: Path) -> Any:
     router.post("https://api.openai.com/v1/chat/completions").mock(
         return_value=reply("plan_octopus.json")
     )
-    given = bridge_to(router)
     writer = OpenAIPlanWriter(provider_settings(), http_client=given)
-    assert (await writer.write_plan(topic_request())).title == "The Octopus Mind"
-
-    await writer.aclose()
-    await writer.aclose()
-
-    assert given.is_closed
+    return writer, lambda: writer.write_plan(topic_request())
 
 
-async def test_gemini_closes_the_client_it_was_given_which_its_sdk_leaves_open(
-    tmp_path: Path,
-) -> None:
-    router = respx.MockRouter(assert_all_called=True)
+def openai_voice_given(router: respx.MockRouter, given: httpx2.AsyncClient, tmp: Path) -> Any:
+    router.post("https://api.openai.com/v1/audio/speech").mock(
+        return_value=httpx.Response(
+            200, headers={"content-type": "audio/mpeg"}, content=tone_mp3(tmp / "tone.mp3")
+        )
+    )
+    voice = OpenAIVoice(
+        api_key="sk-test",
+        model="gpt-4o-mini-tts",
+        voice="alloy",
+        timeout_s=10,
+        max_retries=0,
+        concurrency=1,
+        http_client=given,
+    )
+    return voice, lambda: voice.speak("Honey never spoils.", style="", out_path=tmp / "s.mp3")
+
+
+def openai_images_given(router: respx.MockRouter, given: httpx2.AsyncClient, tmp: Path) -> Any:
+    router.post("https://api.openai.com/v1/images/generations").mock(return_value=image_reply())
+    images = OpenAIImages(
+        api_key="sk-test",
+        model="gpt-image-1",
+        timeout_s=10,
+        max_retries=0,
+        concurrency=1,
+        http_client=given,
+    )
+    return images, lambda: draw(images, tmp)
+
+
+def gemini_images_given(router: respx.MockRouter, given: httpx2.AsyncClient, tmp: Path) -> Any:
     body = recorded(FIXTURES / "gemini" / "generate_content_image.json", gradient_png(768, 1344))
     router.post(
         "https://generativelanguage.googleapis.com/v1beta/models/"
         "gemini-2.5-flash-image:generateContent"
     ).mock(return_value=httpx.Response(200, json=body))
-    given = bridge_to(router)
     images = GeminiImages(
         api_key="k",
         model="gemini-2.5-flash-image",
@@ -140,13 +175,48 @@ async def test_gemini_closes_the_client_it_was_given_which_its_sdk_leaves_open(
         concurrency=1,
         http_client=given,
     )
-    out, _ = await draw(images, tmp_path)
-    assert out.exists()
+    return images, lambda: draw(images, tmp)
 
-    await images.aclose()
-    await images.aclose()
 
-    assert given.is_closed
+def tone_mp3(path: Path) -> bytes:
+    subprocess.run(
+        [
+            *(ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f", "lavfi"),
+            *("-i", "sine=frequency=440:duration=0.4:sample_rate=24000"),
+            *("-ac", "1", "-c:a", "libmp3lame", "-b:a", "48k", str(path)),
+        ],
+        check=True,
+        timeout=60,
+    )
+    return path.read_bytes()
+
+
+GIVEN: dict[str, GivenTo] = {
+    "openai plan": plan_writer_given,
+    "openai voice": openai_voice_given,
+    "openai images": openai_images_given,
+    "gemini images": gemini_images_given,
+}
+
+
+@pytest.mark.parametrize("name", GIVEN)
+async def test_a_provider_leaves_the_client_it_was_given_open_and_usable(
+    name: str, tmp_path: Path
+) -> None:
+    router = respx.MockRouter(assert_all_called=True)
+    given = bridge_to(router)
+    provider, use = GIVEN[name](router, given, tmp_path)
+    await use()
+
+    await provider.aclose()
+    await provider.aclose()
+
+    assert not given.is_closed
+    await use()  # as a service started again would
+    assert router.calls.call_count == 2
+    await provider.aclose()
+    assert not given.is_closed
+    await given.aclose()
 
 
 async def test_the_offline_makers_close_trivially(tmp_path: Path) -> None:

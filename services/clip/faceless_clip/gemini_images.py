@@ -117,14 +117,12 @@ class GeminiImages:
         return _inline_image(response), _token_units(response.usage_metadata)
 
     async def aclose(self) -> None:
-        """Close the HTTP clients it talks through (the SDK's own, or the one given, which
-        the SDK leaves open); a later call opens new ones if none was given."""
+        """Close the HTTP clients the SDK made for itself; a later call opens new ones. The
+        SDK leaves a given ``http_client`` open: it is its caller's to close."""
         client, self._client = self._client, None
         if client is not None:
             await client.aio.aclose()
             client.close()
-        if self._http_client is not None:
-            await self._http_client.aclose()
 
     def _sdk(self) -> genai.Client:
         if self._client is None:

@@ -177,13 +177,11 @@ class OpenAIPlanWriter:
         return completion
 
     async def aclose(self) -> None:
-        """Close the HTTP client it talks through (the SDK's own, or the one given); a
-        later plan opens a new one if none was given."""
+        """Close the HTTP client the SDK made for itself; a later plan opens a new one. A
+        given ``http_client`` stays open: it is its caller's to close."""
         client, self._client = self._client, None
-        if client is not None:
-            await client.close()
-        if self._http_client is not None:
-            await self._http_client.aclose()
+        if client is not None and self._http_client is None:
+            await client.close()  # the SDK's close would close a given client too
 
     def _sdk(self) -> AsyncOpenAI:
         if self._client is None:
