@@ -179,6 +179,11 @@ class Settings(BaseSettings):
     max_streams_per_key: int = Field(
         default=20, ge=1, description="Live event streams one API key may hold open at once."
     )
+    max_keys_per_tenant: int = Field(
+        default=25,
+        ge=1,
+        description="Unrevoked keys past which POST /v1/keys makes no more (the CLI is not capped).",
+    )
     idempotency_ttl_s: int = Field(
         default=24 * 3600, ge=60, description="How long an Idempotency-Key is remembered."
     )

@@ -38,12 +38,58 @@ async def create_key(
         return await _insert_key(conn, tenant.id, admin=admin, name=name)
 
 
+class KeyRefused(Exception):
+    """A tenant's admin asked for something only the operator may do, or past a limit."""
+
+    def __init__(self, message: str, *, status_code: int) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
 async def create_tenant_key(
-    pool: asyncpg.Pool, tenant_id: UUID, *, admin: bool, name: str
+    pool: asyncpg.Pool, tenant_id: UUID, *, name: str, max_active: int
 ) -> tuple[ApiKeyRow, str]:
-    """A new key for an existing tenant; returns its row and the key itself."""
+    """A new ``projects`` key for an existing tenant, made by one of its admins; returns its
+    row and the key itself. Admin keys come from the operator (the CLI) only, so a leaked
+    admin key cannot mint admin keys that outlive it. Capped, since limits count per key."""
     async with pool.acquire() as conn, conn.transaction():
-        return await _insert_key(conn, tenant_id, admin=admin, name=name)
+        await tenants.lock_tenant(conn, tenant_id)
+        if await api_keys.count_active(conn, tenant_id) >= max_active:
+            raise KeyRefused(
+                f"this tenant already has {max_active} active keys, the most allowed "
+                "(FACELESS_MAX_KEYS_PER_TENANT): revoke one first",
+                status_code=409,
+            )
+        return await _insert_key(conn, tenant_id, admin=False, name=name)
+
+
+async def list_tenant_keys(pool: asyncpg.Pool, tenant_id: UUID) -> list[ApiKeyRow]:
+    async with pool.acquire() as conn:
+        return await api_keys.list_keys(conn, tenant_id)
+
+
+async def revoke_tenant_key(
+    pool: asyncpg.Pool, tenant_id: UUID, key_id: UUID, *, calling_key: UUID | None
+) -> ApiKeyRow | None:
+    """Revoke one of the tenant's ``projects`` keys; None if the tenant has no such key.
+    Admin keys are revoked by the operator (``faceless keys revoke``), so a leaked admin key
+    cannot lock the others out."""
+    if key_id == calling_key:
+        raise KeyRefused(
+            "this is the key making the request: make a new key, switch to it, then revoke "
+            "this one with it (or with `faceless keys revoke`)",
+            status_code=409,
+        )
+    async with pool.acquire() as conn, conn.transaction():
+        found = await api_keys.get_owned(conn, tenant_id, key_id)
+        if found is None:
+            return None
+        if "admin" in found.scopes:
+            raise KeyRefused(
+                "admin keys are revoked by the operator: `faceless keys revoke PREFIX`",
+                status_code=403,
+            )
+        return await api_keys.revoke_owned(conn, tenant_id, key_id)
 
 
 async def _insert_key(

@@ -22,9 +22,6 @@ class KeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: KeyName = ""
-    admin: bool = Field(
-        default=False, description="Also allow managing presets and keys (the admin scope)."
-    )
 
 
 class KeyOut(BaseModel):

@@ -107,3 +107,18 @@ async def revoke_owned(conn: Conn, tenant_id: UUID, key_id: UUID) -> ApiKeyRow |
     return _row(
         await conn.fetchrow(f"{_SELECT} WHERE k.id = $1 AND k.tenant_id = $2", key_id, tenant_id)
     )
+
+
+async def count_active(conn: Conn, tenant_id: UUID) -> int:
+    return int(
+        await conn.fetchval(
+            "SELECT count(*) FROM api_keys WHERE tenant_id = $1 AND revoked_at IS NULL",
+            tenant_id,
+        )
+    )
+
+
+async def get_owned(conn: Conn, tenant_id: UUID, key_id: UUID) -> ApiKeyRow | None:
+    return _row(
+        await conn.fetchrow(f"{_SELECT} WHERE k.id = $1 AND k.tenant_id = $2", key_id, tenant_id)
+    )

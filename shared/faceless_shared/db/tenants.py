@@ -46,3 +46,8 @@ async def ensure_tenant(conn: Conn, name: str) -> TenantRow:
     tenant = _row(record)
     assert tenant is not None
     return tenant
+
+
+async def lock_tenant(conn: Conn, tenant_id: UUID) -> None:
+    """Hold the tenant's row until the transaction ends, to serialise a check and a write."""
+    await conn.execute("SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE", tenant_id)

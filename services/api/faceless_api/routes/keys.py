@@ -1,4 +1,5 @@
-"""/v1/keys: a tenant's admins make, list and revoke its API keys (rotation without the CLI)."""
+"""/v1/keys: a tenant's admins make, list and revoke its ``projects`` keys (rotation without
+the CLI). Admin keys are the operator's: made and revoked with ``faceless keys``."""
 
 from __future__ import annotations
 
@@ -9,13 +10,19 @@ from fastapi import APIRouter, HTTPException, Response, status
 
 from faceless_api import api_keys, error_responses
 from faceless_api.auth import AdminDep
-from faceless_api.deps import PoolDep
+from faceless_api.deps import PoolDep, SettingsDep
 from faceless_api.key_schemas import KeyCreate, KeyCreated, KeyOut
 from faceless_api.schemas import ErrorOut
-from faceless_shared.db import api_keys as api_key_rows
 
 router = APIRouter(prefix="/v1/keys", tags=["account"], responses=error_responses.AUTH)
 
+CREATE: dict[int | str, dict[str, Any]] = {
+    status.HTTP_409_CONFLICT: {
+        "model": ErrorOut,
+        "description": "The tenant holds FACELESS_MAX_KEYS_PER_TENANT active keys already.",
+    },
+    **error_responses.UNREADABLE_BODY,
+}
 REVOKE: dict[int | str, dict[str, Any]] = {
     status.HTTP_404_NOT_FOUND: {"model": ErrorOut},
     status.HTTP_409_CONFLICT: {
@@ -25,17 +32,17 @@ REVOKE: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post(
-    "",
-    status_code=status.HTTP_201_CREATED,
-    response_model=KeyCreated,
-    responses=error_responses.UNREADABLE_BODY,
-)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=KeyCreated, responses=CREATE)
 async def create_key(
-    body: KeyCreate, pool: PoolDep, tenant: AdminDep, response: Response
+    body: KeyCreate, pool: PoolDep, settings: SettingsDep, tenant: AdminDep, response: Response
 ) -> KeyCreated:
-    """Make a key for your tenant (admin keys). The answer holds the key, this once."""
-    row, key = await api_keys.create_tenant_key(pool, tenant.id, admin=body.admin, name=body.name)
+    """Make a `projects` key for your tenant (admin keys). The answer holds the key, this once."""
+    try:
+        row, key = await api_keys.create_tenant_key(
+            pool, tenant.id, name=body.name, max_active=settings.max_keys_per_tenant
+        )
+    except api_keys.KeyRefused as refused:
+        raise HTTPException(refused.status_code, str(refused)) from None
     response.headers["Cache-Control"] = "no-store"
     return KeyCreated(**KeyOut.from_row(row).model_dump(), key=key)
 
@@ -43,22 +50,16 @@ async def create_key(
 @router.get("", response_model=list[KeyOut])
 async def list_keys(pool: PoolDep, tenant: AdminDep) -> list[KeyOut]:
     """List your tenant's keys, revoked ones included, oldest first (admin keys)."""
-    async with pool.acquire() as conn:
-        rows = await api_key_rows.list_keys(conn, tenant.id)
-    return [KeyOut.from_row(row) for row in rows]
+    return [KeyOut.from_row(row) for row in await api_keys.list_tenant_keys(pool, tenant.id)]
 
 
 @router.delete("/{key_id}", response_model=KeyOut, responses=REVOKE)
 async def revoke_key(key_id: UUID, pool: PoolDep, tenant: AdminDep) -> KeyOut:
-    """Revoke one of your tenant's keys (admin keys); revoking it again changes nothing."""
-    if key_id == tenant.key_id:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            "this is the key making the request: revoke it with another admin key "
-            "(make one first, to rotate) or with `faceless keys revoke`",
-        )
-    async with pool.acquire() as conn:
-        row = await api_key_rows.revoke_owned(conn, tenant.id, key_id)
+    """Revoke one of your tenant's `projects` keys (admin keys); again changes nothing."""
+    try:
+        row = await api_keys.revoke_tenant_key(pool, tenant.id, key_id, calling_key=tenant.key_id)
+    except api_keys.KeyRefused as refused:
+        raise HTTPException(refused.status_code, str(refused)) from None
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "key not found")
     return KeyOut.from_row(row)
