@@ -182,7 +182,7 @@ class Settings(BaseSettings):
     max_keys_per_tenant: int = Field(
         default=25,
         ge=1,
-        description="Unrevoked keys past which POST /v1/keys makes no more (the CLI is not capped).",
+        description="Unrevoked keys past which POST /v1/keys makes no more (CLI: no cap).",
     )
     idempotency_ttl_s: int = Field(
         default=24 * 3600, ge=60, description="How long an Idempotency-Key is remembered."
