@@ -4,6 +4,7 @@ PostgreSQL, a real receiver on 127.0.0.1, spans caught by an in-memory exporter.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Iterator
 from uuid import UUID
@@ -48,6 +49,15 @@ async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
+def said(got: ReadableSpan) -> list[str]:
+    """Everything the span says: its name, attributes, events' attributes and status."""
+    values = [got.name, str(got.status.description)]
+    values += [str(value) for value in (got.attributes or {}).values()]
+    for event in got.events:
+        values += [event.name, *(str(value) for value in (event.attributes or {}).values())]
+    return values
+
+
 def attempt_spans(exporter: InMemorySpanExporter, delivery_id: UUID) -> list[ReadableSpan]:
     found = [
         s
@@ -79,7 +89,7 @@ async def test_each_attempt_is_a_client_span_under_the_trace_the_delivery_was_ma
         assert got.context.trace_id == parent.trace_id
         attributes = dict(got.attributes or {})
         assert attributes["http.request.method"] == "POST"
-        assert attributes["url.full"] == f"http://127.0.0.1:{port}/hooks/faceless?token=REDACTED"
+        assert attributes["url.full"] == f"http://127.0.0.1:{port}/REDACTED"
         assert (attributes["server.address"], attributes["server.port"]) == ("127.0.0.1", port)
         assert attributes["faceless.project.id"] == str(delivery.project_id)
         assert attributes["faceless.webhook.event"] == "project.failed"
@@ -165,3 +175,62 @@ def _attempts_of_project(exporter: InMemorySpanExporter, project_id: UUID) -> li
         if s.kind is SpanKind.CLIENT
         and (s.attributes or {}).get("faceless.project.id") == str(project_id)
     ]
+
+
+@pytest.mark.parametrize(
+    ("path", "allow_private"),
+    [
+        ("/services/T0/B0/SECRET", True),  # Slack: the receiver answers 500
+        ("/api/webhooks/123/SECRET", False),  # Discord, refused: not a public address
+    ],
+)
+async def test_a_secret_in_the_callback_urls_path_stays_out_of_spans_logs_and_errors(
+    pool: asyncpg.Pool,
+    settings: Settings,
+    client: httpx.AsyncClient,
+    telemetry: tuple[Telemetry, InMemorySpanExporter],
+    caplog: pytest.LogCaptureFixture,
+    path: str,
+    allow_private: bool,
+) -> None:
+    traces, exporter = telemetry
+    one = settings.model_copy(
+        update={"webhook_max_attempts": 1, "webhook_allow_private": allow_private}
+    )
+    deliverer = WebhookDeliverer(pool, one, client, tracer=traces.tracer)
+    caplog.set_level(logging.DEBUG)
+    with webhook_receiver(500, path=path) as receiver:
+        delivery = await failed_project_delivery(pool, receiver.url)
+        assert await deliverer.deliver_due() == 1
+    port = httpx.URL(receiver.url).port
+
+    [got] = attempt_spans(exporter, delivery.id)
+    assert got.attributes is not None
+    assert got.attributes["url.full"] == f"http://127.0.0.1:{port}/REDACTED"
+    assert got.status.status_code is StatusCode.ERROR
+    row = await current(pool, delivery.id)
+    assert row.status == "failed" and row.last_error
+    assert row.url == receiver.url  # the tenant's own listing shows the URL it gave
+    logged = [record.getMessage() for record in caplog.records]
+    assert any(str(delivery.id) in line for line in logged)
+    for text in [*said(got), row.last_error, *logged]:
+        assert "SECRET" not in text and "/api/webhooks" not in text, text
+
+
+async def test_a_refused_url_is_not_repeated_in_the_error(
+    pool: asyncpg.Pool,
+    settings: Settings,
+    client: httpx.AsyncClient,
+    telemetry: tuple[Telemetry, InMemorySpanExporter],
+) -> None:
+    traces, exporter = telemetry
+    one = settings.model_copy(update={"webhook_max_attempts": 1})
+    delivery = await failed_project_delivery(pool, "ftp://hooks.example/api/webhooks/1/SECRET")
+    assert await WebhookDeliverer(pool, one, client, tracer=traces.tracer).deliver_due() == 1
+
+    [got] = attempt_spans(exporter, delivery.id)
+    row = await current(pool, delivery.id)
+    assert row.last_error == "refused: not an http(s) URL with a host"
+    assert got.status.description == row.last_error
+    for text in said(got):
+        assert "SECRET" not in text, text

@@ -94,7 +94,7 @@ async def resolve_target(
     running loop's getaddrinfo."""
     parsed = httpx.URL(url)
     if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise RefusedTarget(f"not an http(s) URL: {url}")
+        raise RefusedTarget("not an http(s) URL with a host")  # the URL itself may be a secret
     if allow_private:
         return Target(url)
     port = parsed.port or _default_port(parsed.scheme)

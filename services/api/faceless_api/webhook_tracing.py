@@ -5,14 +5,19 @@ project's trace (carried from the workers through the outbox and the stream), an
 that context with the row; a cancellation's delivery is under the cancelling request's. So
 every attempt, retries an hour later included, shows up in the trace it belongs to.
 
-Attributes follow OpenTelemetry's HTTP conventions. A callback URL may carry a secret (a
-token in its query, a user and password), so ``url.full`` has those values redacted.
+Attributes follow OpenTelemetry's HTTP conventions. A callback URL may be a secret through
+and through: Slack's and Discord's carry their token in the path, others in the query or a
+user and password. So ``url.full`` keeps only the scheme, host and port; whatever follows is
+one fixed placeholder. httpx logs every request's URL (``HTTP Request: POST …``); during an
+attempt that line shows the same redacted URL.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 import httpx
 from opentelemetry import propagate, trace
@@ -24,6 +29,22 @@ from faceless_shared.db.webhook_deliveries import DeliveryRow
 SPAN_NAME = "POST"
 """HTTP client spans are named for their method."""
 REDACTED = "REDACTED"
+_attempting: ContextVar[bool] = ContextVar("webhook_attempting", default=False)
+
+
+class RedactedRequestLog(logging.Filter):
+    """Redacts the URL of httpx's request log lines logged during a webhook attempt."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if _attempting.get() and isinstance(args, tuple) and len(args) > 1:
+            record.args = tuple(
+                redacted_url(arg) if isinstance(arg, httpx.URL) else arg for arg in args
+            )
+        return True
+
+
+REQUEST_LOG_FILTER = RedactedRequestLog()
 
 
 @contextmanager
@@ -42,13 +63,27 @@ def attempt_span(tracer: trace.Tracer, delivery: DeliveryRow) -> Iterator[trace.
     }
     if delivery.attempts > 1:
         attributes["http.request.resend_count"] = delivery.attempts - 1
-    with tracer.start_as_current_span(
-        SPAN_NAME,
-        context=propagate.extract(delivery.trace_context),
-        kind=SpanKind.CLIENT,
-        attributes=attributes,
-    ) as span:
+    with (
+        redacted_request_logs(),
+        tracer.start_as_current_span(
+            SPAN_NAME,
+            context=propagate.extract(delivery.trace_context),
+            kind=SpanKind.CLIENT,
+            attributes=attributes,
+        ) as span,
+    ):
         yield span
+
+
+@contextmanager
+def redacted_request_logs() -> Iterator[None]:
+    """httpx's request log lines show redacted URLs while this is open (in this context)."""
+    logging.getLogger("httpx").addFilter(REQUEST_LOG_FILTER)  # a filter is added only once
+    token = _attempting.set(True)
+    try:
+        yield
+    finally:
+        _attempting.reset(token)
 
 
 def record_answer(span: trace.Span, answer: Answer) -> None:
@@ -73,9 +108,8 @@ def error_type(answer: Answer) -> str:
 
 
 def redacted_url(url: httpx.URL) -> str:
-    """The URL with its user, password and query values replaced by ``REDACTED``."""
-    redacted = url.copy_with(
-        userinfo=f"{REDACTED}:{REDACTED}".encode() if url.userinfo else b"",
-        params=[(name, REDACTED) for name, _ in url.params.multi_items()] if url.query else None,
-    )
-    return str(redacted)
+    """``scheme://host[:port]``, then ``/REDACTED`` if the URL has any path, query or
+    fragment: never the user, password, path, query or fragment themselves."""
+    bare = url.path in ("", "/") and not url.query and not url.fragment
+    origin = httpx.URL(scheme=url.scheme, host=url.host, port=url.port, path="/")
+    return str(origin) if bare else str(origin.copy_with(path=f"/{REDACTED}"))
