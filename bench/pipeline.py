@@ -193,7 +193,7 @@ class TimedImages:
     """An ImageMaker that records how long the wrapped one draws (arguments pass through)."""
 
     def __init__(self, inner: ImageMaker, busy: Busy) -> None:
-        self.name = inner.name
+        self.name, self.uses_style = inner.name, inner.uses_style
         self._inner, self._busy = inner, busy
 
     @property

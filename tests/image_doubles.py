@@ -15,6 +15,7 @@ class DrawnImagesWithATwist:
 
     name = "drawn"
     identity = "drawn:v1"
+    uses_style = True
     usage: Usage | None = None
 
     async def before(self, prompt: str) -> None:

@@ -49,6 +49,7 @@ class RecordingImages:
     """The offline drawing, noting the preset's part in each picture it draws."""
 
     name = "drawn"
+    uses_style = True
 
     def __init__(self) -> None:
         self.inner = DrawnImages()

@@ -195,9 +195,7 @@ async def _picture(
     width, height = FRAME_SIZES[project.aspect]
     style, addition = ImageStyle.from_style_json(look.style_json), look.prompt_addition
     images = makers.images
-    key = content_key(
-        images.identity, clip.image_prompt, addition, f"{width}x{height}", _style_key(style)
-    )
+    key = _image_key(images, clip.image_prompt, addition, f"{width}x{height}", style)
     reused = await reuse_asset(pool, storage, slot, "image", key)
     if reused is not None:
         return reused[1]
@@ -248,10 +246,15 @@ async def _stage(name: str, work: Awaitable[T]) -> T:
         raise StageError(f"{name} failed: {type(error).__name__}: {error}") from error
 
 
-def _style_key(style: ImageStyle) -> str:
-    """The drawn picture depends on the style too: a project with another palette must not
-    be handed this one's picture."""
-    return json.dumps(asdict(style), sort_keys=True)
+def _image_key(images: ImageMaker, prompt: str, addition: str, size: str, style: ImageStyle) -> str:
+    """What the picture depends on. A maker that paints in the style (the drawn cards) is
+    keyed by it too, so another palette gets its own picture. A paid provider never sees the
+    style: presets that differ only in palette share its pictures, and its keys stay those
+    made before the style was part of any key, so older pictures are still found."""
+    inputs = [prompt, addition, size]
+    if images.uses_style:
+        inputs.append(json.dumps(asdict(style), sort_keys=True))
+    return content_key(images.identity, *inputs)
 
 
 def _render_look(

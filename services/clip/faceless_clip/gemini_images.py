@@ -39,6 +39,7 @@ class GeminiImageError(RuntimeError):
 
 class GeminiImages:
     name = "gemini"
+    uses_style = False  # the prompt and the preset's wording make the picture
 
     def __init__(
         self,

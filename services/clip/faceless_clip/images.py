@@ -76,6 +76,9 @@ class ImageStyle:
 
 class ImageMaker(Protocol):
     name: str
+    uses_style: bool
+    """Whether the picture is painted in the ``ImageStyle`` (palette, shapes). A picture kept
+    for one style is reused for another only when it is not."""
 
     @property
     def identity(self) -> str:
@@ -429,6 +432,7 @@ class DrawnImages:
 
     name = "drawn"
     identity = "drawn:v1"
+    uses_style = True
 
     async def aclose(self) -> None:
         """Nothing to close: the cards are drawn in this process."""

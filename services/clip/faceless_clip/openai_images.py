@@ -46,6 +46,7 @@ class OpenAIImageError(RuntimeError):
 
 class OpenAIImages:
     name = "openai"
+    uses_style = False  # the prompt and the preset's wording make the picture
 
     def __init__(
         self,
