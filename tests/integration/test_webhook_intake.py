@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -17,6 +19,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
+from faceless_api.housekeeping import forget_old_deliveries
 from faceless_api.main import create_app
 from faceless_api.webhook_intake import WEBHOOKS_GROUP, intake_groups
 from faceless_api.webhook_signing import verify_signature
@@ -363,3 +366,44 @@ async def test_cancel_retry_cancel_sends_two_cancellations(
     assert [r.headers["faceless-event"] for r in requests] == ["project.cancelled"] * 2
     assert requests[0].headers["faceless-delivery"] != requests[1].headers["faceless-delivery"]
     assert [d.run for d in await deliveries(pool, project_id)] == [1, 2]
+
+
+async def test_an_old_outcome_read_again_after_retention_makes_no_new_delivery(
+    client: httpx.AsyncClient,
+    pool: asyncpg.Pool,
+    settings: Settings,
+    receiver: Receiver,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The streams keep every event: a webhooks group made again at id 0 reads them all."""
+    old = await create(client, receiver.url)
+    replayed = await fail(pool, old)
+    await publish(settings, replayed)
+    await received_count(receiver, 1)
+    await settled(pool, old)
+    async with pool.acquire() as conn:  # 40 days pass
+        await conn.execute(
+            "UPDATE projects SET updated_at = updated_at - interval '40 days' WHERE id = $1", old
+        )
+        await conn.execute(
+            """UPDATE webhook_deliveries SET finished_at = finished_at - interval '40 days'
+               WHERE project_id = $1""",
+            old,
+        )
+    assert settings.webhook_retention_days == 30
+    assert await forget_old_deliveries(pool, 30, now=datetime.now(UTC)) == 1
+    recent = await create(client, receiver.url)
+
+    caplog.set_level(logging.INFO, logger="faceless_api.webhook_intake")
+    await publish(settings, replayed, await fail(pool, recent))
+    await consumed(settings)
+    await received_count(receiver, 2)
+    await settled(pool, recent)
+
+    assert await deliveries(pool, old) == []
+    assert len(await deliveries(pool, recent)) == 1
+    assert [r.headers["faceless-event"] for r in receiver.received()] == ["project.failed"] * 2
+    assert any(
+        str(old) in record.getMessage() and "not delivered" in record.getMessage()
+        for record in caplog.records
+    )

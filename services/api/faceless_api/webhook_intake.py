@@ -13,14 +13,21 @@ A delivery is recorded only while the project is still in the state the event re
 stale ProjectFailed read after the project was retried describes nothing true any more.
 The delivery belongs to the project's current run (a retry starts the next), so a retried
 project that fails again is told about again.
+
+UNIQUE only guards while the row exists, and retention deletes rows (``housekeeping``). The
+event streams are not trimmed, so a group recreated at id 0 reads every old outcome again:
+an outcome of a project that ended longer than ``webhook_retention_days`` ago is skipped, or
+its receiver would get it again under a new delivery id it cannot dedupe. A delivery
+finishes after its project ends, so one still kept always belongs to a project inside the
+window, and the guard still holds there.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from uuid import UUID, uuid4
 
@@ -90,14 +97,40 @@ async def record_cancellation(conn: Conn, project_id: UUID) -> None:
         await record_outcome(conn, project, "project.cancelled", video_url=None)
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 async def on_outcome(
-    pool: asyncpg.Pool, settings: Settings, project_id: UUID, event: WebhookEvent
+    pool: asyncpg.Pool,
+    settings: Settings,
+    project_id: UUID,
+    event: WebhookEvent,
+    *,
+    clock: Callable[[], datetime] = _utc_now,
 ) -> DeliveryRow | None:
     async with pool.acquire() as conn, conn.transaction():
         project = await projects.get_project(conn, project_id)
         if project is None or project.status != STATUS_OF[event]:
             return None
+        if ended_before_retention(project, settings.webhook_retention_days, now=clock()):
+            logger.info(
+                "%s of project %s not delivered: it ended before the %d days deliveries are "
+                "kept (an old event read again)",
+                event,
+                project_id,
+                settings.webhook_retention_days,
+                extra={"project_id": str(project_id)},
+            )
+            return None
         return await record_outcome(conn, project, event, video_url=link_for(settings, project))
+
+
+def ended_before_retention(project: ProjectRow, retention_days: int, *, now: datetime) -> bool:
+    """Whether the project's end is older than the retention of its delivery. It ended when it
+    completed; a failure has no time of its own, so its last change counts."""
+    ended = project.completed_at or project.updated_at
+    return ended < now - timedelta(days=retention_days)
 
 
 def subscribe_intake(
