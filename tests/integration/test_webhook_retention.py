@@ -4,10 +4,13 @@ in bounded batches; pending ones never are. Real PostgreSQL; time is passed in, 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import asyncpg
 import httpx
@@ -117,6 +120,51 @@ async def test_the_sweeper_deletes_by_its_clock_and_leaves_pending_deliveries(
             assert time.monotonic() < deadline, "the sweeper never deleted the old delivery"
             await asyncio.sleep(0.05)
     assert await all_ids(pool) == {pending.id}
+
+
+class FailingOver:
+    """A pool whose first ``failures`` acquisitions raise what asyncpg raises when the
+    connection is lost (a failover): InterfaceError, which is no PostgresError."""
+
+    def __init__(self, pool: asyncpg.Pool, failures: int) -> None:
+        self._pool = pool
+        self._failures = failures
+        self.acquired = 0
+
+    @asynccontextmanager
+    async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
+        self.acquired += 1
+        if self.acquired <= self._failures:
+            raise asyncpg.InterfaceError("connection was closed in the middle of operation")
+        async with self._pool.acquire() as conn:
+            yield conn
+
+
+async def test_the_sweeper_outlives_a_lost_connection_and_sweeps_at_the_next_round(
+    pool: asyncpg.Pool,
+    settings: Settings,
+    client: httpx.AsyncClient,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with webhook_receiver(204) as ok:
+        [old] = await attempted(pool, settings, client, ok.url)
+    assert old.finished_at is not None
+    held = old.finished_at + timedelta(days=settings.webhook_retention_days) + TICK
+    failing = FailingOver(pool, failures=2)  # both tidyings of the first round
+    caplog.set_level(logging.WARNING, logger="faceless_api.housekeeping")
+
+    seam = cast(asyncpg.Pool, failing)
+    async with running_housekeeping(seam, settings, every_s=0.05, clock=lambda: held):
+        deadline = time.monotonic() + 10
+        while old.id in await all_ids(pool):
+            assert time.monotonic() < deadline, "the sweeper stopped after the lost connection"
+            await asyncio.sleep(0.05)
+    assert failing.acquired > 2
+    warned = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warned) == 2
+    assert all(
+        r.exc_info is not None and isinstance(r.exc_info[1], asyncpg.InterfaceError) for r in warned
+    )
 
 
 async def test_0011_dates_finished_deliveries_and_gives_old_failures_a_full_retention(

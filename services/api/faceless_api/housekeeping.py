@@ -52,11 +52,14 @@ async def forget_old_deliveries(
 
 
 async def _tidy(what: str, work: Awaitable[int]) -> None:
+    """Any failure (PostgreSQL errors, a connection lost in a failover: asyncpg's
+    InterfaceError is no PostgresError) is logged, and the next round tries again: an
+    escaped exception would end the sweeper for the rest of the process, silently."""
     try:
         if forgotten := await work:
             logger.info("forgot %d %s", forgotten, what)
-    except (asyncpg.PostgresError, OSError) as error:
-        logger.warning("%s not swept: %r", what, error)
+    except Exception:
+        logger.warning("%s not swept; trying again at the next round", what, exc_info=True)
 
 
 async def _sweep_forever(
