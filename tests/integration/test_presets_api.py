@@ -206,3 +206,42 @@ async def test_writing_presets_needs_the_admin_scope(
     assert patch.status_code == 403
     assert (await keyed.delete(f"/v1/presets/{name}", headers=bearer(member))).status_code == 403
     assert (await keyed.get("/v1/presets")).status_code == 401
+
+
+async def test_a_presets_usage_and_projects_follow_its_row_through_a_rename(
+    client: httpx.AsyncClient,
+) -> None:
+    name, new_name = unique(), unique()
+    created = (await make(client, name)).json()
+    assert created["usage"] == {"projects": 0, "latest_project_at": None}
+    made = []
+    for preset in (name, "midnight", name):
+        body = {"script": "Bees dance. The angle points to food.", "preset": preset}
+        response = await client.post("/v1/projects", json=body)
+        assert response.status_code == 202, response.text
+        made.append(response.json())
+    mine = [made[2]["id"], made[0]["id"]]  # newest first
+    usage = {"projects": 2, "latest_project_at": max(made[0]["created_at"], made[2]["created_at"])}
+    assert (await client.get(f"/v1/presets/{name}")).json()["usage"] == usage
+
+    async def listed(preset: str) -> tuple[list[str], int]:
+        response = await client.get("/v1/projects", params={"preset": preset})
+        assert response.status_code == 200, response.text
+        return [item["id"] for item in response.json()["items"]], response.json()["total"]
+
+    assert await listed(name) == (mine, 2)
+    renamed = await client.patch(f"/v1/presets/{name}", json={"name": new_name})
+    assert renamed.json()["usage"] == usage
+    assert await listed(new_name) == (mine, 2)
+    assert await listed(name) == ([], 0)  # the old name means nothing now
+    assert await listed("no-such-preset") == ([], 0)
+    assert (await client.delete(f"/v1/presets/{new_name}")).status_code == 204
+    again = (await make(client, new_name)).json()  # another row under the same name
+    assert again["usage"] == {"projects": 0, "latest_project_at": None}
+    assert (await client.get(f"/v1/presets/{new_name}")).json()["usage"]["projects"] == 0
+    assert await listed(new_name) == ([], 0)
+
+
+async def test_a_preset_filter_must_be_text_postgres_can_hold(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/projects", params={"preset": "mid\x00night"})
+    assert error_locs(response) == [["query", "preset"]]

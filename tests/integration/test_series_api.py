@@ -144,3 +144,52 @@ async def test_tenants_never_see_each_others_series(
     theirs = await create(keyed, preset=preset, headers=bearer(bob))
     assert error_locs(theirs) == [["body", "preset"]]
     assert (await keyed.get(f"/v1/series/{series_id}", headers=bearer(alice))).status_code == 200
+
+
+async def project_in(client: httpx.AsyncClient, series_id: str | None, **fields: Any) -> str:
+    body = {"script": "Bees dance. The angle points to food.", "series_id": series_id, **fields}
+    response = await client.post("/v1/projects", json=body)
+    assert response.status_code == 202, response.text
+    return str(response.json()["id"])
+
+
+async def test_a_series_projects_are_listed_with_the_other_filters(
+    client: httpx.AsyncClient,
+) -> None:
+    show, other = (await create(client)).json(), (await create(client)).json()
+    assert show["usage"]["projects"] == 0  # a new series has none yet
+    made = [await project_in(client, show["id"]) for _ in range(2)]
+    made.append(await project_in(client, show["id"], preset="noir"))
+    await project_in(client, other["id"])
+    await project_in(client, None)
+    assert (await client.post(f"/v1/projects/{made[0]}/cancel")).status_code == 200
+
+    async def listed(**params: Any) -> tuple[list[str], int, int | None]:
+        response = await client.get("/v1/projects", params=params)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        return [item["id"] for item in body["items"]], body["total"], body["next_offset"]
+
+    newest_first = made[::-1]
+    assert await listed(series_id=show["id"]) == (newest_first, 3, None)
+    assert await listed(series_id=show["id"], limit=2) == (newest_first[:2], 3, 2)
+    assert await listed(series_id=show["id"], limit=2, offset=2) == (newest_first[2:], 3, None)
+    assert await listed(series_id=show["id"], status="cancelled") == ([made[0]], 1, None)
+    assert await listed(series_id=show["id"], preset="noir") == ([made[2]], 1, None)
+    assert await listed(series_id=show["id"], preset="noir", status="queued") == (
+        [made[2]],
+        1,
+        None,
+    )
+    assert await listed(series_id=str(uuid.uuid4())) == ([], 0, None)
+    patched = await client.patch(f"/v1/series/{show['id']}", json={"description": "bees"})
+    assert patched.json()["usage"]["projects"] == 3
+    assert patched.json()["usage"]["by_status"]["cancelled"] == 1
+    # projects made in an archived series keep it, and are still found by it
+    assert (await client.delete(f"/v1/series/{show['id']}")).status_code == 204
+    assert (await listed(series_id=show["id"]))[1] == 3
+
+
+async def test_a_bad_series_id_filter_is_a_422_naming_it(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/projects", params={"series_id": "not-a-uuid"})
+    assert error_locs(response) == [["query", "series_id"]]

@@ -9,12 +9,11 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from faceless_api.preset_catalog import NewPreset, PresetChange
+from faceless_api.preset_catalog import NewPreset, PresetChange, PresetView
 from faceless_api.schemas import WITHOUT_NUL, Voice
-from faceless_api.series_catalog import NewSeries
-from faceless_shared.db.presets import PresetRow
-from faceless_shared.db.projects import Aspect
-from faceless_shared.db.series import SeriesRow
+from faceless_api.series_catalog import NewSeries, SeriesView
+from faceless_shared.db.catalog_usage import PresetUsage, SeriesUsage
+from faceless_shared.db.projects import Aspect, ProjectStatus
 from faceless_shared.preset_style import PresetStyle
 
 PresetName = Annotated[
@@ -89,6 +88,22 @@ class PresetUpdate(BaseModel):
         return PresetChange(self.name, self.description, patch, self.prompt_addition)
 
 
+LatestProjectAt = Annotated[
+    datetime | None, Field(description="When the newest of those projects was made; null if none.")
+]
+
+
+class PresetUsageOut(BaseModel):
+    """Your own use of the preset: other tenants' use of a built-in one is never shown."""
+
+    projects: int = Field(ge=0, description="Your projects made with this preset.")
+    latest_project_at: LatestProjectAt
+
+    @classmethod
+    def from_usage(cls, usage: PresetUsage) -> Self:
+        return cls.model_validate(usage.model_dump())
+
+
 class PresetOut(BaseModel):
     id: UUID
     name: str
@@ -98,10 +113,18 @@ class PresetOut(BaseModel):
     built_in: bool = Field(description="Built-in presets are shared by everyone and read-only.")
     created_at: datetime | None
     updated_at: datetime | None
+    usage: PresetUsageOut
 
     @classmethod
-    def from_row(cls, preset: PresetRow) -> Self:
-        return cls.model_validate({**preset.model_dump(), "built_in": preset.built_in})
+    def from_view(cls, view: PresetView) -> Self:
+        preset = view.preset
+        return cls.model_validate(
+            {
+                **preset.model_dump(),
+                "built_in": preset.built_in,
+                "usage": PresetUsageOut.from_usage(view.usage),
+            }
+        )
 
 
 class SeriesCreate(BaseModel):
@@ -148,6 +171,34 @@ class SeriesUpdate(BaseModel):
         return given
 
 
+class SeriesUsageOut(BaseModel):
+    """What the series' projects have come to (GET /v1/projects?series_id= lists them)."""
+
+    projects: int = Field(ge=0, description="Projects made in the series.")
+    by_status: dict[ProjectStatus, Annotated[int, Field(ge=0)]] = Field(
+        description="Its projects per status; every status is listed, 0 for none."
+    )
+    completed_video_s: float = Field(
+        ge=0, description="The lengths of its completed videos added up, in seconds."
+    )
+    cost_usd: float = Field(
+        ge=0,
+        description="The estimated cost of its projects' provider calls (the sum of their "
+        "usage.cost_usd).",
+    )
+    latest_project_at: LatestProjectAt
+
+    @classmethod
+    def from_usage(cls, usage: SeriesUsage) -> Self:
+        return cls(
+            projects=usage.projects,
+            by_status=usage.by_status,
+            completed_video_s=usage.completed_video_ms / 1000,
+            cost_usd=usage.cost_usd,
+            latest_project_at=usage.latest_project_at,
+        )
+
+
 class SeriesOut(BaseModel):
     id: UUID
     name: str
@@ -158,9 +209,16 @@ class SeriesOut(BaseModel):
     duration: int | None = Field(description="Default target length in seconds.")
     created_at: datetime
     updated_at: datetime
+    usage: SeriesUsageOut
 
     @classmethod
-    def from_row(cls, row: SeriesRow) -> Self:
+    def from_view(cls, view: SeriesView) -> Self:
+        row = view.series
         return cls.model_validate(
-            {**row.model_dump(), "preset": row.preset_name, "duration": row.duration_s}
+            {
+                **row.model_dump(),
+                "preset": row.preset_name,
+                "duration": row.duration_s,
+                "usage": SeriesUsageOut.from_usage(view.usage),
+            }
         )

@@ -11,7 +11,8 @@ import asyncpg
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from faceless_shared.db import presets, series
+from faceless_shared.db import catalog_usage, presets, series
+from faceless_shared.db.catalog_usage import PresetUsage
 from faceless_shared.db.pool import Conn
 from faceless_shared.db.presets import PresetRow
 from faceless_shared.preset_style import PresetStyle, merge_patch
@@ -70,6 +71,14 @@ class PresetChange:
     prompt_addition: str | None = None
 
 
+@dataclass(frozen=True)
+class PresetView:
+    """A preset with the calling tenant's own use of it."""
+
+    preset: PresetRow
+    usage: PresetUsage
+
+
 async def resolve_preset(conn: Conn, tenant_id: UUID, name: str) -> PresetRow | None:
     """The unarchived preset ``name`` means to this tenant: its own, else the built-in one."""
     return await presets.find_preset(conn, tenant_id, name)
@@ -85,24 +94,25 @@ async def preset_names(conn: Conn, tenant_id: UUID) -> list[str]:
     return [preset.name for preset in await presets.list_presets(conn, tenant_id)]
 
 
-async def list_presets(pool: asyncpg.Pool, tenant_id: UUID) -> list[PresetRow]:
-    async with pool.acquire() as conn:
-        return await presets.list_presets(conn, tenant_id)
+async def list_presets(pool: asyncpg.Pool, tenant_id: UUID) -> list[PresetView]:
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        return await _with_usage(conn, tenant_id, await presets.list_presets(conn, tenant_id))
 
 
-async def read_preset(pool: asyncpg.Pool, tenant_id: UUID, name: str) -> PresetRow:
-    async with pool.acquire() as conn:
+async def read_preset(pool: asyncpg.Pool, tenant_id: UUID, name: str) -> PresetView:
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         preset = await resolve_preset(conn, tenant_id, name)
-    if preset is None:
-        raise PresetNotFound(name)
-    return preset
+        if preset is None:
+            raise PresetNotFound(name)
+        [view] = await _with_usage(conn, tenant_id, [preset])
+    return view
 
 
-async def create_preset(pool: asyncpg.Pool, tenant_id: UUID, new: NewPreset) -> PresetRow:
+async def create_preset(pool: asyncpg.Pool, tenant_id: UUID, new: NewPreset) -> PresetView:
     async with pool.acquire() as conn, conn.transaction():
         await _check_name_free(conn, new.name)
         try:
-            return await presets.insert_preset(
+            created = await presets.insert_preset(
                 conn,
                 tenant_id=tenant_id,
                 name=new.name,
@@ -112,11 +122,12 @@ async def create_preset(pool: asyncpg.Pool, tenant_id: UUID, new: NewPreset) -> 
             )
         except asyncpg.UniqueViolationError:
             raise PresetNameTaken(new.name, built_in=False) from None
+    return PresetView(created, PresetUsage())  # no project can have used it yet
 
 
 async def change_preset(
     pool: asyncpg.Pool, tenant_id: UUID, name: str, change: PresetChange
-) -> PresetRow:
+) -> PresetView:
     """Projects already made keep the look they were made with; new ones take the change."""
     async with pool.acquire() as conn, conn.transaction():
         current = await _own_preset(conn, tenant_id, name)
@@ -135,9 +146,16 @@ async def change_preset(
             )
         except asyncpg.UniqueViolationError:
             raise PresetNameTaken(new_name, built_in=False) from None
-    if updated is None:  # archived meanwhile
-        raise PresetNotFound(name)
-    return updated
+        if updated is None:  # archived meanwhile
+            raise PresetNotFound(name)
+        [view] = await _with_usage(conn, tenant_id, [updated])
+    return view
+
+
+async def _with_usage(conn: Conn, tenant_id: UUID, rows: list[PresetRow]) -> list[PresetView]:
+    """One query for all of them; only this tenant's projects count, built-in presets too."""
+    usage = await catalog_usage.preset_usage(conn, tenant_id, [row.id for row in rows])
+    return [PresetView(row, usage[row.id]) for row in rows]
 
 
 async def archive_preset(pool: asyncpg.Pool, tenant_id: UUID, name: str) -> None:

@@ -290,13 +290,32 @@ async def list_projects(
     limit: int,
     offset: int,
     status: ProjectStatus | None = None,
+    series_id: UUID | None = None,
+    preset: str | None = None,
 ) -> tuple[list[ProjectRow], int]:
-    """One page of the tenant's projects, newest first, and how many there are in all."""
+    """One page of the tenant's projects, newest first, and how many there are in all.
+    ``preset`` is matched as a new project would take it (the tenant's own, else the
+    built-in one), by its row: a name that means nothing to the tenant finds nothing."""
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        preset_id = None
+        if preset is not None:
+            found = await preset_catalog.resolve_preset(conn, tenant_id, preset)
+            if found is None:
+                return [], 0
+            preset_id = found.id
         page = await projects.list_projects(
-            conn, tenant_id=tenant_id, limit=limit, offset=offset, status=status
+            conn,
+            tenant_id=tenant_id,
+            limit=limit,
+            offset=offset,
+            status=status,
+            series_id=series_id,
+            preset_id=preset_id,
         )
-        return page, await projects.count_projects(conn, tenant_id=tenant_id, status=status)
+        total = await projects.count_projects(
+            conn, tenant_id=tenant_id, status=status, series_id=series_id, preset_id=preset_id
+        )
+        return page, total
 
 
 async def final_video_key(pool: asyncpg.Pool, project_id: UUID, *, tenant_id: UUID | None) -> str:

@@ -11,7 +11,8 @@ from uuid import UUID
 import asyncpg
 
 from faceless_api.preset_catalog import preset_names, resolve_preset
-from faceless_shared.db import series
+from faceless_shared.db import catalog_usage, series
+from faceless_shared.db.catalog_usage import SeriesUsage
 from faceless_shared.db.pool import Conn
 from faceless_shared.db.projects import Aspect
 from faceless_shared.db.series import SeriesRow
@@ -44,30 +45,40 @@ class NewSeries:
     duration_s: int | None = None
 
 
+@dataclass(frozen=True)
+class SeriesView:
+    """A series with what its projects have come to."""
+
+    series: SeriesRow
+    usage: SeriesUsage
+
+
 async def get_series(conn: Conn, tenant_id: UUID, series_id: UUID) -> SeriesRow | None:
     """The tenant's unarchived series (with its ``preset_id`` and ``preset_name``), for a
     new project's defaults; None for another tenant's or an archived one."""
     return await series.get_series(conn, series_id, tenant_id=tenant_id)
 
 
-async def list_series(pool: asyncpg.Pool, tenant_id: UUID) -> list[SeriesRow]:
-    async with pool.acquire() as conn:
-        return await series.list_series(conn, tenant_id=tenant_id)
+async def list_series(pool: asyncpg.Pool, tenant_id: UUID) -> list[SeriesView]:
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        rows = await series.list_series(conn, tenant_id=tenant_id)
+        return await _with_usage(conn, tenant_id, rows)
 
 
-async def read_series(pool: asyncpg.Pool, tenant_id: UUID, series_id: UUID) -> SeriesRow:
-    async with pool.acquire() as conn:
+async def read_series(pool: asyncpg.Pool, tenant_id: UUID, series_id: UUID) -> SeriesView:
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         found = await get_series(conn, tenant_id, series_id)
-    if found is None:
-        raise SeriesNotFound(series_id)
-    return found
+        if found is None:
+            raise SeriesNotFound(series_id)
+        [view] = await _with_usage(conn, tenant_id, [found])
+    return view
 
 
-async def create_series(pool: asyncpg.Pool, tenant_id: UUID, new: NewSeries) -> SeriesRow:
+async def create_series(pool: asyncpg.Pool, tenant_id: UUID, new: NewSeries) -> SeriesView:
     async with pool.acquire() as conn, conn.transaction():
         preset_id = await _preset_id(conn, tenant_id, new.preset)
         try:
-            return await series.insert_series(
+            created = await series.insert_series(
                 conn,
                 tenant_id=tenant_id,
                 name=new.name,
@@ -79,11 +90,12 @@ async def create_series(pool: asyncpg.Pool, tenant_id: UUID, new: NewSeries) -> 
             )
         except asyncpg.UniqueViolationError:
             raise SeriesNameTaken(new.name) from None
+    return SeriesView(created, SeriesUsage())  # no project can be in it yet
 
 
 async def change_series(
     pool: asyncpg.Pool, tenant_id: UUID, series_id: UUID, changes: Mapping[str, Any]
-) -> SeriesRow:
+) -> SeriesView:
     """``changes`` holds the fields of ``NewSeries`` to set; None clears a default."""
     columns = {key: value for key, value in changes.items() if key != "preset"}
     async with pool.acquire() as conn, conn.transaction():
@@ -95,9 +107,16 @@ async def change_series(
             )
         except asyncpg.UniqueViolationError:
             raise SeriesNameTaken(str(changes.get("name"))) from None
-    if updated is None:
-        raise SeriesNotFound(series_id)
-    return updated
+        if updated is None:
+            raise SeriesNotFound(series_id)
+        [view] = await _with_usage(conn, tenant_id, [updated])
+    return view
+
+
+async def _with_usage(conn: Conn, tenant_id: UUID, rows: list[SeriesRow]) -> list[SeriesView]:
+    """One query for all of them."""
+    usage = await catalog_usage.series_usage(conn, tenant_id, [row.id for row in rows])
+    return [SeriesView(row, usage[row.id]) for row in rows]
 
 
 async def archive_series(pool: asyncpg.Pool, tenant_id: UUID, series_id: UUID) -> None:

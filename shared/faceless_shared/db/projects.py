@@ -134,27 +134,50 @@ async def get_tenant_project(conn: Conn, project_id: UUID, tenant_id: UUID) -> P
     )
 
 
+_LISTED = """tenant_id = $1 AND ($2::text IS NULL OR status = $2)
+              AND ($3::uuid IS NULL OR series_id = $3) AND ($4::uuid IS NULL OR preset_id = $4)"""
+
+
 async def list_projects(
-    conn: Conn, *, tenant_id: UUID, limit: int, offset: int, status: str | None = None
+    conn: Conn,
+    *,
+    tenant_id: UUID,
+    limit: int,
+    offset: int,
+    status: str | None = None,
+    series_id: UUID | None = None,
+    preset_id: UUID | None = None,
 ) -> list[ProjectRow]:
+    """A page of the tenant's projects, newest first; each filter given narrows it."""
     records = await conn.fetch(
-        """SELECT * FROM projects WHERE tenant_id = $1 AND ($4::text IS NULL OR status = $4)
-           ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3""",
+        f"""SELECT * FROM projects WHERE {_LISTED}
+            ORDER BY created_at DESC, id DESC LIMIT $5 OFFSET $6""",
         tenant_id,
+        status,
+        series_id,
+        preset_id,
         limit,
         offset,
-        status,
     )
     return [ProjectRow.model_validate(dict(r)) for r in records]
 
 
-async def count_projects(conn: Conn, *, tenant_id: UUID, status: str | None = None) -> int:
+async def count_projects(
+    conn: Conn,
+    *,
+    tenant_id: UUID,
+    status: str | None = None,
+    series_id: UUID | None = None,
+    preset_id: UUID | None = None,
+) -> int:
+    """How many projects ``list_projects`` pages through with the same filters."""
     return int(
         await conn.fetchval(
-            """SELECT count(*) FROM projects
-               WHERE tenant_id = $1 AND ($2::text IS NULL OR status = $2)""",
+            f"SELECT count(*) FROM projects WHERE {_LISTED}",
             tenant_id,
             status,
+            series_id,
+            preset_id,
         )
     )
 

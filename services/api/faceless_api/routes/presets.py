@@ -31,15 +31,16 @@ Name = Annotated[str, Path(pattern=WITHOUT_NUL)]
 
 @router.get("", response_model=list[PresetOut])
 async def list_presets(pool: PoolDep, tenant: TenantDep) -> list[PresetOut]:
-    """List the presets you can use: the built-in ones, then your own, by name."""
-    rows = await preset_catalog.list_presets(pool, tenant.id)
-    return [PresetOut.from_row(row) for row in rows]
+    """List the presets you can use: the built-in ones, then your own, by name; each with
+    your own use of it."""
+    views = await preset_catalog.list_presets(pool, tenant.id)
+    return [PresetOut.from_view(view) for view in views]
 
 
 @router.get("/{name}", response_model=PresetOut, responses=NOT_FOUND)
 async def read_preset(name: Name, pool: PoolDep, tenant: TenantDep) -> PresetOut:
-    """Read a preset by name: your own, or a built-in one."""
-    return PresetOut.from_row(await preset_catalog.read_preset(pool, tenant.id, name))
+    """Read a preset by name, your own or a built-in one, with your own use of it."""
+    return PresetOut.from_view(await preset_catalog.read_preset(pool, tenant.id, name))
 
 
 @router.post(
@@ -50,8 +51,8 @@ async def read_preset(name: Name, pool: PoolDep, tenant: TenantDep) -> PresetOut
 )
 async def create_preset(body: PresetCreate, pool: PoolDep, tenant: AdminDep) -> PresetOut:
     """Create a preset of your own (admin keys)."""
-    row = await preset_catalog.create_preset(pool, tenant.id, body.to_new_preset())
-    return PresetOut.from_row(row)
+    view = await preset_catalog.create_preset(pool, tenant.id, body.to_new_preset())
+    return PresetOut.from_view(view)
 
 
 @router.patch(
@@ -61,8 +62,8 @@ async def update_preset(
     name: Name, body: PresetUpdate, pool: PoolDep, tenant: AdminDep
 ) -> PresetOut:
     """Change one of your presets (admin keys); its style is merged (RFC 7396)."""
-    row = await preset_catalog.change_preset(pool, tenant.id, name, body.to_change())
-    return PresetOut.from_row(row)
+    view = await preset_catalog.change_preset(pool, tenant.id, name, body.to_change())
+    return PresetOut.from_view(view)
 
 
 @router.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT, responses=WRITE)

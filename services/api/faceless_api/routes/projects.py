@@ -13,7 +13,14 @@ from faceless_api.auth import MediaViewerDep, Tenant, TenantDep
 from faceless_api.deps import PoolDep, ProgressDep, SettingsDep, StorageDep
 from faceless_api.idempotency import MAX_KEY_CHARS, IdempotentRequest, StoredResponse
 from faceless_api.input_limits import check_input_limits
-from faceless_api.schemas import ErrorOut, ProjectCreate, ProjectDetail, ProjectPage, ProjectSummary
+from faceless_api.schemas import (
+    WITHOUT_NUL,
+    ErrorOut,
+    ProjectCreate,
+    ProjectDetail,
+    ProjectPage,
+    ProjectSummary,
+)
 from faceless_api.video_links import signed_video_urls
 from faceless_shared.db.projects import ProjectStatus
 from faceless_shared.settings import Settings
@@ -109,10 +116,28 @@ async def list_projects(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     status: Annotated[ProjectStatus | None, Query(description="Only projects in it.")] = None,
+    series_id: Annotated[
+        UUID | None, Query(description="Only projects made in this series of yours.")
+    ] = None,
+    preset: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            pattern=WITHOUT_NUL,
+            description="Only projects made with the preset this name means to you (your own, "
+            "else the built-in one), even those made before it was renamed.",
+        ),
+    ] = None,
 ) -> ProjectPage:
-    """List your projects, newest first."""
+    """List your projects, newest first; the filters given narrow the page and its total."""
     rows, total = await projects.list_projects(
-        pool, tenant_id=tenant.id, limit=limit, offset=offset, status=status
+        pool,
+        tenant_id=tenant.id,
+        limit=limit,
+        offset=offset,
+        status=status,
+        series_id=series_id,
+        preset=preset,
     )
     end = offset + len(rows)
     signed = await signed_video_urls(storage, rows, settings.signed_url_ttl_s)

@@ -23,14 +23,14 @@ NAME_TAKEN: dict[int | str, dict[str, Any]] = {
 
 @router.get("", response_model=list[SeriesOut])
 async def list_series(pool: PoolDep, tenant: TenantDep) -> list[SeriesOut]:
-    """List your series, by name."""
-    return [SeriesOut.from_row(row) for row in await series_catalog.list_series(pool, tenant.id)]
+    """List your series, by name, each with its usage."""
+    return [SeriesOut.from_view(view) for view in await series_catalog.list_series(pool, tenant.id)]
 
 
 @router.get("/{series_id}", response_model=SeriesOut, responses=NOT_FOUND)
 async def read_series(series_id: UUID, pool: PoolDep, tenant: TenantDep) -> SeriesOut:
-    """Read one of your series."""
-    return SeriesOut.from_row(await series_catalog.read_series(pool, tenant.id, series_id))
+    """Read one of your series, with its projects, video seconds and cost so far."""
+    return SeriesOut.from_view(await series_catalog.read_series(pool, tenant.id, series_id))
 
 
 @router.post(
@@ -41,8 +41,8 @@ async def read_series(series_id: UUID, pool: PoolDep, tenant: TenantDep) -> Seri
 )
 async def create_series(body: SeriesCreate, pool: PoolDep, tenant: TenantDep) -> SeriesOut:
     """Create a series; pass its id as a project's series_id to use its defaults."""
-    row = await series_catalog.create_series(pool, tenant.id, body.to_new_series())
-    return SeriesOut.from_row(row)
+    view = await series_catalog.create_series(pool, tenant.id, body.to_new_series())
+    return SeriesOut.from_view(view)
 
 
 @router.patch(
@@ -54,8 +54,8 @@ async def update_series(
     series_id: UUID, body: SeriesUpdate, pool: PoolDep, tenant: TenantDep
 ) -> SeriesOut:
     """Change a series; null clears a default. Projects already made keep theirs."""
-    row = await series_catalog.change_series(pool, tenant.id, series_id, body.to_changes())
-    return SeriesOut.from_row(row)
+    view = await series_catalog.change_series(pool, tenant.id, series_id, body.to_changes())
+    return SeriesOut.from_view(view)
 
 
 @router.delete("/{series_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
