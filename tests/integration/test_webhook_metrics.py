@@ -6,15 +6,19 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
+import asyncpg
 import httpx
 import pytest
+from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
+from faceless_api.webhook_metrics import WebhookMetrics
 from faceless_shared.settings import Settings
 from tests.integration.tenant_clients import api_client
+from tests.integration.test_webhook_delivery import failed_project_delivery
 from tests.webhook_receiver import unreachable_url, webhook_receiver
 
 SCRIPT = "Honey never spoils. Archaeologists found edible honey in ancient tombs."
@@ -87,7 +91,6 @@ async def test_delivered_and_given_up_attempts_are_counted_and_timed(
     assert (timed(after, "delivered"), timed(after, "gave_up")) == (1, 1)
     seconds = after[("faceless_webhook_attempt_seconds_sum", (("outcome", "delivered"),))]
     assert 0 < seconds < 10
-    assert pending(after) == 0
 
 
 async def test_an_attempt_to_retry_later_is_counted_and_its_delivery_stays_pending(
@@ -97,3 +100,41 @@ async def test_an_attempt_to_retry_later_is_counted_and_its_delivery_stays_pendi
     after = await scrape_until(client, "retrying", 1)
     assert (attempts(after, "delivered"), attempts(after, "gave_up")) == (0, 0)
     assert pending(after) == 1  # the next attempt is 15 to 30 s away
+
+
+class CountingPool:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+        self.acquired = 0
+
+    def acquire(self) -> Any:
+        self.acquired += 1
+        return self._pool.acquire()
+
+
+async def test_scrapes_count_the_pending_deliveries_at_most_once_every_15_s(
+    pool: asyncpg.Pool,
+) -> None:
+    """/metrics needs no key: hammering it must not mean a query per scrape."""
+    now = [1000.0]
+    registry = CollectorRegistry()
+    metrics = WebhookMetrics(registry, clock=lambda: now[0])
+    counting = CountingPool(pool)
+    seam = cast(asyncpg.Pool, counting)
+
+    def shown() -> float | None:
+        return registry.get_sample_value("faceless_webhook_deliveries_pending")
+
+    await failed_project_delivery(pool, unreachable_url())
+    await asyncio.gather(*(metrics.count_pending(seam) for _ in range(20)))
+    assert (counting.acquired, shown()) == (1, 1)
+
+    await failed_project_delivery(pool, unreachable_url())
+    now[0] += 14.5
+    for _ in range(20):
+        await metrics.count_pending(seam)
+    assert (counting.acquired, shown()) == (1, 1)  # the last figure, not counted again
+
+    now[0] += 0.5  # 15 s on
+    await metrics.count_pending(seam)
+    assert (counting.acquired, shown()) == (2, 2)

@@ -2,13 +2,17 @@
 
 Attempts and their time are counted by the replica that made them; deliveries pending are
 counted in PostgreSQL when ``/metrics`` is scraped, so every replica reports the same
-figure for the whole deployment (take one, or the max, not the sum).
+figure for the whole deployment (take one, or the max, not the sum). ``/metrics`` needs no
+key, so that count is made at most once every ``PENDING_FRESH_S`` per process, however
+often it is scraped; the scrapes in between show the last figure.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 from typing import Literal
 
 import asyncpg
@@ -21,11 +25,16 @@ logger = logging.getLogger(__name__)
 Outcome = Literal["delivered", "retrying", "gave_up"]
 OUTCOMES: tuple[Outcome, ...] = ("delivered", "retrying", "gave_up")
 COUNT_TIMEOUT_S = 2.0
+PENDING_FRESH_S = 15.0
 
 
 class WebhookMetrics:
-    def __init__(self, registry: CollectorRegistry) -> None:
+    def __init__(
+        self, registry: CollectorRegistry, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._registry = registry
+        self._clock = clock
+        self._counted_at: float | None = None
         self.attempts = Counter(
             "faceless_webhook_attempts_total",
             "Webhook delivery attempts by outcome: delivered, retrying (failed, another "
@@ -54,8 +63,13 @@ class WebhookMetrics:
         self.attempt_seconds.labels(outcome).observe(seconds)
 
     async def count_pending(self, pool: asyncpg.Pool) -> None:
-        """Set the pending figure from PostgreSQL; if it does not answer in time, the figure
-        is left as it was and the scrape goes on."""
+        """Set the pending figure from PostgreSQL, unless it was counted (or tried) less
+        than ``PENDING_FRESH_S`` ago; if it does not answer in time, the figure is left as
+        it was and the scrape goes on."""
+        now = self._clock()
+        if self._counted_at is not None and now - self._counted_at < PENDING_FRESH_S:
+            return
+        self._counted_at = now  # before the query: scrapes while it runs do not start another
         try:
             async with asyncio.timeout(COUNT_TIMEOUT_S), pool.acquire() as conn:
                 self.pending.set(await webhook_deliveries.count_pending(conn))
