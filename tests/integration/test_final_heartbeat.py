@@ -180,3 +180,26 @@ async def test_a_failed_beat_is_logged_and_the_render_goes_on(
     async with kept_fresh(AwayPool(), uuid4(), every_s=0.01):  # type: ignore[arg-type]
         await wait_until(failed_twice, timeout_s=30, what="two failed beats")
     assert "postgres is away" in caplog.text
+
+
+async def test_beats_stop_once_the_final_was_reopened(
+    pool: asyncpg.Pool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A reopened final belongs to whoever claims it next: the old renderer's beats must not
+    keep it looking alive."""
+    project_id = await project_with_clips(pool, 1)
+    await pool.execute("UPDATE projects SET status = 'rendering_final' WHERE id = $1", project_id)
+
+    async def stopped() -> bool:
+        return "no longer rendering; beats stop" in caplog.text
+
+    caplog.set_level("INFO", logger="faceless_renderer.completion")
+    async with kept_fresh(pool, project_id, every_s=0.05):
+        await age(pool, project_id)
+        await wait_until(lambda: fresh(pool, project_id), timeout_s=30, what="a heartbeat")
+        async with pool.acquire() as conn:
+            assert await projects.reopen_final(conn, project_id)
+        await age(pool, project_id)
+        await wait_until(stopped, timeout_s=30, what="the beats to stop")
+        await asyncio.sleep(0.2)
+        assert not await fresh(pool, project_id)

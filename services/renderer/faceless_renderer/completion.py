@@ -78,7 +78,9 @@ async def kept_fresh(
             await asyncio.sleep(every_s)
             try:
                 async with pool.acquire() as conn:
-                    await projects.touch(conn, project_id)
+                    if not await projects.touch_final(conn, project_id):
+                        logger.info("final of %s: no longer rendering; beats stop", project_id)
+                        return
             except Exception:  # a blip: the next beat tries again
                 logger.warning("final of %s: heartbeat failed", project_id, exc_info=True)
 

@@ -311,6 +311,16 @@ async def touch(conn: Conn, project_id: UUID) -> bool:
     return result == "UPDATE 1"
 
 
+async def touch_final(conn: Conn, project_id: UUID) -> bool:
+    """The final render is still under way; False once the project left ``rendering_final``
+    (reopened, cancelled, finished): the heartbeat stops there."""
+    result = await conn.execute(
+        "UPDATE projects SET updated_at = now() WHERE id = $1 AND status = 'rendering_final'",
+        project_id,
+    )
+    return result == "UPDATE 1"
+
+
 async def reopen_final(conn: Conn, project_id: UUID) -> bool:
     """rendering_final → rendering_clips, so the final render can be claimed again after
     the worker that held it died."""
