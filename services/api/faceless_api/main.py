@@ -38,10 +38,7 @@ def create_app(settings: Settings, *, telemetry: Telemetry | None = None) -> Fas
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_resources(settings, traces) as resources:
             app.state.resources = resources
-            try:
-                yield
-            finally:
-                await resources.storage.aclose()
+            yield
         traces.shutdown()
 
     app = FastAPI(

@@ -69,9 +69,9 @@ async def open_resources(settings: Settings, telemetry: Telemetry) -> AsyncItera
             redis_url, socket_connect_timeout=CHECK_TIMEOUT_S, socket_timeout=CHECK_TIMEOUT_S
         )
         stack.push_async_callback(redis.aclose)
-        yield ApiResources(
-            settings, pool, broker, create_storage(settings), streams, redis, webhook_metrics
-        )
+        storage = create_storage(settings)
+        stack.push_async_callback(storage.aclose)
+        yield ApiResources(settings, pool, broker, storage, streams, redis, webhook_metrics)
 
 
 async def _ensure_groups(redis_url: str, streams: Streams) -> None:
