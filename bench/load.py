@@ -31,6 +31,7 @@ from faceless_api.main import create_app
 from faceless_planner.main import create_service as create_planner
 from faceless_renderer.main import create_service as create_renderer
 from faceless_shared.db.migrate import migrate_url
+from faceless_shared.db.pool import create_pool
 from faceless_shared.settings import Settings
 from tests.servers import test_servers
 
@@ -125,7 +126,7 @@ async def run(projects: int, kills: int) -> None:
             log_level="WARNING",
             auth="off",  # in-process clients on loopback, no keys
         )
-        pool = await asyncpg.create_pool(settings.require_database_url())
+        pool = await create_pool(settings.require_database_url())
         workers = [clip_worker(settings), clip_worker(settings)]
         app = create_app(settings)
         services = [create_planner(settings), create_renderer(settings)]

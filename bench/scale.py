@@ -21,7 +21,6 @@ import time
 import uuid
 from pathlib import Path
 
-import asyncpg
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -31,6 +30,7 @@ from faceless_planner.main import create_service as create_planner
 from faceless_planner.plan_writer import Plan, PlanRequest
 from faceless_planner.script_plan import ScriptPlanWriter
 from faceless_renderer.main import create_service as create_renderer
+from faceless_shared.db.pool import create_pool
 from faceless_shared.settings import Settings
 from tests.servers import test_servers
 
@@ -89,7 +89,7 @@ async def one_run(
             log_level="WARNING",
             auth="off",  # in-process clients on loopback, no keys
         )
-        pool = await asyncpg.create_pool(settings.require_database_url())
+        pool = await create_pool(settings.require_database_url())
         app = create_app(settings)
         services = [
             create_planner(settings, writer=SlowPlanner(PLAN_S * scale)),

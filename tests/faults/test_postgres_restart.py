@@ -15,6 +15,7 @@ import pytest
 from faceless_clip.main import create_service as create_clip
 from faceless_planner.main import create_service as create_planner
 from faceless_renderer.main import create_service as create_renderer
+from faceless_shared.db.pool import create_pool
 from faceless_shared.settings import Settings
 from tests.e2e.test_delivery import CountingVoice
 from tests.e2e.test_pipeline import THREE_SENTENCES, create_project
@@ -72,7 +73,7 @@ async def _spoken(voice: CountingVoice) -> bool:
 async def _pool_when_back(url: str) -> asyncpg.Pool:
     for _ in range(60):
         try:
-            return await asyncpg.create_pool(url, min_size=1, max_size=2)
+            return await create_pool(url, min_size=1, max_size=2)  # with the JSON codecs
         except (OSError, asyncpg.PostgresError):
             await asyncio.sleep(0.5)
     raise AssertionError("PostgreSQL did not come back")
