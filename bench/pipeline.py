@@ -188,6 +188,9 @@ class TimedVoice:
     async def speak(self, *args: Any, **kwargs: Any) -> Speech:
         return await self._busy.call(VOICE, self._inner.speak, *args, **kwargs)
 
+    def with_voice(self, voice: str) -> TimedVoice:
+        return TimedVoice(self._inner.with_voice(voice), self._busy)
+
 
 class TimedImages:
     """An ImageMaker that records how long the wrapped one draws (arguments pass through)."""

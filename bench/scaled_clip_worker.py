@@ -26,6 +26,9 @@ class SlowVoice:
         await asyncio.sleep(VOICE_S * SCALE)
         return await EspeakVoice().speak(text, style=style, out_path=out_path)
 
+    def with_voice(self, voice: str) -> SlowVoice:
+        return self  # the bench's projects name no voice
+
 
 class SlowImages(DrawnImagesWithATwist):
     identity = "bench-images"
