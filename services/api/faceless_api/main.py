@@ -23,6 +23,7 @@ from faceless_api.routes import (
     presets,
     projects,
     series,
+    voices,
     web,
     webhooks,
 )
@@ -58,6 +59,7 @@ def create_app(settings: Settings, *, telemetry: Telemetry | None = None) -> Fas
     app.include_router(events_router)
     app.include_router(presets.router)
     app.include_router(series.router)
+    app.include_router(voices.router)
     app.include_router(webhooks.router)
     app.include_router(music.router)
     app.include_router(me.router)

@@ -54,8 +54,9 @@ Voice = Annotated[
     str,
     StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._+:-]{0,99}$"),
     Field(
-        description="The voice to narrate with, in the configured voice provider's terms: an "
-        "espeak-ng voice (en-gb, en-us+f3), a Cartesia voice id, or an OpenAI voice (alloy).",
+        description="The voice to narrate with, one the configured voice provider speaks "
+        "(GET /v1/voices lists them; another is refused with a 422): an espeak-ng voice or "
+        "language (en-gb, en-us+f3), a Cartesia voice id (a UUID), or an OpenAI voice (alloy).",
         examples=["en-gb"],
     ),
 ]
@@ -90,8 +91,8 @@ class ProjectCreate(BaseModel):
     )
     voice: Voice | None = Field(
         default=None,
-        description="Voice of the narration (an espeak voice, a Cartesia voice id or an OpenAI "
-        "voice, by the voice provider); default: the series', else the configured one.",
+        description="Voice of the narration, one the voice provider speaks (GET /v1/voices); "
+        "default: the series', else the configured one.",
     )
     callback_url: CallbackUrl | None = Field(
         default=None,

@@ -10,8 +10,9 @@ from fastapi import APIRouter, status
 from faceless_api import error_responses, series_catalog
 from faceless_api.auth import TenantDep
 from faceless_api.catalog_schemas import SeriesCreate, SeriesOut, SeriesUpdate
-from faceless_api.deps import PoolDep
+from faceless_api.deps import PoolDep, SettingsDep
 from faceless_api.schemas import ErrorOut
+from faceless_api.voice_check import check_voice
 
 router = APIRouter(prefix="/v1/series", tags=["series"], responses=error_responses.AUTH)
 
@@ -39,8 +40,11 @@ async def read_series(series_id: UUID, pool: PoolDep, tenant: TenantDep) -> Seri
     response_model=SeriesOut,
     responses={**NAME_TAKEN, **error_responses.UNREADABLE_BODY},
 )
-async def create_series(body: SeriesCreate, pool: PoolDep, tenant: TenantDep) -> SeriesOut:
+async def create_series(
+    body: SeriesCreate, pool: PoolDep, tenant: TenantDep, settings: SettingsDep
+) -> SeriesOut:
     """Create a series; pass its id as a project's series_id to use its defaults."""
+    check_voice(body.voice, settings)
     view = await series_catalog.create_series(pool, tenant.id, body.to_new_series())
     return SeriesOut.from_view(view)
 
@@ -51,9 +55,10 @@ async def create_series(body: SeriesCreate, pool: PoolDep, tenant: TenantDep) ->
     responses={**NOT_FOUND, **NAME_TAKEN, **error_responses.UNREADABLE_BODY},
 )
 async def update_series(
-    series_id: UUID, body: SeriesUpdate, pool: PoolDep, tenant: TenantDep
+    series_id: UUID, body: SeriesUpdate, pool: PoolDep, tenant: TenantDep, settings: SettingsDep
 ) -> SeriesOut:
     """Change a series; null clears a default. Projects already made keep theirs."""
+    check_voice(body.voice, settings)
     view = await series_catalog.change_series(pool, tenant.id, series_id, body.to_changes())
     return SeriesOut.from_view(view)
 
