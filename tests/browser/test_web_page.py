@@ -75,6 +75,12 @@ async def test_a_script_becomes_a_video_watched_live(site: Site, workers: None, 
     await script.fill(THREE_SENTENCES)
     await page.get_by_role("radio", name="16:9").check()
     await duration.fill("15")
+    voice = page.get_by_label("Voice", exact=True)
+    await expect(page.locator('#voice-options option[value="en-us"]')).to_have_count(1)
+    await voice.fill("nobody")
+    await page.get_by_role("button", name="Create video").click()
+    await expect(voice).to_have_accessible_description(re.compile("GET /v1/voices"))
+    await voice.fill("en-gb")
     await page.evaluate(RECORD_PROGRESS)
     await page.get_by_role("button", name="Create video").click()
 
@@ -86,7 +92,7 @@ async def test_a_script_becomes_a_video_watched_live(site: Site, workers: None, 
     assert seen == sorted(seen), f"the bar went backwards: {seen}"
 
     project = await read_project(site, shown_project_id(page))
-    assert project["status"] == "completed", project
+    assert (project["status"], project["voice"]) == ("completed", "en-gb"), project
     await expect(page.locator("#project-status")).to_have_text("Completed")
     for index in range(1, 4):
         picture = page.get_by_role("img", name=f"Picture of clip {index}")

@@ -2,7 +2,7 @@
 // It talks to the /v1 API like any client; this module only wires the parts together.
 import { askForKey, forgetKey, loadAccount, saveKey } from "./account.js";
 import { onUnauthorized } from "./api.js";
-import { createProject, loadPresets, switchSource } from "./create_form.js";
+import { createProject, loadPresets, loadVoices, switchSource } from "./create_form.js";
 import { showFieldError } from "./field_errors.js";
 import { loadProjects, newerProjects, olderProjects, reloadProjects } from "./project_list.js";
 import { act, openProject, showEmpty } from "./project_view.js";
@@ -12,7 +12,7 @@ const $ = (id) => document.getElementById(id);
 async function start() {
   if (!(await loadAccount())) return;
   try {
-    await Promise.all([loadPresets(), loadProjects(0)]);
+    await Promise.all([loadPresets(), loadVoices(), loadProjects(0)]);
   } catch (error) {
     if (error.status !== 401) showFieldError("form", error.message);
     return;

@@ -1,5 +1,5 @@
-// The "New video" form: presets, topic or script (each keeps its own draft), and the
-// API's 422s shown under the fields they name.
+// The "New video" form: presets, voices, topic or script (each keeps its own draft), and
+// the API's 422s shown under the fields they name.
 import { api } from "./api.js";
 import { clearErrors, showFieldError } from "./field_errors.js";
 import { loadProjects } from "./project_list.js";
@@ -14,7 +14,7 @@ const SOURCE_TEXT = {
 };
 // The field a 422's `loc` names → the id of the element showing its error.
 const ERROR_FIELDS = { topic: "text", script: "text", aspect: "aspect", preset: "preset",
-                       duration: "duration" };
+                       duration: "duration", voice: "voice" };
 
 const $ = (id) => document.getElementById(id);
 const drafts = { topic: "", script: "" };
@@ -30,6 +30,16 @@ export async function loadPresets() {
   };
   select.onchange = describe;
   describe();
+}
+
+// The configured provider's voices to pick from; left empty, the project takes the default.
+// A provider whose voices are its own (Cartesia) lists none: its voice id is typed in.
+export async function loadVoices() {
+  const voices = await api("/v1/voices");
+  $("voice-options").replaceChildren(
+    ...voices.voices.map((voice) => new Option(voice.name, voice.id)));
+  $("voice").placeholder = `Default: ${voices.default}`;
+  $("voice-hint").textContent = voices.note;
 }
 
 export function switchSource() {
@@ -72,6 +82,7 @@ function formBody(form) {
     preset: data.get("preset") || null,
     duration: Number(data.get("duration")),
     captions: data.get("captions") === "on",
+    voice: data.get("voice").trim() || null,
   };
 }
 
