@@ -120,3 +120,17 @@ async def test_a_series_voice_is_checked_on_create_and_patch(settings: Settings)
     async with api_client(provider(settings, "openai")) as client:
         assert error_locs(await series(client, voice="en-gb")) == [["body", "voice"]]
         assert (await series(client, voice="verse")).status_code == 201
+
+
+async def test_a_series_voice_the_provider_no_longer_speaks_is_refused_on_use(
+    settings: Settings, pool: asyncpg.Pool
+) -> None:
+    async with api_client(provider(settings, "espeak")) as client:
+        show = (await series(client, voice="en-gb")).json()
+    async with api_client(provider(settings, "openai")) as client:  # the provider changed
+        refused = await project(client, series_id=show["id"])
+        assert error_locs(refused) == [["body", "voice"]]
+        assert "series' voice 'en-gb'" in refused.json()["detail"][0]["msg"]
+        with_own = await project(client, series_id=show["id"], voice="verse")
+        assert with_own.status_code == 202, with_own.text
+    assert await pool.fetchval("SELECT count(*) FROM projects") == 1

@@ -19,6 +19,7 @@ from faceless_api.projects import (
     ProjectAlreadyEnded,
     ProjectNotFound,
     ProjectNotRetryable,
+    SeriesVoiceUnknown,
     TooManyProjectsInFlight,
     UnknownPreset,
     UnknownSeries,
@@ -61,6 +62,11 @@ async def _unknown_preset(request: Request, error: Exception) -> Response:
     return await field_error(
         request, ("body", "preset"), str(error), error.name, {"known": error.known}
     )
+
+
+async def _series_voice_unknown(request: Request, error: Exception) -> Response:
+    assert isinstance(error, SeriesVoiceUnknown)
+    return await field_error(request, ("body", "voice"), str(error), error.voice)
 
 
 async def _unknown_series(request: Request, error: Exception) -> Response:
@@ -112,6 +118,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProjectNotFound, _not_found)
     app.add_exception_handler(VideoNotReady, _not_found)
     app.add_exception_handler(UnknownPreset, _unknown_preset)
+    app.add_exception_handler(SeriesVoiceUnknown, _series_voice_unknown)
     app.add_exception_handler(ProjectNotRetryable, _conflict)
     app.add_exception_handler(ProjectAlreadyEnded, _conflict)
     app.add_exception_handler(MusicRejected, _bad_music)

@@ -48,6 +48,18 @@ class UnknownPreset(Exception):
         self.known = known
 
 
+class SeriesVoiceUnknown(Exception):
+    """The series' default voice is not one the voice provider speaks (the provider changed
+    since the series was saved)."""
+
+    def __init__(self, voice: str) -> None:
+        super().__init__(
+            f"the series' voice {voice!r} is not one the configured voice provider speaks: "
+            "pass `voice` (GET /v1/voices lists them) or change the series' voice"
+        )
+        self.voice = voice
+
+
 class ImageNotReady(Exception):
     def __init__(self, project_id: UUID, clip_index: int) -> None:
         super().__init__(f"clip {clip_index} of project {project_id} has no picture yet")
@@ -124,13 +136,18 @@ async def create_project(
     *,
     idempotent: tuple[IdempotentRequest, Respond] | None = None,
     progress: ProgressPublisher = NO_PROGRESS,
+    knows_voice: Callable[[str], bool] | None = None,
 ) -> ProjectView:
     """Save the project and its ProjectCreated in one transaction (the outbox relay
     publishes it), so an accepted project is never lost. With ``idempotent``, the response
-    is stored for the Idempotency-Key in that same transaction."""
+    is stored for the Idempotency-Key in that same transaction. ``knows_voice`` checks a
+    voice taken from the series (the request's own was checked with the body)."""
     async with pool.acquire() as conn, conn.transaction():
         await _check_in_flight(conn, owner)
         series = await _series(conn, owner.tenant_id, new.series_id)
+        inherited = series.voice if series is not None and new.voice is None else None
+        if inherited and knows_voice is not None and not knows_voice(inherited):
+            raise SeriesVoiceUnknown(inherited)
         preset = await _chosen_preset(conn, owner.tenant_id, new.preset, series)
         project = await projects.insert_project(
             conn,

@@ -25,6 +25,7 @@ from faceless_api.video_links import signed_video_urls
 from faceless_shared.db.projects import ProjectStatus
 from faceless_shared.settings import Settings
 from faceless_shared.storage import LocalStorage, SignsUrls, Storage, StorageError
+from faceless_shared.voice_catalog import voice_catalog
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"], responses=error_responses.AUTH)
 
@@ -68,8 +69,11 @@ async def create_project(
     if settings.auth == "on":
         callback_urls.check(body.callback_url, allow_private=settings.webhook_allow_private)
     owner = _owner(tenant, settings)
+    knows_voice = voice_catalog(settings).knows
     if idempotency_key is None:
-        view = await projects.create_project(pool, body.to_new_project(), owner, progress=progress)
+        view = await projects.create_project(
+            pool, body.to_new_project(), owner, progress=progress, knows_voice=knows_voice
+        )
         response.headers["Location"] = _location(request, view.project.id)
         return ProjectDetail.from_view(view, settings)
     keyed = IdempotentRequest(tenant.id, idempotency_key, idempotency.fingerprint(body))
@@ -82,6 +86,7 @@ async def create_project(
                 owner,
                 idempotent=(keyed, lambda v: _detail_json(v, settings)),
                 progress=progress,
+                knows_voice=knows_voice,
             )
         except BaseException:
             await idempotency.give_up(pool, keyed)
