@@ -33,6 +33,8 @@ async def test_requests_over_the_limit_get_429_with_retry_after(
     refused = answers[-1]
     # this minute is full: 45 s to its end, then 12 s until a fifth of it has slid out
     assert refused.headers["retry-after"] == "57"
+    assert refused.headers["ratelimit-limit"] == "5"
+    assert refused.headers["ratelimit-remaining"] == "0"
     assert "5 requests a minute" in refused.json()["detail"]
     assert fresh.status_code == 200  # the limit is per key
 
@@ -84,6 +86,21 @@ async def test_projects_in_flight_are_limited_per_tenant(
     assert "2 unfinished projects" in refused.json()["detail"]
     assert other_tenant.status_code == 202
     assert after_cancel.status_code == 202
+
+
+async def test_a_limit_of_one_project_in_flight_reads_in_the_singular(
+    settings: Settings, pool: asyncpg.Pool
+) -> None:
+    limited = settings.model_copy(update={"auth": "on", "max_projects_in_flight": 1})
+    async with running_app(limited) as app, client_for(app, await new_key(pool, "acme")) as acme:
+        made = await acme.post("/v1/projects", json=BODY)
+        refused = await acme.post("/v1/projects", json=BODY)
+
+    assert made.status_code == 202
+    assert refused.status_code == 429
+    assert refused.json()["detail"].startswith(
+        "this tenant already has 1 unfinished project (the limit);"
+    )
 
 
 async def test_refused_requests_are_not_counted(

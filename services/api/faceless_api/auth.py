@@ -98,7 +98,11 @@ async def current_tenant(
             status.HTTP_429_TOO_MANY_REQUESTS,
             f"more than {allowance.limit} requests a minute for this key; "
             f"retry in {allowance.retry_after_s} s",
-            {"Retry-After": str(allowance.retry_after_s), "RateLimit-Remaining": "0"},
+            {
+                "Retry-After": str(allowance.retry_after_s),
+                "RateLimit-Limit": str(allowance.limit),
+                "RateLimit-Remaining": "0",
+            },
         )
     return Tenant(key.tenant_id, key.tenant_name, frozenset(key.scopes), key.id, key.prefix)
 

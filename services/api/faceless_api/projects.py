@@ -79,8 +79,9 @@ class ProjectAlreadyEnded(Exception):
 
 class TooManyProjectsInFlight(Exception):
     def __init__(self, limit: int) -> None:
+        projects = "project" if limit == 1 else "projects"
         super().__init__(
-            f"this tenant already has {limit} unfinished projects (the limit); "
+            f"this tenant already has {limit} unfinished {projects} (the limit); "
             "wait for one to finish or cancel one"
         )
         self.limit = limit
