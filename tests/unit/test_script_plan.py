@@ -57,8 +57,19 @@ async def test_the_example_script_becomes_one_clip_per_sentence() -> None:
 async def test_a_short_target_makes_fewer_longer_clips() -> None:
     script = EXAMPLE.read_text()
     plan = await ScriptPlanWriter().write_plan(request(script, duration=16))
-    assert len(plan.clips) == 2
+    assert len(plan.clips) == 3  # not 2: none may run past three clip-lengths (24 s)
     assert " ".join(c.script for c in plan.clips) == " ".join(script.split())
+
+
+async def test_a_script_far_longer_than_the_target_still_gets_a_picture_every_few_sentences() -> (
+    None
+):
+    sentences = [f"Sentence number {n} tells one more small fact about bees." for n in range(40)]
+    script = " ".join(sentences)  # 400 words: about 145 s at 165 words a minute
+    plan = await ScriptPlanWriter().write_plan(request(script, duration=15))
+    longest = max(len(c.script.split()) for c in plan.clips) * 60 / 165
+    assert longest <= 3 * 8.0 + 4  # at most three clip-lengths, give or take a sentence
+    assert " ".join(c.script for c in plan.clips) == script
 
 
 async def test_a_topic_needs_an_llm_and_says_which_setting() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from faceless_planner.plan_writer import Plan, PlanError, PlannedClip, PlanRequest
@@ -31,11 +32,18 @@ def word_count(text: str) -> int:
     return len(_WORD.findall(text))
 
 
+LONGEST_CLIP_FACTOR = 3
+"""A clip runs at most this many times ``clip_seconds`` (one still picture held too long
+looks broken), however short the target: a script is read in full, so it sets the length."""
+
+
 def clip_count_for(sentences: list[str], request: PlanRequest) -> int:
-    """As many clips as the narration has clip-lengths in it, at most one per sentence."""
+    """As many clips as the target has clip-lengths in it, but enough that none runs past
+    LONGEST_CLIP_FACTOR clip-lengths of narration; at most one per sentence."""
     spoken_s = sum(map(word_count, sentences)) * 60 / request.words_per_minute
     wanted = round(min(spoken_s, request.target_duration_s) / request.clip_seconds)
-    return max(1, min(len(sentences), wanted))
+    enough = math.ceil(spoken_s / (LONGEST_CLIP_FACTOR * request.clip_seconds))
+    return max(1, min(len(sentences), max(wanted, enough)))
 
 
 def group_sentences(sentences: list[str], groups: int) -> list[list[str]]:
@@ -76,7 +84,8 @@ class ScriptPlanWriter:
         if not request.script or not request.script.strip():
             raise PlanError(
                 "planning from a topic needs an LLM, and none is configured: set "
-                "OPENAI_API_KEY and FACELESS_PLANNER=openai, or give a script instead"
+                "OPENAI_API_KEY (and FACELESS_OPENAI_BASE_URL for an OpenAI-compatible "
+                "server), or give a script instead"
             )
         sentences = split_sentences(request.script)
         groups = group_sentences(sentences, clip_count_for(sentences, request))
