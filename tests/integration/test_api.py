@@ -21,6 +21,7 @@ from faceless_shared.events import ProjectCreated
 from faceless_shared.settings import Settings
 from faceless_shared.storage import LocalStorage, final_key
 from faceless_shared.streams import Streams
+from tests.integration.fixtures import project_with_clips
 
 SCRIPT = "Octopuses have three hearts. Two pump blood to the gills, one to the body."
 
@@ -360,3 +361,19 @@ async def test_captions_can_be_turned_off(client: httpx.AsyncClient, pool: async
     off = await create_id(client, captions=False)
     rows = {r["id"]: r["captions"] for r in await pool.fetch("SELECT id, captions FROM projects")}
     assert (rows[on], rows[off]) == (True, False)
+
+
+async def test_the_picture_of_a_clip_the_project_lacks_says_there_is_no_such_clip(
+    client: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    project_id = await project_with_clips(pool, 6)
+
+    missing = await client.get(f"/v1/projects/{project_id}/clips/99/image")
+    undrawn = await client.get(f"/v1/projects/{project_id}/clips/5/image")
+
+    assert missing.status_code == 404
+    assert missing.json()["detail"] == (
+        f"project {project_id} has no clip 99 (it has 6 clips, numbered from 0)"
+    )
+    assert undrawn.status_code == 404
+    assert undrawn.json()["detail"] == f"clip 5 of project {project_id} has no picture yet"

@@ -16,6 +16,7 @@ from faceless_api.idempotency import IdempotencyKeyInFlight, IdempotencyKeyReuse
 from faceless_api.music import MusicRejected, MusicTooLarge, UnknownMusic
 from faceless_api.projects import (
     ImageNotReady,
+    NoSuchClip,
     ProjectAlreadyEnded,
     ProjectNotFound,
     ProjectNotRetryable,
@@ -125,6 +126,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(UnknownMusic, _bad_music)
     app.add_exception_handler(MusicTooLarge, _too_large)
     app.add_exception_handler(ImageNotReady, _not_found)
+    app.add_exception_handler(NoSuchClip, _not_found)
     app.add_exception_handler(UnknownSeries, _unknown_series)
     app.add_exception_handler(IdempotencyKeyInFlight, _conflict)
     app.add_exception_handler(IdempotencyKeyReused, _key_reused)

@@ -65,6 +65,15 @@ class ImageNotReady(Exception):
         super().__init__(f"clip {clip_index} of project {project_id} has no picture yet")
 
 
+class NoSuchClip(Exception):
+    def __init__(self, project_id: UUID, clip_index: int, clip_count: int) -> None:
+        clips = "clip" if clip_count == 1 else "clips"
+        super().__init__(
+            f"project {project_id} has no clip {clip_index} "
+            f"(it has {clip_count} {clips}, numbered from 0)"
+        )
+
+
 class ProjectNotRetryable(Exception):
     def __init__(self, project_id: UUID, status: str) -> None:
         super().__init__(
@@ -360,6 +369,8 @@ async def clip_image_key(
         if project is None or (tenant_id is not None and project.tenant_id != tenant_id):
             raise ProjectNotFound(project_id)
         clip = await clips.get_clip(conn, project_id, clip_index)
+        if clip is None and project.clip_count is not None:
+            raise NoSuchClip(project_id, clip_index, project.clip_count)
         asset = None
         if clip is not None and clip.image_asset_id is not None:
             asset = await assets.get_asset(conn, clip.image_asset_id)
