@@ -59,6 +59,14 @@ def error_locs(response: httpx.Response) -> list[list[str | int]]:
     return [error["loc"] for error in response.json()["detail"]]
 
 
+def error_detail(response: httpx.Response) -> dict[str, Any]:
+    """The one validation error of a 422."""
+    assert response.status_code == 422, response.text
+    [problem] = response.json()["detail"]
+    assert isinstance(problem, dict)
+    return problem
+
+
 async def test_create_with_script_saves_and_publishes(
     client: httpx.AsyncClient, settings: Settings, pool: asyncpg.Pool
 ) -> None:
@@ -377,3 +385,33 @@ async def test_the_picture_of_a_clip_the_project_lacks_says_there_is_no_such_cli
     )
     assert undrawn.status_code == 404
     assert undrawn.json()["detail"] == f"clip 5 of project {project_id} has no picture yet"
+
+
+async def test_a_too_long_script_is_echoed_only_by_its_start(client: httpx.AsyncClient) -> None:
+    script = "Bees hum. " * 2000 + "X"
+    problem = error_detail(await create(client, script=script))
+
+    assert problem["loc"] == ["body", "script"]
+    assert problem["input"] == script[:200] + "…"
+    assert problem["ctx"] == {"max_length": 20_000, "input_length": 20_001}
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({}, "give one of 'script' or 'topic'"),
+        ({"script": SCRIPT, "topic": "octopuses"}, "give either 'script' or 'topic', not both"),
+    ],
+)
+async def test_script_or_topic_is_asked_for_plainly(
+    client: httpx.AsyncClient, body: dict[str, str], message: str
+) -> None:
+    """It read "Value error, give one of ..." with a ``ctx`` of ``{"error": {}}``."""
+    problem = error_detail(await create(client, **body))
+
+    assert (problem["type"], problem["loc"], problem["msg"]) == (
+        "script_or_topic",
+        ["body"],
+        message,
+    )
+    assert "ctx" not in problem

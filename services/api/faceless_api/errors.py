@@ -28,13 +28,17 @@ from faceless_api.projects import (
 )
 
 IN_FLIGHT_RETRY_AFTER_S = 30
+ECHOED_CHARS = 200
+"""How much of a string input a 422 echoes back."""
 
 
 async def _invalid_request(request: Request, error: Exception) -> Response:
     """FastAPI's own 422, but echoing inputs JSON cannot carry (a lone surrogate, NaN or
-    Infinity: Python's JSON parser lets them in) printably instead of failing with a 500."""
+    Infinity: Python's JSON parser lets them in) printably instead of failing with a 500,
+    and long text only by its start (a 20 000-character script need not come back whole)."""
     assert isinstance(error, RequestValidationError)
-    return JSONResponse({"detail": _printable(jsonable_encoder(error.errors()))}, 422)
+    problems = _printable(jsonable_encoder(error.errors()))
+    return JSONResponse({"detail": [_shortened(problem) for problem in problems]}, 422)
 
 
 def _printable(value: Any) -> Any:
@@ -47,6 +51,15 @@ def _printable(value: Any) -> Any:
     if isinstance(value, list):
         return [_printable(item) for item in value]
     return value
+
+
+def _shortened(problem: dict[str, Any]) -> dict[str, Any]:
+    """A string input past ``ECHOED_CHARS`` is cut, its length kept in ``ctx``."""
+    given = problem.get("input")
+    if isinstance(given, str) and len(given) > ECHOED_CHARS:
+        ctx = {**problem.get("ctx", {}), "input_length": len(given)}
+        return {**problem, "input": given[:ECHOED_CHARS] + "…", "ctx": ctx}
+    return problem
 
 
 async def _not_found(request: Request, error: Exception) -> Response:

@@ -16,6 +16,7 @@ from pydantic import (
     UrlConstraints,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from faceless_api import media_links
 from faceless_api.projects import NewProject, ProjectView
@@ -121,9 +122,11 @@ class ProjectCreate(BaseModel):
     @model_validator(mode="after")
     def _script_or_topic(self) -> Self:
         if self.script is not None and self.topic is not None:
-            raise ValueError("give either 'script' or 'topic', not both")
+            raise PydanticCustomError(
+                "script_or_topic", "give either 'script' or 'topic', not both"
+            )
         if self.script is None and self.topic is None:
-            raise ValueError("give one of 'script' or 'topic'")
+            raise PydanticCustomError("script_or_topic", "give one of 'script' or 'topic'")
         return self
 
     def to_new_project(self) -> NewProject:
