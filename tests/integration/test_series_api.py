@@ -195,3 +195,24 @@ async def test_a_series_projects_are_listed_with_the_other_filters(
 async def test_a_bad_series_id_filter_is_a_422_naming_it(client: httpx.AsyncClient) -> None:
     response = await client.get("/v1/projects", params={"series_id": "not-a-uuid"})
     assert error_locs(response) == [["query", "series_id"]]
+
+
+async def test_a_project_in_an_archived_series_is_refused_saying_it_is_archived(
+    client: httpx.AsyncClient,
+) -> None:
+    series_id = (await create(client)).json()["id"]
+    assert (await client.delete(f"/v1/series/{series_id}")).status_code == 204
+    never_was = str(uuid.uuid4())
+
+    archived = await client.post("/v1/projects", json={"topic": "bees", "series_id": series_id})
+    unknown = await client.post("/v1/projects", json={"topic": "bees", "series_id": never_was})
+
+    assert error_locs(archived) == [["body", "series_id"]]
+    assert archived.json()["detail"][0]["msg"] == (
+        f"series {series_id} is archived: new projects cannot join it (see GET /v1/series)"
+    )
+    assert archived.json()["detail"][0]["input"] == series_id
+    assert error_locs(unknown) == [["body", "series_id"]]
+    assert unknown.json()["detail"][0]["msg"] == (
+        f"no series with id {never_was} (see GET /v1/series)"
+    )

@@ -97,9 +97,19 @@ class TooManyProjectsInFlight(Exception):
 
 
 class UnknownSeries(Exception):
-    def __init__(self, series_id: UUID) -> None:
-        super().__init__(f"no series with id {series_id} (see GET /v1/series)")
+    def __init__(self, series_id: UUID, message: str | None = None) -> None:
+        super().__init__(message or f"no series with id {series_id} (see GET /v1/series)")
         self.series_id = series_id
+
+
+class ArchivedSeries(UnknownSeries):
+    """Refused like an unknown one, but saying why."""
+
+    def __init__(self, series_id: UUID) -> None:
+        super().__init__(
+            series_id,
+            f"series {series_id} is archived: new projects cannot join it (see GET /v1/series)",
+        )
 
 
 @dataclass(frozen=True)
@@ -200,9 +210,11 @@ async def _check_in_flight(conn: Conn, owner: Owner) -> None:
 async def _series(conn: Conn, tenant_id: UUID, series_id: UUID | None) -> SeriesRow | None:
     if series_id is None:
         return None
-    found = await series_catalog.get_series(conn, tenant_id, series_id)
+    found = await series_catalog.get_series(conn, tenant_id, series_id, archived=True)
     if found is None:
         raise UnknownSeries(series_id)
+    if found.archived_at is not None:
+        raise ArchivedSeries(series_id)
     return found
 
 

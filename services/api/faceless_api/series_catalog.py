@@ -53,10 +53,13 @@ class SeriesView:
     usage: SeriesUsage
 
 
-async def get_series(conn: Conn, tenant_id: UUID, series_id: UUID) -> SeriesRow | None:
+async def get_series(
+    conn: Conn, tenant_id: UUID, series_id: UUID, *, archived: bool = False
+) -> SeriesRow | None:
     """The tenant's unarchived series (with its ``preset_id`` and ``preset_name``), for a
-    new project's defaults; None for another tenant's or an archived one."""
-    return await series.get_series(conn, series_id, tenant_id=tenant_id)
+    new project's defaults; None for another tenant's, or an archived one unless
+    ``archived``."""
+    return await series.get_series(conn, series_id, tenant_id=tenant_id, archived=archived)
 
 
 async def list_series(pool: asyncpg.Pool, tenant_id: UUID) -> list[SeriesView]:

@@ -74,14 +74,18 @@ async def insert_series(
     return series
 
 
-async def get_series(conn: Conn, series_id: UUID, *, tenant_id: UUID) -> SeriesRow | None:
-    """The tenant's unarchived series; others' are as good as absent."""
+async def get_series(
+    conn: Conn, series_id: UUID, *, tenant_id: UUID, archived: bool = False
+) -> SeriesRow | None:
+    """The tenant's unarchived series (or archived too, with ``archived``); others' are as
+    good as absent."""
     return _row(
         await conn.fetchrow(
             f"""{_WITH_PRESET.format(source="series")}
-                WHERE s.id = $1 AND s.tenant_id = $2 AND s.archived_at IS NULL""",
+                WHERE s.id = $1 AND s.tenant_id = $2 AND ($3 OR s.archived_at IS NULL)""",
             series_id,
             tenant_id,
+            archived,
         )
     )
 
