@@ -23,7 +23,7 @@ from faceless_api.key_commands import KeysError, add_keys_parser, run_keys
 from faceless_api.media_links import served_at
 from faceless_shared.db.migrate import migrate_url
 from faceless_shared.logs import configure_logging
-from faceless_shared.settings import Settings
+from faceless_shared.settings import Settings, SettingsError
 
 ASPECTS = ("9:16", "16:9", "1:1")
 EXIT_USAGE = 2
@@ -87,6 +87,14 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"[red]error:[/red] invalid settings: {error}")
         return EXIT_USAGE
     configure_logging(settings.log_level, structured=settings.log_json)
+    try:
+        return _run(args, settings, console)
+    except SettingsError as error:  # a provider chosen without its key, found at start
+        console.print(f"[red]error:[/red] {error}", soft_wrap=True, highlight=False)
+        return EXIT_USAGE
+
+
+def _run(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     if args.command == "doctor":
         lines, healthy = report(settings)
         print("\n".join(lines))

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from types import TracebackType
@@ -24,7 +25,7 @@ from faceless_shared.db.pool import create_pool
 from faceless_shared.logs import configure_logging
 from faceless_shared.outbox_relay import OutboxRelay
 from faceless_shared.progress import ProgressFeed
-from faceless_shared.settings import Settings
+from faceless_shared.settings import Settings, SettingsError
 from faceless_shared.storage import LocalStorage, Storage
 from faceless_shared.storage_s3 import S3Storage
 from faceless_shared.storage_supabase import SupabaseStorage
@@ -245,14 +246,23 @@ async def wait_for_stop_signal() -> None:
     await stop.wait()
 
 
+EXIT_SETTINGS = 2
+
+
 def run_service(create: Callable[[Settings], WorkerService]) -> None:
     """``python -m faceless_<service>``: one service, configured by the environment, until
-    SIGINT or SIGTERM; the work in hand finishes first (graceful stop), then exit 0."""
+    SIGINT or SIGTERM; the work in hand finishes first (graceful stop), then exit 0.
+    Settings that cannot work stop it with one line naming the setting, and exit 2."""
     settings = Settings()
     configure_logging(settings.log_level, structured=settings.log_json)
+    try:
+        service = create(settings)
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(EXIT_SETTINGS) from None
 
     async def serve() -> None:
-        async with create(settings):
+        async with service:
             await wait_for_stop_signal()
 
     asyncio.run(serve())

@@ -11,6 +11,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from faceless_shared.prices import DEFAULT_PRICES
 
 
+class SettingsError(RuntimeError):
+    """Settings that cannot work together (a provider chosen without its key), found when
+    a service is composed; the commands say it in one line, naming the setting, and exit 2."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FACELESS_", env_file=".env", extra="ignore")
 

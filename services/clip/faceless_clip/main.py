@@ -11,14 +11,20 @@ from faceless_clip.openai_images import OpenAIImages
 from faceless_clip.openai_voice import OpenAIVoice
 from faceless_clip.voice import EspeakVoice, VoiceMaker
 from faceless_shared.service import Closable, Resources, WorkerService
-from faceless_shared.settings import Settings
+from faceless_shared.settings import Settings, SettingsError
 
 
 def choose_voice(settings: Settings) -> CartesiaVoice | OpenAIVoice | EspeakVoice:
     choice = settings.voice_choice()
     if choice == "cartesia":
+        _require(settings.cartesia_api_key, "FACELESS_VOICE=cartesia needs CARTESIA_API_KEY")
         return CartesiaVoice.from_settings(settings)
     if choice == "openai":
+        _require(
+            settings.openai_api_key or settings.openai_base_url,
+            "FACELESS_VOICE=openai needs OPENAI_API_KEY, or FACELESS_OPENAI_BASE_URL "
+            "for a local OpenAI-compatible server",
+        )
         return OpenAIVoice.from_settings(settings)
     return EspeakVoice(settings.espeak_voice, settings.words_per_minute)
 
@@ -26,10 +32,18 @@ def choose_voice(settings: Settings) -> CartesiaVoice | OpenAIVoice | EspeakVoic
 def choose_images(settings: Settings) -> GeminiImages | OpenAIImages | DrawnImages:
     choice = settings.images_choice()
     if choice == "gemini":
+        _require(settings.gemini_api_key, "FACELESS_IMAGES=gemini needs GEMINI_API_KEY")
         return GeminiImages.from_settings(settings)
     if choice == "openai":
+        _require(settings.openai_api_key, "FACELESS_IMAGES=openai needs OPENAI_API_KEY")
         return OpenAIImages.from_settings(settings)
     return DrawnImages()
+
+
+def _require(setting: object, problem: str) -> None:
+    """A key set to "" counts as unset."""
+    if not setting:
+        raise SettingsError(problem)
 
 
 def create_service(

@@ -7,11 +7,16 @@ from faceless_planner.openai_plan import OpenAIPlanWriter
 from faceless_planner.plan_writer import PlanWriter
 from faceless_planner.script_plan import ScriptPlanWriter
 from faceless_shared.service import Closable, Resources, WorkerService
-from faceless_shared.settings import Settings
+from faceless_shared.settings import Settings, SettingsError
 
 
 def choose_plan_writer(settings: Settings) -> OpenAIPlanWriter | ScriptPlanWriter:
     if settings.planner_choice() == "openai":
+        if not (settings.openai_api_key or settings.openai_base_url):
+            raise SettingsError(
+                "FACELESS_PLANNER=openai needs OPENAI_API_KEY, or FACELESS_OPENAI_BASE_URL "
+                "for a local OpenAI-compatible server"
+            )
         return OpenAIPlanWriter(settings)
     return ScriptPlanWriter()
 
