@@ -415,3 +415,40 @@ async def test_script_or_topic_is_asked_for_plainly(
         message,
     )
     assert "ctx" not in problem
+
+
+async def test_head_of_a_video_or_picture_answers_the_headers_of_get_without_a_body(
+    client: httpx.AsyncClient, settings: Settings, pool: asyncpg.Pool, small_mp4: bytes
+) -> None:
+    project_id = await create_id(client)
+    await complete_with_video(pool, settings, project_id, small_mp4)
+    drawn = await project_with_clips(pool, 2)
+    picture = b"\x89PNG\r\n\x1a\n" + bytes(100)
+    key = f"{drawn}/image_0.png"
+    await LocalStorage(settings.storage_dir).put_bytes(key, picture)
+    async with pool.acquire() as conn:
+        asset = await assets.record_asset(
+            conn,
+            project_id=drawn,
+            clip_index=0,
+            type="image",
+            storage_bucket="local",
+            storage_path=key,
+            size=len(picture),
+            content_type="image/png",
+        )
+        await clips.attach_asset(conn, drawn, 0, kind="image", asset_id=asset.id)
+
+    for url, size in (
+        (f"/v1/projects/{project_id}/video", len(small_mp4)),
+        (f"/v1/projects/{drawn}/clips/0/image", len(picture)),
+    ):
+        got, head = await client.get(url), await client.head(url)
+        assert head.status_code == got.status_code == 200, head.text
+        assert head.content == b""
+        assert head.headers["content-length"] == str(size)
+        for name in ("content-type", "content-disposition", "accept-ranges", "etag"):
+            assert head.headers[name] == got.headers[name]
+
+    missing = await client.head(f"/v1/projects/{drawn}/clips/1/image")
+    assert missing.status_code == 404

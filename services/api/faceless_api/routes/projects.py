@@ -165,19 +165,26 @@ async def read_project(
     return ProjectDetail.from_view(view, settings, signed.get(project_id))
 
 
-@router.get(
+VIDEO_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status.HTTP_200_OK: {"content": {"video/mp4": {}}, "description": "The MP4."},
+    status.HTTP_206_PARTIAL_CONTENT: {"description": "The requested byte range."},
+    status.HTTP_307_TEMPORARY_REDIRECT: {
+        "description": "A signed, expiring URL of the MP4 (Supabase or S3 storage)."
+    },
+    status.HTTP_502_BAD_GATEWAY: {"model": ErrorOut},
+    **NOT_FOUND,
+}
+
+
+@router.head(
     "/{project_id}/video",
     response_class=FileResponse,
-    responses={
-        status.HTTP_200_OK: {"content": {"video/mp4": {}}, "description": "The MP4."},
-        status.HTTP_206_PARTIAL_CONTENT: {"description": "The requested byte range."},
-        status.HTTP_307_TEMPORARY_REDIRECT: {
-            "description": "A signed, expiring URL of the MP4 (Supabase or S3 storage)."
-        },
-        status.HTTP_502_BAD_GATEWAY: {"model": ErrorOut},
-        **NOT_FOUND,
-    },
+    responses=VIDEO_RESPONSES,
+    name="head_video",
+    summary="Head Video",
+    description="The headers GET answers with (length, type, ranges, redirect), no body.",
 )
+@router.get("/{project_id}/video", response_class=FileResponse, responses=VIDEO_RESPONSES)
 async def read_video(
     project_id: UUID,
     pool: PoolDep,
@@ -197,14 +204,26 @@ async def read_video(
     )
 
 
+IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status.HTTP_200_OK: {"content": {"image/png": {}}, "description": "The picture."},
+    status.HTTP_307_TEMPORARY_REDIRECT: {"description": "A signed URL of the picture."},
+    status.HTTP_502_BAD_GATEWAY: {"model": ErrorOut},
+    **NOT_FOUND,
+}
+
+
+@router.head(
+    "/{project_id}/clips/{clip_index}/image",
+    response_class=FileResponse,
+    responses=IMAGE_RESPONSES,
+    name="head_clip_image",
+    summary="Head Clip Image",
+    description="The headers GET answers with, no body.",
+)
 @router.get(
     "/{project_id}/clips/{clip_index}/image",
     response_class=FileResponse,
-    responses={
-        status.HTTP_200_OK: {"content": {"image/png": {}}, "description": "The picture."},
-        status.HTTP_307_TEMPORARY_REDIRECT: {"description": "A signed URL of the picture."},
-        **NOT_FOUND,
-    },
+    responses=IMAGE_RESPONSES,
 )
 async def read_clip_image(
     project_id: UUID,
