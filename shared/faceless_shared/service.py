@@ -11,11 +11,9 @@ from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Protocol
-from wsgiref.simple_server import WSGIServer
 
 import asyncpg
 from faststream.redis import RedisBroker
-from prometheus_client import start_http_server
 from redis.asyncio import Redis
 
 from faceless_shared.broker import create_broker, ensure_groups
@@ -23,6 +21,7 @@ from faceless_shared.db import projects
 from faceless_shared.db.migrate import migrate
 from faceless_shared.db.pool import create_pool
 from faceless_shared.logs import configure_logging
+from faceless_shared.metrics_endpoint import serve_metrics
 from faceless_shared.outbox_relay import OutboxRelay
 from faceless_shared.progress import ProgressFeed
 from faceless_shared.settings import Settings, SettingsError
@@ -174,9 +173,9 @@ class WorkerService:
         opened.push_async_callback(pool.close)
         redis_url = settings.require_redis_url()
         await ensure_groups(redis_url, streams.groups())
-        if settings.metrics_port is not None:
-            server, _ = start_http_server(settings.metrics_port, registry=self.telemetry.registry)
-            opened.push_async_callback(_stop_metrics_server, server)
+        if settings.metrics_port is not None:  # one endpoint for every worker in the process
+            withdraw = serve_metrics(settings.metrics_port, self.telemetry.registry)
+            opened.push_async_callback(withdraw)
         storage = create_storage(settings)
         opened.push_async_callback(storage.aclose)
         progress = ProgressFeed.connect(settings)
@@ -229,11 +228,6 @@ class WorkerService:
         tb: TracebackType | None,
     ) -> None:
         await self.stop()
-
-
-async def _stop_metrics_server(server: WSGIServer) -> None:
-    await asyncio.to_thread(server.shutdown)  # waits for its serving thread's next poll
-    server.server_close()
 
 
 async def wait_for_stop_signal() -> None:

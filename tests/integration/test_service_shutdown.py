@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import socket
 
+import httpx
 import pytest
 from pydantic import SecretStr
 
+from faceless.launcher import WORKERS, create_workers
 from faceless_clip.gemini_images import GeminiImages
 from faceless_clip.main import create_service as create_clip
 from faceless_clip.openai_voice import OpenAIVoice
@@ -70,3 +72,25 @@ async def test_stopping_closes_what_the_start_opened_once_and_it_starts_again(
         assert sdks[0].is_closed()
         assert sdks[1]._api_client._async_httpx_client.is_closed
         assert not listening(port)
+
+
+async def test_the_workers_of_one_process_serve_one_metrics_port(settings: Settings) -> None:
+    """``faceless up`` and ``faceless generate`` run the three workers in one process."""
+    port = free_port()
+    workers = create_workers(settings.model_copy(update={"metrics_port": port}), list(WORKERS))
+    started = []
+    try:
+        for worker in workers:
+            await worker.start()  # the second used to fail: [Errno 98] Address already in use
+            started.append(worker)
+            worker.telemetry.metrics.provider_errors.labels(f"by-{worker.name}").inc()
+        async with httpx.AsyncClient() as client:
+            page = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+        for name in WORKERS:
+            assert f'faceless_provider_errors_total{{capability="by-{name}"}} 1.0' in page
+        await started.pop().stop()
+        assert listening(port)
+    finally:
+        for worker in reversed(started):
+            await worker.stop()
+    assert not listening(port)
