@@ -135,7 +135,8 @@ def refused(response: httpx.Response) -> GenerateError:
         return GenerateError(f"this key may not do that (403): {detail}")
     if code == 429:
         wait = response.headers.get("retry-after")
-        later = f"; try again in {wait} s" if wait else ""
+        says_when = "retry" in detail.lower() or "try again" in detail.lower()
+        later = f"; try again in {wait} s" if wait and not says_when else ""
         return GenerateError(f"the API refuses more work for now (429): {detail}{later}")
     return GenerateError(f"the API answered {code} {response.reason_phrase}: {detail}")
 

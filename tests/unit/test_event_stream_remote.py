@@ -262,6 +262,14 @@ async def test_refusals_are_said_clearly(
     assert raised.value.exit_code != 0
 
 
+async def test_a_refusal_that_says_when_to_retry_is_not_told_twice(tmp_path: Path) -> None:
+    detail = "more than 120 requests a minute for this key; retry in 35 s"
+    answer = httpx.Response(429, json={"detail": detail}, headers={"Retry-After": "35"})
+    with pytest.raises(GenerateError) as raised:
+        await make(FakeApi(refuse=answer), tmp_path / "x.mp4")
+    assert str(raised.value) == f"the API refuses more work for now (429): {detail}"
+
+
 @pytest.mark.parametrize(
     ("end", "said"),
     [
