@@ -24,17 +24,24 @@ logger = logging.getLogger(__name__)
 
 @cache
 def _process_secret() -> bytes:
-    logger.warning(
-        "FACELESS_URL_SIGNING_SECRET is not set: media links are signed with a random secret "
-        "and stop working when this process restarts (and on other replicas)"
-    )
     return secrets.token_bytes(32)
+
+
+@cache
+def _say_secret_unset(auth: str) -> None:
+    """A warning where links are shared (auth on); local use (auth off) needs none."""
+    logger.log(
+        logging.INFO if auth == "off" else logging.WARNING,
+        "FACELESS_URL_SIGNING_SECRET is not set: media links are signed with a random secret "
+        "and stop working when this process restarts (and on other replicas)",
+    )
 
 
 def _secret(settings: Settings) -> bytes:
     configured = settings.url_signing_secret
     if configured is not None and configured.get_secret_value():  # "" counts as unset
         return configured.get_secret_value().encode()
+    _say_secret_unset(settings.auth)
     return _process_secret()
 
 
