@@ -452,3 +452,57 @@ async def test_head_of_a_video_or_picture_answers_the_headers_of_get_without_a_b
 
     missing = await client.head(f"/v1/projects/{drawn}/clips/1/image")
     assert missing.status_code == 404
+
+
+JSON_BODY_ROUTES = [
+    ("POST", "/v1/projects"),
+    ("POST", "/v1/presets"),
+    ("PATCH", "/v1/presets/{name}"),
+    ("POST", "/v1/series"),
+    ("PATCH", "/v1/series/{series_id}"),
+    ("POST", "/v1/keys"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), JSON_BODY_ROUTES)
+@pytest.mark.parametrize("content_type", [None, "application/x-www-form-urlencoded", "text/plain"])
+async def test_json_sent_as_another_type_is_refused_with_415(
+    client: httpx.AsyncClient, method: str, path: str, content_type: str | None
+) -> None:
+    """It was a baffling 422, "Input should be a valid dictionary or object"."""
+    url = path.format(name="noir", series_id=uuid.uuid4())
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = await client.request(method, url, content=b'{"name": "x"}', headers=headers)
+
+    assert response.status_code == 415, response.text
+    assert response.json()["detail"].startswith("send Content-Type: application/json (it came ")
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json; charset=utf-8", "application/merge-patch+json"]
+)
+async def test_json_types_with_parameters_or_suffixes_are_read(
+    client: httpx.AsyncClient, content_type: str
+) -> None:
+    body = f'{{"script": "{SCRIPT}"}}'.encode()
+    response = await client.post(
+        "/v1/projects", content=body, headers={"Content-Type": content_type}
+    )
+    assert response.status_code == 202, response.text
+
+
+async def test_an_empty_body_without_a_type_is_a_422_naming_it(client: httpx.AsyncClient) -> None:
+    assert error_locs(await client.post("/v1/projects")) == [["body"]]
+
+
+async def test_the_schema_documents_the_415_of_json_body_routes_only(
+    client: httpx.AsyncClient,
+) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    documented = {
+        (method.upper(), path)
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        if "415" in operation["responses"]
+    }
+    assert documented == set(JSON_BODY_ROUTES)

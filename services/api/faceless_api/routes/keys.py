@@ -8,7 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Response, status
 
-from faceless_api import api_keys, error_responses
+from faceless_api import api_keys, error_responses, json_bodies
 from faceless_api.auth import AdminDep
 from faceless_api.deps import PoolDep, SettingsDep
 from faceless_api.key_schemas import KeyCreate, KeyCreated, KeyOut
@@ -21,7 +21,7 @@ CREATE: dict[int | str, dict[str, Any]] = {
         "model": ErrorOut,
         "description": "The tenant holds FACELESS_MAX_KEYS_PER_TENANT active keys already.",
     },
-    **error_responses.UNREADABLE_BODY,
+    **json_bodies.RESPONSES,
 }
 REVOKE: dict[int | str, dict[str, Any]] = {
     status.HTTP_404_NOT_FOUND: {"model": ErrorOut},
@@ -32,7 +32,13 @@ REVOKE: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=KeyCreated, responses=CREATE)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=KeyCreated,
+    dependencies=json_bodies.REQUIRED,
+    responses=CREATE,
+)
 async def create_key(
     body: KeyCreate, pool: PoolDep, settings: SettingsDep, tenant: AdminDep, response: Response
 ) -> KeyCreated:

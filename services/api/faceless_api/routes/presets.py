@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, status
 
-from faceless_api import error_responses, preset_catalog
+from faceless_api import error_responses, json_bodies, preset_catalog
 from faceless_api.auth import AdminDep, TenantDep
 from faceless_api.catalog_schemas import PresetCreate, PresetOut, PresetUpdate
 from faceless_api.deps import PoolDep
@@ -47,7 +47,8 @@ async def read_preset(name: Name, pool: PoolDep, tenant: TenantDep) -> PresetOut
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=PresetOut,
-    responses={**WRITE, **error_responses.UNREADABLE_BODY},
+    dependencies=json_bodies.REQUIRED,
+    responses={**WRITE, **json_bodies.RESPONSES},
 )
 async def create_preset(body: PresetCreate, pool: PoolDep, tenant: AdminDep) -> PresetOut:
     """Create a preset of your own (admin keys)."""
@@ -56,7 +57,10 @@ async def create_preset(body: PresetCreate, pool: PoolDep, tenant: AdminDep) -> 
 
 
 @router.patch(
-    "/{name}", response_model=PresetOut, responses={**WRITE, **error_responses.UNREADABLE_BODY}
+    "/{name}",
+    response_model=PresetOut,
+    dependencies=json_bodies.REQUIRED,
+    responses={**WRITE, **json_bodies.RESPONSES},
 )
 async def update_preset(
     name: Name, body: PresetUpdate, pool: PoolDep, tenant: AdminDep

@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response, status
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 
-from faceless_api import callback_urls, error_responses, idempotency, projects
+from faceless_api import callback_urls, error_responses, idempotency, json_bodies, projects
 from faceless_api.auth import MediaViewerDep, Tenant, TenantDep
 from faceless_api.deps import PoolDep, ProgressDep, SettingsDep, StorageDep
 from faceless_api.idempotency import MAX_KEY_CHARS, IdempotentRequest, StoredResponse
@@ -36,8 +36,9 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {status.HTTP_404_NOT_FOUND: {"model
     "",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=ProjectDetail,
+    dependencies=json_bodies.REQUIRED,
     responses={
-        **error_responses.UNREADABLE_BODY,
+        **json_bodies.RESPONSES,
         status.HTTP_409_CONFLICT: {
             "model": ErrorOut,
             "description": "A request with this Idempotency-Key is still being processed.",

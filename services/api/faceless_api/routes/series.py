@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, status
 
-from faceless_api import error_responses, series_catalog
+from faceless_api import error_responses, json_bodies, series_catalog
 from faceless_api.auth import TenantDep
 from faceless_api.catalog_schemas import SeriesCreate, SeriesOut, SeriesUpdate
 from faceless_api.deps import PoolDep, SettingsDep
@@ -38,7 +38,8 @@ async def read_series(series_id: UUID, pool: PoolDep, tenant: TenantDep) -> Seri
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=SeriesOut,
-    responses={**NAME_TAKEN, **error_responses.UNREADABLE_BODY},
+    dependencies=json_bodies.REQUIRED,
+    responses={**NAME_TAKEN, **json_bodies.RESPONSES},
 )
 async def create_series(
     body: SeriesCreate, pool: PoolDep, tenant: TenantDep, settings: SettingsDep
@@ -52,7 +53,8 @@ async def create_series(
 @router.patch(
     "/{series_id}",
     response_model=SeriesOut,
-    responses={**NOT_FOUND, **NAME_TAKEN, **error_responses.UNREADABLE_BODY},
+    dependencies=json_bodies.REQUIRED,
+    responses={**NOT_FOUND, **NAME_TAKEN, **json_bodies.RESPONSES},
 )
 async def update_series(
     series_id: UUID, body: SeriesUpdate, pool: PoolDep, tenant: TenantDep, settings: SettingsDep
