@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     if args.command == "doctor":
-        lines, healthy = report(settings)
+        lines, healthy = asyncio.run(report(settings))
         print("\n".join(lines))
         return 0 if healthy else 1
     if args.command == "generate":
