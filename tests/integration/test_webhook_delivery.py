@@ -15,7 +15,7 @@ import asyncpg
 import httpx
 import pytest
 
-from faceless_api import media_links, webhook_intake
+from faceless_api import media_links, webhook_intake, webhook_log
 from faceless_api.webhook_signing import verify_signature
 from faceless_api.webhooks import Backoff, WebhookDeliverer, delivery_client
 from faceless_shared.db import projects, tenants, webhook_deliveries
@@ -371,3 +371,24 @@ async def completed_project_delivery(
             now=time.time() - 3 * settings.signed_url_ttl_s,
         )
         return await outcome_delivery(conn, project_id, "project.completed", video_url=stale_link)
+
+
+async def test_a_redelivery_keeps_counting_attempts_with_a_budget_of_its_own(
+    pool: asyncpg.Pool, settings: Settings, client: httpx.AsyncClient
+) -> None:
+    """Redelivering reset ``attempts`` to 0, and the log lost the attempts made before."""
+    two = settings.model_copy(update={"webhook_max_attempts": 2})
+    deliverer = WebhookDeliverer(pool, two, client, backoff=FAST)
+    with webhook_receiver(503) as down:
+        delivery = await failed_project_delivery(pool, down.url)
+        given_up = await deliver_until(deliverer, pool, delivery.id, "failed")
+        assert given_up.attempts == 2
+
+        [rearmed] = await webhook_log.redeliver(
+            pool, two, delivery.project_id, tenant_id=LOCAL_TENANT_ID
+        )
+        assert (rearmed.status, rearmed.attempts, rearmed.attempts_this_round) == ("pending", 2, 0)
+
+        again = await deliver_until(deliverer, pool, delivery.id, "failed")
+        assert (again.attempts, again.attempts_this_round, again.last_status_code) == (4, 2, 503)
+        assert len(down.received()) == 4

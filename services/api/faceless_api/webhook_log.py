@@ -41,9 +41,10 @@ async def redeliver(
     event: WebhookEvent | None = None,
 ) -> list[DeliveryRow]:
     """Send the delivered or failed deliveries of the project's latest run (all, or one
-    event's) again, from a first attempt. Same delivery id, so receivers can tell it is a
-    repeat; the project data in the body is refreshed. Earlier runs' outcomes are left
-    alone: their event no longer matches the project's data."""
+    event's) again, with a new budget of attempts (``attempts`` keeps counting, so the log
+    keeps the earlier ones). Same delivery id, so receivers can tell it is a repeat; the
+    project data in the body is refreshed. Earlier runs' outcomes are left alone: their
+    event no longer matches the project's data."""
     async with pool.acquire() as conn, conn.transaction():
         project = await _owned(conn, project_id, tenant_id)
         rearmed = []

@@ -17,7 +17,8 @@ under one deadline, ``webhook_timeout_s`` from the claim: an attempt always ends
 its lease, so another replica never claims a row whose POST may still be under way.
 
 2xx is delivered; anything else (an error status, a redirect, a timeout, a refused or
-unreachable address) is retried after ``Backoff`` until ``webhook_max_attempts``.
+unreachable address) is retried after ``Backoff`` until ``webhook_max_attempts``, counted
+from the delivery's latest redelivery (``attempts`` counts every attempt ever made).
 
 Each attempt is a client span in the trace the delivery was made in (``webhook_tracing``)
 and is counted by outcome, with its time (``webhook_metrics``).
@@ -176,9 +177,10 @@ class WebhookDeliverer:
 
     def _retry_in_s(self, delivery: DeliveryRow, answer: Answer) -> float | None:
         """When to try again; None once delivered, or when no attempt is left."""
-        if answer.delivered or delivery.attempts >= self._settings.webhook_max_attempts:
+        attempt = delivery.attempts_this_round
+        if answer.delivered or attempt >= self._settings.webhook_max_attempts:
             return None
-        return self._backoff.delay_s(delivery.attempts, self._rng)
+        return self._backoff.delay_s(attempt, self._rng)
 
     async def _record(
         self, delivery: DeliveryRow, body: dict[str, Any], answer: Answer, retry_in_s: float | None
@@ -205,7 +207,7 @@ class WebhookDeliverer:
                 )
 
     async def _answer(self, delivery: DeliveryRow, body: bytes, deadline: float) -> Answer:
-        if delivery.attempts > self._settings.webhook_max_attempts:  # the last one was cut off
+        if delivery.attempts_this_round > self._settings.webhook_max_attempts:  # last cut off
             return Answer(None, "gave up: the last attempt was interrupted")
         try:
             async with asyncio.timeout_at(deadline):

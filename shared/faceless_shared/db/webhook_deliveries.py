@@ -3,7 +3,8 @@
 An attempt is claimed by pushing ``next_attempt_at`` forward by a lease and counting the
 attempt, in one statement that skips rows another replica has locked; the POST runs
 outside any transaction. The result is recorded only if ``attempts`` still equals the
-claimed attempt, so a late result never overwrites a newer attempt's.
+claimed attempt, so a late result never overwrites a newer attempt's. ``attempts`` only
+grows: a redelivery keeps counting, and notes where it started (``attempts_this_round``).
 
 A project has one delivery per event and run (``projects.run``, counted up by a retry): a
 repeated stream event makes no second delivery, a retried project failing again does.
@@ -47,6 +48,12 @@ class DeliveryRow(BaseModel):
     finished_at: datetime | None
     trace_context: dict[str, str]
     """W3C trace headers of the trace the delivery was made in (empty if none)."""
+    attempts_before_redelivery: int
+
+    @property
+    def attempts_this_round(self) -> int:
+        """Attempts since the delivery was made, or since its latest redelivery."""
+        return self.attempts - self.attempts_before_redelivery
 
 
 def _rows(records: list[asyncpg.Record]) -> list[DeliveryRow]:
@@ -159,12 +166,14 @@ async def get_delivery(conn: Conn, delivery_id: UUID) -> DeliveryRow | None:
 
 
 async def rearm(conn: Conn, delivery_id: UUID, *, payload: dict[str, Any]) -> DeliveryRow | None:
-    """A delivered or failed delivery → pending, due now, counting attempts from zero, with
-    a fresh body. None if it is pending: it is on its way, and an attempt may be running."""
+    """A delivered or failed delivery → pending, due now, with a fresh body and a new round
+    of attempts (``attempts`` keeps counting). None if it is pending: it is on its way, and
+    an attempt may be running."""
     records = await conn.fetch(
         """UPDATE webhook_deliveries
-           SET status = 'pending', attempts = 0, next_attempt_at = now(), delivered_at = NULL,
-               finished_at = NULL, last_status_code = NULL, last_error = NULL, payload = $2
+           SET status = 'pending', attempts_before_redelivery = attempts,
+               next_attempt_at = now(), delivered_at = NULL, finished_at = NULL,
+               last_status_code = NULL, last_error = NULL, payload = $2
            WHERE id = $1 AND status IN ('delivered', 'failed')
            RETURNING *""",
         delivery_id,

@@ -24,7 +24,10 @@ class WebhookDeliveryOut(BaseModel):
     run: int = Field(description="Which run of the project: 1, then one more per retry.")
     url: str
     status: DeliveryStatus
-    attempts: int
+    attempts: int = Field(
+        description="Attempts made, redeliveries' included; each redelivery gets "
+        "FACELESS_WEBHOOK_MAX_ATTEMPTS more."
+    )
     next_attempt_at: datetime | None
     last_status_code: int | None
     last_error: str | None
@@ -68,7 +71,7 @@ async def redeliver_webhooks(
     tenant: TenantDep,
     event: Annotated[WebhookEvent | None, Query(description="Only this event's delivery.")] = None,
 ) -> WebhookDeliveryList:
-    """Send the project's delivered or failed webhooks again, from a first attempt."""
+    """Send the project's delivered or failed webhooks again, with a new budget of attempts."""
     try:
         rows = await webhook_log.redeliver(
             pool, settings, project_id, tenant_id=tenant.id, event=event
