@@ -178,3 +178,23 @@ async def test_the_schema_documents_the_errors_every_route_can_answer(
         "/v1/series", content=b'{"name": "\xff"}', headers={"Content-Type": "application/json"}
     )
     assert unreadable.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("OPTIONS", "/v1/presets", "GET, POST"),
+        ("PUT", "/v1/presets/noir", "DELETE, GET, PATCH"),
+        ("DELETE", "/v1/projects", "GET, POST"),
+        ("GET", "/v1/projects/00000000-0000-0000-0000-000000000000/cancel", "POST"),
+    ],
+)
+async def test_a_method_not_allowed_names_every_method_the_path_serves(
+    client: httpx.AsyncClient, method: str, path: str, allowed: str
+) -> None:
+    """Allow named the methods of the first route matching the path only (OPTIONS
+    /v1/presets: "Allow: GET", though POST is served too)."""
+    response = await client.request(method, path)
+    assert response.status_code == 405, response.text
+    assert response.headers["allow"] == allowed
+    assert response.json() == {"detail": "Method Not Allowed"}

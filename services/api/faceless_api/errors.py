@@ -7,10 +7,15 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
-from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import compile_path
 
 from faceless_api.idempotency import IdempotencyKeyInFlight, IdempotencyKeyReused
 from faceless_api.music import MusicRejected, MusicTooLarge, UnknownMusic
@@ -127,7 +132,27 @@ async def _bad_music(request: Request, error: Exception) -> Response:
     return await field_error(request, ("body", field), str(error), given)
 
 
+async def _method_not_allowed(request: Request, error: Exception) -> Response:
+    """Starlette's ``Allow`` names the methods of the first route at the path only: a path
+    served by several routes (GET and POST /v1/presets) allows what OpenAPI documents there."""
+    assert isinstance(error, HTTPException)
+    path = request.scope["path"].removeprefix(request.scope.get("root_path", ""))
+    documented = {
+        method.upper()
+        for template, operations in request.app.openapi()["paths"].items()
+        if compile_path(template)[0].match(path)
+        for method in operations
+    }
+    headers = dict(error.headers or {})
+    if documented:
+        headers["Allow"] = ", ".join(sorted(documented))
+    return await http_exception_handler(
+        request, HTTPException(error.status_code, error.detail, headers=headers)
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(405, _method_not_allowed)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(ProjectNotFound, _not_found)
     app.add_exception_handler(VideoNotReady, _not_found)
