@@ -13,6 +13,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from faceless_api.catalog_errors import install_catalog_error_handlers
 from faceless_api.errors import install_error_handlers
+from faceless_api.openapi_links import install_links
 from faceless_api.resources import open_resources
 from faceless_api.routes import (
     health,
@@ -67,6 +68,7 @@ def create_app(settings: Settings, *, telemetry: Telemetry | None = None) -> Fas
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(web.router)
+    install_links(app)
     return app
 
 
