@@ -24,6 +24,7 @@ from faceless_shared.media import run_ffmpeg, run_ffmpeg_logged
 from faceless_shared.settings import Settings
 from faceless_shared.storage import LocalStorage, final_key
 from tests.integration.fixtures import finish_clip, project_with_clips
+from tests.integration.tenant_clients import client_for, new_key, running_app
 from tests.integration.test_completion import make_clip
 
 SCRIPT = "Octopuses have three hearts. Two pump blood to the gills, one to the body."
@@ -85,6 +86,42 @@ async def test_upload_is_typed_by_its_content(client: httpx.AsyncClient, tmp_pat
 
     assert response.status_code == 201, response.text
     assert response.json()["format"] == "wav"
+
+
+async def test_uploads_are_listed_newest_first_and_read_back(
+    client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    ids = []
+    for name in ("first.wav", "second.wav", "third.wav"):
+        made = await upload(client, await tune(tmp_path, name, seconds=1.5))
+        assert made.status_code == 201, made.text
+        assert made.json()["filename"] == name
+        ids.append(made.json()["music_id"])
+
+    page = (await client.get("/v1/music", params={"limit": 2})).json()
+    assert [t["music_id"] for t in page["items"]] == [ids[2], ids[1]]
+    assert (page["total"], page["next_offset"]) == (3, 2)
+    rest = (await client.get("/v1/music", params={"limit": 2, "offset": 2})).json()
+    assert [t["music_id"] for t in rest["items"]] == [ids[0]] and rest["next_offset"] is None
+    one = await client.get(f"/v1/music/{ids[0]}")
+    assert one.status_code == 200 and one.json() == rest["items"][0]
+    assert (await client.get(f"/v1/music/{uuid.uuid4()}")).status_code == 404
+    assert (await client.get("/v1/music", params={"limit": 0})).status_code == 422
+
+
+async def test_another_tenants_music_is_neither_listed_nor_read(
+    settings: Settings, pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    keyed = settings.model_copy(update={"auth": "on"})
+    async with running_app(keyed) as app:
+        acme = client_for(app, await new_key(pool, "acme"))
+        globex = client_for(app, await new_key(pool, "globex"))
+        async with acme, globex:
+            made = await upload(acme, await tune(tmp_path, "ours.wav", seconds=1.5))
+            track = made.json()["music_id"]
+            assert (await globex.get(f"/v1/music/{track}")).status_code == 404
+            assert (await globex.get("/v1/music")).json()["total"] == 0
+            assert (await acme.get("/v1/music")).json()["total"] == 1
 
 
 @pytest.mark.parametrize(

@@ -131,6 +131,18 @@ async def store_music(
         )
 
 
+async def list_music(
+    pool: asyncpg.Pool, tenant_id: UUID, *, limit: int, offset: int
+) -> tuple[list[MusicTrackRow], int]:
+    async with pool.acquire() as conn:
+        return await music.list_tracks(conn, tenant_id, limit=limit, offset=offset)
+
+
+async def read_music(pool: asyncpg.Pool, tenant_id: UUID, music_id: UUID) -> MusicTrackRow | None:
+    async with pool.acquire() as conn:
+        return await music.get_track(conn, music_id, tenant_id)
+
+
 async def music_key(
     conn: Conn, choice: UUID | Literal["bed"] | None, tenant_id: UUID
 ) -> str | None:

@@ -299,12 +299,27 @@ class MusicOut(BaseModel):
     format: MusicFormat
     duration_ms: int
     bytes: int
+    filename: str | None = Field(description="The uploaded file's name, if it had one.")
+    created_at: datetime
 
     @classmethod
     def from_row(cls, track: MusicTrackRow) -> Self:
         return cls(
-            music_id=track.id, format=track.format, duration_ms=track.duration_ms, bytes=track.bytes
+            music_id=track.id,
+            format=track.format,
+            duration_ms=track.duration_ms,
+            bytes=track.bytes,
+            filename=track.filename,
+            created_at=track.created_at,
         )
+
+
+class MusicPage(BaseModel):
+    items: list[MusicOut] = Field(description="Newest first.")
+    total: int
+    limit: int
+    offset: int
+    next_offset: int | None = Field(description="The offset of the next page; null on the last.")
 
 
 class ErrorOut(BaseModel):

@@ -64,3 +64,18 @@ async def get_track(conn: Conn, track_id: UUID, tenant_id: UUID) -> MusicTrackRo
         "SELECT * FROM music_tracks WHERE id = $1 AND tenant_id = $2", track_id, tenant_id
     )
     return None if record is None else MusicTrackRow.model_validate(dict(record))
+
+
+async def list_tracks(
+    conn: Conn, tenant_id: UUID, *, limit: int, offset: int
+) -> tuple[list[MusicTrackRow], int]:
+    """A page of the tenant's tracks, newest first, and how many it has in all."""
+    records = await conn.fetch(
+        """SELECT * FROM music_tracks WHERE tenant_id = $1
+           ORDER BY created_at DESC, id LIMIT $2 OFFSET $3""",
+        tenant_id,
+        limit,
+        offset,
+    )
+    total = await conn.fetchval("SELECT count(*) FROM music_tracks WHERE tenant_id = $1", tenant_id)
+    return [MusicTrackRow.model_validate(dict(r)) for r in records], int(total)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, Query, Request, status
 from starlette.datastructures import UploadFile
 
 from faceless_api import error_responses, music
 from faceless_api.auth import TenantDep
 from faceless_api.deps import PoolDep, StorageDep
-from faceless_api.schemas import ErrorOut, MusicOut
+from faceless_api.schemas import ErrorOut, MusicOut, MusicPage
 
 router = APIRouter(prefix="/v1/music", tags=["music"], responses=error_responses.AUTH)
 
@@ -72,4 +73,36 @@ async def create_music(
         track = await music.store_music(
             pool, storage, upload.file, filename=upload.filename, tenant_id=tenant.id
         )
+    return MusicOut.from_row(track)
+
+
+@router.get("", response_model=MusicPage)
+async def list_music(
+    pool: PoolDep,
+    tenant: TenantDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> MusicPage:
+    """List your uploaded tracks, newest first."""
+    rows, total = await music.list_music(pool, tenant.id, limit=limit, offset=offset)
+    after = offset + len(rows)
+    return MusicPage(
+        items=[MusicOut.from_row(row) for row in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
+        next_offset=after if after < total else None,
+    )
+
+
+@router.get(
+    "/{music_id}",
+    response_model=MusicOut,
+    responses={status.HTTP_404_NOT_FOUND: {"model": ErrorOut}},
+)
+async def read_music(music_id: UUID, pool: PoolDep, tenant: TenantDep) -> MusicOut:
+    """Read one of your uploaded tracks."""
+    track = await music.read_music(pool, tenant.id, music_id)
+    if track is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no music track {music_id}")
     return MusicOut.from_row(track)
