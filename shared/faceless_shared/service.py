@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import asyncpg
 from faststream.redis import RedisBroker
+from pydantic import ValidationError
 from redis.asyncio import Redis
 
 from faceless_shared.broker import create_broker, ensure_groups
@@ -247,7 +248,11 @@ def run_service(create: Callable[[Settings], WorkerService]) -> None:
     """``python -m faceless_<service>``: one service, configured by the environment, until
     SIGINT or SIGTERM; the work in hand finishes first (graceful stop), then exit 0.
     Settings that cannot work stop it with one line naming the setting, and exit 2."""
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(f"error: {_invalid_settings(error)}", file=sys.stderr)
+        raise SystemExit(EXIT_SETTINGS) from None
     configure_logging(settings.log_level, structured=settings.log_json)
     try:
         service = create(settings)
@@ -259,4 +264,19 @@ def run_service(create: Callable[[Settings], WorkerService]) -> None:
         async with service:
             await wait_for_stop_signal()
 
-    asyncio.run(serve())
+    try:
+        asyncio.run(serve())
+    except SettingsError as error:  # a store's URL missing, found as the service starts
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(EXIT_SETTINGS) from None
+
+
+def _invalid_settings(error: ValidationError) -> str:
+    """One item per bad variable, named as it is set (FACELESS_…), without its value."""
+    problems = [f"{_variable(item['loc'])}: {item['msg']}" for item in error.errors()]
+    return "invalid settings: " + "; ".join(problems)
+
+
+def _variable(loc: tuple[int | str, ...]) -> str:
+    field = str(loc[0]) if loc else "?"
+    return field if field.isupper() else f"FACELESS_{field.upper()}"  # an alias is as set

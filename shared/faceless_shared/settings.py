@@ -233,10 +233,10 @@ class Settings(BaseSettings):
 
     def require_database_url(self) -> str:
         if not self.database_url:
-            raise RuntimeError("FACELESS_DATABASE_URL is not set")
+            raise SettingsError("FACELESS_DATABASE_URL is not set")
         return self.database_url
 
     def require_redis_url(self) -> str:
         if not self.redis_url:
-            raise RuntimeError("FACELESS_REDIS_URL is not set")
+            raise SettingsError("FACELESS_REDIS_URL is not set")
         return self.redis_url

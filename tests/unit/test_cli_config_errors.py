@@ -123,3 +123,29 @@ def test_a_service_alone_says_it_in_one_line_and_exits_2(
     assert finished.returncode == 2, finished.stderr
     [line] = finished.stderr.splitlines()
     assert line.startswith(f"error: {said}")
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (
+            {"FACELESS_WORDS_PER_MINUTE": "5"},
+            "error: invalid settings: FACELESS_WORDS_PER_MINUTE: Input should be greater than",
+        ),
+        ({"FACELESS_DATABASE_URL": ""}, "error: FACELESS_DATABASE_URL is not set"),
+    ],
+)
+def test_a_bad_or_missing_setting_is_one_line_too(
+    keyless: dict[str, str], change: dict[str, str], said: str
+) -> None:
+    finished = subprocess.run(
+        [sys.executable, "-m", "faceless_renderer"],
+        env={**keyless, **change},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert finished.returncode == 2, finished.stderr
+    [line] = finished.stderr.splitlines()
+    assert line.startswith(said)
