@@ -18,6 +18,13 @@ Left out, each for a reason:
   track that does not exist, or a script too long to narrate in 600 s; those 422s are right.
 - with auth off, the coverage phase (every boundary value; most of the run's time): the run
   with a key walks it, and the routes differ only in who the caller is.
+- ``use_after_free`` in the stateful phase: an archived preset's name is free again by design,
+  so another step of the scenario may create a preset with it, or rename one to it, and a read
+  of the name after the DELETE is rightly 200 (seen in CI: DELETE /v1/presets/mx, then a 200
+  for GET /v1/presets/mx). That archiving hides a preset or a series is asserted in
+  tests/integration/test_presets_api.py and test_series_api.py.
+- ``ensure_resource_availability`` in the stateful phase, for the same reason the other way
+  round: a PATCH may rename a preset another step just made, so its old name is rightly 404.
 """
 
 from __future__ import annotations
@@ -95,6 +102,8 @@ def _config(base_url: str, *, key: str | None, stateful: bool) -> SchemathesisCo
     }
     if stateful:
         config["max-time"] = STATEFUL_SECONDS
+        checks["use_after_free"] = {"enabled": False}  # see "Left out" above
+        checks["ensure_resource_availability"] = {"enabled": False}
     return SchemathesisConfig.from_dict(config)
 
 
