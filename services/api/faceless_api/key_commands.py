@@ -13,6 +13,7 @@ import asyncpg
 
 from faceless_api import api_keys
 from faceless_shared.db import api_keys as api_key_rows
+from faceless_shared.db import tenants
 from faceless_shared.db.api_keys import ApiKeyRow
 from faceless_shared.db.migrate import migrate_url
 from faceless_shared.db.pool import create_pool
@@ -74,8 +75,11 @@ async def _create(pool: asyncpg.Pool, args: argparse.Namespace) -> str:
 
 async def _list(pool: asyncpg.Pool, tenant: str | None) -> str:
     async with pool.acquire() as conn:
-        rows = await api_key_rows.list_keys(conn)
-    rows = [row for row in rows if tenant is None or row.tenant_name == tenant]
+        if tenant is None:
+            rows = await api_key_rows.list_keys(conn)
+        else:
+            found = await tenants.get_tenant_by_name(conn, tenant)
+            rows = [] if found is None else await api_key_rows.list_keys(conn, found.id)
     if not rows:
         return "no keys"
     return "\n".join(_describe(row) for row in rows)

@@ -13,7 +13,16 @@ import asyncpg
 from faceless_api import preset_catalog, series_catalog, webhook_intake
 from faceless_api.idempotency import IdempotentRequest
 from faceless_api.music import music_key
-from faceless_shared.db import assets, clips, idempotency_keys, jobs, outbox, projects, usage
+from faceless_shared.db import (
+    assets,
+    clips,
+    idempotency_keys,
+    jobs,
+    outbox,
+    projects,
+    tenants,
+    usage,
+)
 from faceless_shared.db.clips import ClipRow
 from faceless_shared.db.jobs import JobRow
 from faceless_shared.db.pool import Conn
@@ -155,7 +164,6 @@ async def create_project(
     owner: Owner,
     *,
     idempotent: tuple[IdempotentRequest, Respond] | None = None,
-    progress: ProgressPublisher = NO_PROGRESS,
     knows_voice: Callable[[str], bool] | None = None,
 ) -> ProjectView:
     """Save the project and its ProjectCreated in one transaction (the outbox relay
@@ -202,7 +210,7 @@ async def _check_in_flight(conn: Conn, owner: Owner) -> None:
     if owner.max_in_flight is None:
         return
     # one creator at a time per tenant, so two requests cannot both take the last slot
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", str(owner.tenant_id))
+    await tenants.lock_tenant(conn, owner.tenant_id)
     if await projects.count_in_flight(conn, owner.tenant_id) >= owner.max_in_flight:
         raise TooManyProjectsInFlight(owner.max_in_flight)
 
@@ -250,17 +258,18 @@ async def retry_project(
     that look, and one video must not mix two."""
     tenant_id = owner.tenant_id
     async with pool.acquire() as conn, conn.transaction():
-        await _owned(conn, project_id, tenant_id)
+        owned = await owned_project(conn, project_id, tenant_id)
         await _check_in_flight(conn, owner)
         project = await projects.reopen(conn, project_id)
         if project is None:
-            raise await _not_retryable(conn, project_id)
+            raise ProjectNotRetryable(project_id, owned.status)
         await outbox.enqueue(conn, *await _restart_events(conn, project))
     await progress.publish(project_id, StatusChanged(project.status))
     return await read_project(pool, project_id, tenant_id=tenant_id)
 
 
-async def _owned(conn: Conn, project_id: UUID, tenant_id: UUID) -> ProjectRow:
+async def owned_project(conn: Conn, project_id: UUID, tenant_id: UUID) -> ProjectRow:
+    """The tenant's project; ProjectNotFound for another tenant's, as for a missing one."""
     project = await projects.get_tenant_project(conn, project_id, tenant_id)
     if project is None:
         raise ProjectNotFound(project_id)
@@ -287,13 +296,6 @@ async def _restart_events(conn: Conn, project: ProjectRow) -> list[Event]:
     ]
 
 
-async def _not_retryable(conn: Conn, project_id: UUID) -> Exception:
-    project = await projects.get_project(conn, project_id)
-    if project is None:
-        return ProjectNotFound(project_id)
-    return ProjectNotRetryable(project_id, project.status)
-
-
 async def cancel_project(
     pool: asyncpg.Pool,
     project_id: UUID,
@@ -303,7 +305,7 @@ async def cancel_project(
 ) -> ProjectView:
     """Start no more work; what exists is kept."""
     async with pool.acquire() as conn, conn.transaction():
-        project = await _owned(conn, project_id, tenant_id)
+        project = await owned_project(conn, project_id, tenant_id)
         if not await projects.cancel(conn, project_id):
             raise ProjectAlreadyEnded(project_id, project.status)
         await webhook_intake.record_cancellation(conn, project_id)
@@ -313,7 +315,7 @@ async def cancel_project(
 
 async def read_project(pool: asyncpg.Pool, project_id: UUID, *, tenant_id: UUID) -> ProjectView:
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-        project = await _owned(conn, project_id, tenant_id)
+        project = await owned_project(conn, project_id, tenant_id)
         return ProjectView(
             project,
             await clips.list_clips(conn, project_id),

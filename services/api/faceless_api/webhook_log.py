@@ -6,11 +6,9 @@ from uuid import UUID
 
 import asyncpg
 
-from faceless_api.projects import ProjectNotFound
+from faceless_api.projects import owned_project
 from faceless_api.webhook_bodies import link_for, webhook_body
-from faceless_shared.db import projects, webhook_deliveries
-from faceless_shared.db.pool import Conn
-from faceless_shared.db.projects import ProjectRow
+from faceless_shared.db import webhook_deliveries
 from faceless_shared.db.webhook_deliveries import DeliveryRow, WebhookEvent
 from faceless_shared.settings import Settings
 
@@ -28,7 +26,7 @@ async def list_project_deliveries(
     pool: asyncpg.Pool, project_id: UUID, *, tenant_id: UUID
 ) -> list[DeliveryRow]:
     async with pool.acquire() as conn:
-        await _owned(conn, project_id, tenant_id)
+        await owned_project(conn, project_id, tenant_id)
         return await webhook_deliveries.list_deliveries(conn, project_id)
 
 
@@ -46,7 +44,7 @@ async def redeliver(
     project data in the body is refreshed. Earlier runs' outcomes are left alone: their
     event no longer matches the project's data."""
     async with pool.acquire() as conn, conn.transaction():
-        project = await _owned(conn, project_id, tenant_id)
+        project = await owned_project(conn, project_id, tenant_id)
         rearmed = []
         for delivery in await webhook_deliveries.list_deliveries(conn, project_id):
             if (
@@ -68,10 +66,3 @@ async def redeliver(
     if not rearmed:
         raise NothingToRedeliver(project_id, event)
     return rearmed
-
-
-async def _owned(conn: Conn, project_id: UUID, tenant_id: UUID) -> ProjectRow:
-    project = await projects.get_tenant_project(conn, project_id, tenant_id)
-    if project is None:
-        raise ProjectNotFound(project_id)
-    return project

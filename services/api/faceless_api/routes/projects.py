@@ -54,7 +54,6 @@ async def create_project(
     pool: PoolDep,
     settings: SettingsDep,
     tenant: TenantDep,
-    progress: ProgressDep,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -73,7 +72,7 @@ async def create_project(
     knows_voice = voice_catalog(settings).knows
     if idempotency_key is None:
         view = await projects.create_project(
-            pool, body.to_new_project(), owner, progress=progress, knows_voice=knows_voice
+            pool, body.to_new_project(), owner, knows_voice=knows_voice
         )
         response.headers["Location"] = _location(request, view.project.id)
         return ProjectDetail.from_view(view, settings)
@@ -86,7 +85,6 @@ async def create_project(
                 body.to_new_project(),
                 owner,
                 idempotent=(keyed, lambda v: _detail_json(v, settings)),
-                progress=progress,
                 knows_voice=knows_voice,
             )
         except BaseException:
