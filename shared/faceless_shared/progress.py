@@ -18,7 +18,7 @@ from uuid import UUID
 from redis.asyncio import Redis
 from redis.typing import EncodableT, FieldT
 
-from faceless_shared.db.projects import ProjectStatus
+from faceless_shared.db.projects import TERMINAL_STATUSES, ProjectStatus
 from faceless_shared.events import ClipFailed, ClipRendered, Event
 from faceless_shared.settings import Settings
 from faceless_shared.streams import Streams
@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 MAX_ENTRIES = 1000
 PUBLISH_TIMEOUT_S = 2.0
 FIRST_ID = "0-0"
-TERMINAL_EVENTS = frozenset({"completed", "failed", "cancelled"})
+TERMINAL_EVENTS = frozenset(TERMINAL_STATUSES)  # each ending has its event of that name
 
 ClipStage = Literal["voice", "image", "render", "rendered", "failed"]
 STAGE_PROGRESS: dict[ClipStage, float] = {"voice": 0.0, "image": 0.33, "render": 0.66}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
+import weakref
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
@@ -164,13 +165,19 @@ class _UnderCurrentSpan(trace.TracerProvider):
 class _ParentsTracer(trace.Tracer):
     def __init__(self, name: str, version: str | None, schema_url: str | None) -> None:
         self._scope = (name, version, schema_url)
+        self._tracers: weakref.WeakKeyDictionary[trace.TracerProvider, trace.Tracer] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def _tracer(self, context: otel_context.Context | None) -> trace.Tracer:
         parent = trace.get_current_span(context).get_span_context()
         provider = _open_spans.get(parent.span_id) if parent.is_valid else None
         if provider is None:
             return trace.NoOpTracer()
-        return provider.get_tracer(*self._scope)
+        tracer = self._tracers.get(provider)
+        if tracer is None:  # one per service, not one per query
+            tracer = self._tracers[provider] = provider.get_tracer(*self._scope)
+        return tracer
 
     def start_span(
         self, name: str, context: otel_context.Context | None = None, *args: Any, **kwargs: Any

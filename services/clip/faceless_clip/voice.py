@@ -148,6 +148,7 @@ class _Espeak:
         self.sample_rate: int = rate
         self._chunks: list[bytes] = []
         self._events: list[tuple[int, int]] = []
+        self._voices_by_language: dict[bytes, bytes | None] = {}
         self._callback = _SynthCallback(self._on_synth)  # kept alive as long as the library
         lib.espeak_SetSynthCallback(self._callback)
 
@@ -177,7 +178,13 @@ class _Espeak:
         return bool(self._lib.espeak_SetVoiceByName(name) == _EE_OK)
 
     def _voice_for(self, language: bytes) -> bytes | None:
-        """The voice file that lists ``language`` with the best priority, if any."""
+        """The voice file that lists ``language`` with the best priority, if any (looked up
+        once per language: the voice list does not change while the process runs)."""
+        if language not in self._voices_by_language:
+            self._voices_by_language[language] = self._find_voice_for(language)
+        return self._voices_by_language[language]
+
+    def _find_voice_for(self, language: bytes) -> bytes | None:
         found: list[tuple[int, bytes]] = []
         voices = self._lib.espeak_ListVoices(None)
         index = 0

@@ -91,8 +91,10 @@ async def revoke(
         key_id,
         prefix,
     )
-    found = [await conn.fetchrow(f"{_SELECT} WHERE k.id = $1", r["id"]) for r in records]
-    return [key for key in map(_row, found) if key is not None]
+    found = await conn.fetch(
+        f"{_SELECT} WHERE k.id = ANY($1::uuid[]) ORDER BY k.created_at", [r["id"] for r in records]
+    )
+    return [ApiKeyRow.model_validate(dict(r)) for r in found]
 
 
 async def revoke_owned(conn: Conn, tenant_id: UUID, key_id: UUID) -> ApiKeyRow | None:
@@ -104,9 +106,7 @@ async def revoke_owned(conn: Conn, tenant_id: UUID, key_id: UUID) -> ApiKeyRow |
         key_id,
         tenant_id,
     )
-    return _row(
-        await conn.fetchrow(f"{_SELECT} WHERE k.id = $1 AND k.tenant_id = $2", key_id, tenant_id)
-    )
+    return await get_owned(conn, tenant_id, key_id)
 
 
 async def count_active(conn: Conn, tenant_id: UUID) -> int:
