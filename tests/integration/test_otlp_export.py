@@ -9,7 +9,6 @@ from typing import ClassVar
 
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
 
 from faceless_shared.telemetry import Telemetry, span, using_tracer
 
@@ -64,4 +63,4 @@ def test_without_an_endpoint_nothing_is_exported(monkeypatch: pytest.MonkeyPatch
     monkeypatch.delenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", raising=False)
     telemetry = Telemetry("faceless-api")
     processors = telemetry.provider._active_span_processor._span_processors
-    assert not [p for p in processors if isinstance(p, BatchSpanProcessor | SimpleSpanProcessor)]
+    assert [type(p).__name__ for p in processors] == ["_OpenSpans"]  # bookkeeping only

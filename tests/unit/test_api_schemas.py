@@ -6,9 +6,11 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
 from pydantic import ValidationError
 
+from faceless_api import media_links
 from faceless_api.projects import ProjectView
 from faceless_api.schemas import ProjectCreate, ProjectDetail, ProjectSummary
 from faceless_shared.db.projects import ProjectRow, ProjectStatus
@@ -77,9 +79,9 @@ def test_video_url_only_when_completed() -> None:
 
     assert ProjectSummary.from_row(queued, SETTINGS).video_url is None
     summary = ProjectSummary.from_row(done, SETTINGS)
-    assert (summary.video_url or "").startswith(
-        f"http://api:8000/v1/projects/{done.id}/video?expires="
-    )
+    link = httpx.URL(summary.video_url or "")
+    assert str(link).startswith(f"http://api:8000/v1/projects/{done.id}/video?expires=")
+    assert media_links.is_valid(SETTINGS, link.path, link.params["expires"], link.params["sig"])
     assert (summary.duration, summary.preset) == (60, "midnight")
 
 
