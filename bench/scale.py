@@ -31,7 +31,7 @@ from faceless_planner.plan_writer import Plan, PlanRequest
 from faceless_planner.script_plan import ScriptPlanWriter
 from faceless_renderer.main import create_service as create_renderer
 from faceless_shared.db.pool import create_pool
-from faceless_shared.settings import Settings
+from faceless_shared.runtime.settings import Settings
 from tests.servers import test_servers
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

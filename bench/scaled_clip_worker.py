@@ -9,8 +9,8 @@ import os
 from pathlib import Path
 
 from faceless_clip.main import create_service
-from faceless_clip.voice import EspeakVoice, Speech
-from faceless_shared.settings import Settings
+from faceless_clip.voice.espeak_voice import EspeakVoice, Speech
+from faceless_shared.runtime.settings import Settings
 from tests.image_doubles import DrawnImagesWithATwist
 
 SCALE = float(os.environ.get("BENCH_LATENCY_SCALE", "0.1"))

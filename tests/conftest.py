@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 
 from faceless_shared.db.migrate import migrate_url
 from faceless_shared.db.pool import create_pool
-from faceless_shared.settings import Settings
+from faceless_shared.runtime.settings import Settings
 from tests.servers import test_servers
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import AliasChoices
 
-from faceless_shared.settings import Settings
+from faceless_shared.runtime.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"

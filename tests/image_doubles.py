@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from faceless_clip.images import DrawnImages, ImageStyle
-from faceless_shared.usage import Usage
+from faceless_clip.images.drawn_images import DrawnImages, ImageStyle
+from faceless_shared.costs.provider_usage import Usage
 
 
 class DrawnImagesWithATwist:

@@ -18,12 +18,12 @@ from faceless.environment import auth_off_unless_set, running_environment
 from faceless.generate import GenerateError, Request, UsageError, generate
 from faceless.launcher import run_api, run_everything, run_workers
 from faceless.remote import generate_remote, remote_api
-from faceless_api.auth import AuthOffOnPublicAddress, check_bind
-from faceless_api.key_commands import KeysError, add_keys_parser, run_keys
-from faceless_api.media_links import served_at
+from faceless_api.access.auth import AuthOffOnPublicAddress, check_bind
+from faceless_api.access.key_commands import KeysError, add_keys_parser, run_keys
+from faceless_api.media.media_links import served_at
 from faceless_shared.db.migrate import migrate_url
-from faceless_shared.logs import configure_logging
-from faceless_shared.settings import Settings, SettingsError
+from faceless_shared.runtime.logs import configure_logging
+from faceless_shared.runtime.settings import Settings, SettingsError
 
 ASPECTS = ("9:16", "16:9", "1:1")
 EXIT_USAGE = 2

@@ -11,7 +11,7 @@ from typing import cast
 import asyncpg
 from redis.asyncio import Redis
 
-from faceless_shared.settings import Settings
+from faceless_shared.runtime.settings import Settings
 
 STORE_TIMEOUT_S = 3.0
 

@@ -7,7 +7,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from faceless.local_servers import local_postgres, local_redis
-from faceless_shared.settings import Settings
+from faceless_shared.runtime.settings import Settings
 
 LOCAL_ROOT = Path(".faceless")
 

@@ -16,8 +16,8 @@ from rich.console import Console
 from faceless.launcher import create_workers
 from faceless.progress_bars import progress_bars
 from faceless_api.main import create_app
-from faceless_shared.settings import Settings
-from faceless_shared.storage import LocalStorage, final_key
+from faceless_shared.runtime.settings import Settings
+from faceless_shared.storage.object_storage import LocalStorage, final_key
 
 POLL_S = 0.25
 

@@ -11,7 +11,7 @@ from pydantic import AliasChoices
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from faceless_shared.settings import Settings
+from faceless_shared.runtime.settings import Settings
 
 BEGIN = "<!-- settings:begin -->"
 END = "<!-- settings:end -->"

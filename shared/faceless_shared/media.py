@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from faceless_shared.telemetry import span
+from faceless_shared.runtime.telemetry import span
 
 STDERR_TAIL_LINES = 20
 PROBE_TIMEOUT_S = 120.0

@@ -18,8 +18,8 @@ from faceless_api.main import create_app
 from faceless_clip.main import create_service as create_clip
 from faceless_planner.main import create_service as create_planner
 from faceless_renderer.main import create_service as create_renderer
-from faceless_shared.service import WorkerService
-from faceless_shared.settings import Settings
+from faceless_shared.runtime.service import WorkerService
+from faceless_shared.runtime.settings import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -12,11 +12,11 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, Route, expect
 
-from faceless_api.api_keys import create_key
+from faceless_api.access.api_keys import create_key
 from faceless_clip.main import create_service as create_clip
 from faceless_planner.main import create_service as create_planner
 from faceless_renderer.main import create_service as create_renderer
-from faceless_shared.settings import Settings
+from faceless_shared.runtime.settings import Settings
 from tests.browser.conftest import ARTIFACTS, Site, opened, running, serving
 from tests.e2e.waiting import wait_for_project
 from tests.image_doubles import RefusingImages

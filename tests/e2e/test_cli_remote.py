@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from faceless.environment import auth_off_unless_set
-from faceless_api.api_keys import create_key
-from faceless_shared.settings import Settings
+from faceless_api.access.api_keys import create_key
+from faceless_shared.runtime.settings import Settings
 from tests.e2e.test_pipeline import THREE_SENTENCES
 from tests.e2e.test_processes import FACELESS, environment, free_port, running
 from tests.e2e.waiting import wait_until

@@ -12,15 +12,15 @@ import httpx
 import pytest
 
 from faceless_clip.main import create_service as create_clip
-from faceless_clip.voice import EspeakVoice, Speech
+from faceless_clip.voice.espeak_voice import EspeakVoice, Speech
 from faceless_planner.main import create_service as create_planner
 from faceless_renderer.main import create_service as create_renderer
-from faceless_shared.broker import create_broker, publish_event
 from faceless_shared.db import clips, jobs
-from faceless_shared.events import ClipRendered, ProjectCreated
-from faceless_shared.settings import Settings
-from faceless_shared.storage import LocalStorage, final_key
-from faceless_shared.streams import Streams
+from faceless_shared.messaging.broker import create_broker, publish_event
+from faceless_shared.messaging.events import ClipRendered, ProjectCreated
+from faceless_shared.messaging.streams import Streams
+from faceless_shared.runtime.settings import Settings
+from faceless_shared.storage.object_storage import LocalStorage, final_key
 from tests.e2e.test_pipeline import create_project
 from tests.e2e.waiting import wait_for_project
 from tests.probe import probe

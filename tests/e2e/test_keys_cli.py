@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from faceless_shared.settings import Settings
+from faceless_shared.runtime.settings import Settings
 from tests.integration.tenant_clients import client_for, running_app
 
 FACELESS = [sys.executable, "-m", "faceless.cli"]

@@ -19,10 +19,10 @@ import uvicorn
 from redis.asyncio import Redis
 
 from faceless_api.main import create_app
-from faceless_api.routes import events
+from faceless_api.routes import event_routes
 from faceless_shared.db import projects
-from faceless_shared.progress import ProgressFeed
-from faceless_shared.settings import Settings
+from faceless_shared.messaging.progress import ProgressFeed
+from faceless_shared.runtime.settings import Settings
 from tests.e2e.waiting import wait_for_project
 
 pytestmark = pytest.mark.e2e
@@ -259,7 +259,7 @@ async def test_messages_arrive_as_they_happen_and_a_client_leaving_stops_its_str
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stopped = asyncio.Event()
-    live = events.live_messages
+    live = event_routes.live_messages
 
     async def recorded(*args: Any) -> AsyncIterator[Any]:
         try:
@@ -268,7 +268,7 @@ async def test_messages_arrive_as_they_happen_and_a_client_leaving_stops_its_str
         finally:
             stopped.set()
 
-    monkeypatch.setattr(events, "live_messages", recorded)
+    monkeypatch.setattr(event_routes, "live_messages", recorded)
     async with served(settings) as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
         project_id = await create(client, TWO_SENTENCES)  # no workers: it stays queued
         async with client.stream("GET", f"/v1/projects/{project_id}/events") as response:

@@ -11,8 +11,8 @@ import pytest
 
 from faceless_shared.db import assets, clips, jobs
 from faceless_shared.media import media_duration_ms
-from faceless_shared.settings import Settings
-from faceless_shared.storage import LocalStorage, audio_key, final_key
+from faceless_shared.runtime.settings import Settings
+from faceless_shared.storage.object_storage import LocalStorage, audio_key, final_key
 from tests.e2e.waiting import wait_for_project
 from tests.probe import probe
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from faceless_shared.settings import Settings
+from faceless_shared.runtime.settings import Settings
 from tests.e2e.test_pipeline import THREE_SENTENCES
 from tests.e2e.waiting import wait_until
 from tests.probe import probe

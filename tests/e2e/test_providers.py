@@ -26,21 +26,21 @@ import respx
 from PIL import Image
 from pydantic import SecretStr
 
-from faceless_clip.cartesia_voice import SAMPLE_RATE
-from faceless_clip.gemini_images import GeminiImages
+from faceless_clip.images.gemini_images import GeminiImages
 from faceless_clip.main import create_service as create_clip
-from faceless_clip.voice import EspeakVoice, WordTiming
-from faceless_clip.word_timing import tidy_word_timings
+from faceless_clip.voice.cartesia_voice import SAMPLE_RATE
+from faceless_clip.voice.espeak_voice import EspeakVoice, WordTiming
+from faceless_clip.voice.word_timing import tidy_word_timings
 from faceless_planner.main import create_service as create_planner
 from faceless_planner.openai_plan import OpenAIPlanWriter
 from faceless_renderer.main import create_service as create_renderer
+from faceless_shared.costs.prices import estimate_cost
+from faceless_shared.costs.provider_usage import Usage
 from faceless_shared.db import clips, jobs
 from faceless_shared.db.clips import ClipRow
 from faceless_shared.media import media_duration_ms, run_ffmpeg
-from faceless_shared.prices import estimate_cost
-from faceless_shared.settings import Settings
-from faceless_shared.storage import LocalStorage, audio_key, final_key, plan_key
-from faceless_shared.usage import Usage
+from faceless_shared.runtime.settings import Settings
+from faceless_shared.storage.object_storage import LocalStorage, audio_key, final_key, plan_key
 from tests.e2e.waiting import wait_for_project
 from tests.probe import probe
 from tests.respx_bridge import bridge_to

@@ -17,8 +17,8 @@ from faceless_api.main import create_app
 from faceless_clip.main import create_service as create_clip
 from faceless_planner.main import create_service as create_planner
 from faceless_renderer.main import create_service as create_renderer
-from faceless_shared.settings import Settings
-from faceless_shared.telemetry import Telemetry
+from faceless_shared.runtime.settings import Settings
+from faceless_shared.runtime.telemetry import Telemetry
 from tests.e2e.test_pipeline import THREE_SENTENCES
 from tests.e2e.waiting import wait_for_project, wait_until
 from tests.faults.services import running

@@ -11,11 +11,11 @@ import asyncpg
 import httpx
 import pytest
 
-from faceless_api.webhook_signing import verify_signature
+from faceless_api.webhooks.signing import verify_signature
 from faceless_shared.db import tenants
 from faceless_shared.db.tenants import LOCAL_TENANT_ID
-from faceless_shared.settings import Settings
-from faceless_shared.storage import LocalStorage, final_key
+from faceless_shared.runtime.settings import Settings
+from faceless_shared.storage.object_storage import LocalStorage, final_key
 from tests.e2e.waiting import wait_for_project, wait_until
 from tests.webhook_receiver import webhook_receiver
 

@@ -7,8 +7,8 @@ import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
-from faceless_shared.service import WorkerService
-from faceless_shared.settings import Settings
+from faceless_shared.runtime.service import WorkerService
+from faceless_shared.runtime.settings import Settings
 
 
 @asynccontextmanager

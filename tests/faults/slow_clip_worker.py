@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from faceless_clip.main import create_service
-from faceless_shared.settings import Settings
+from faceless_shared.runtime.settings import Settings
 from tests.image_doubles import DrawnImagesWithATwist
 
 

@@ -18,8 +18,8 @@ from faceless_clip.main import create_service as create_clip
 from faceless_planner.main import create_service as create_planner
 from faceless_renderer.main import create_service as create_renderer
 from faceless_shared.db import assets, clips, jobs, outbox, projects
-from faceless_shared.events import ProjectCreated
-from faceless_shared.settings import Settings
+from faceless_shared.messaging.events import ProjectCreated
+from faceless_shared.runtime.settings import Settings
 from tests.e2e.test_delivery import CountingVoice
 from tests.e2e.test_pipeline import THREE_SENTENCES, create_project
 from tests.e2e.waiting import wait_for_project, wait_until

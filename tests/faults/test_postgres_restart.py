@@ -16,7 +16,7 @@ from faceless_clip.main import create_service as create_clip
 from faceless_planner.main import create_service as create_planner
 from faceless_renderer.main import create_service as create_renderer
 from faceless_shared.db.pool import create_pool
-from faceless_shared.settings import Settings
+from faceless_shared.runtime.settings import Settings
 from tests.e2e.test_delivery import CountingVoice
 from tests.e2e.test_pipeline import THREE_SENTENCES, create_project
 from tests.e2e.waiting import wait_for_project, wait_until

@@ -17,9 +17,9 @@ import asyncpg
 import pytest
 import uvicorn
 
-from faceless_api.api_keys import create_key
+from faceless_api.access.api_keys import create_key
 from faceless_api.main import create_app
-from faceless_shared.settings import Settings
+from faceless_shared.runtime.settings import Settings
 
 START_TIMEOUT_S = 30.0
 UNLIMITED = 1_000_000

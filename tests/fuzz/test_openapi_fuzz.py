@@ -7,7 +7,7 @@ prints the curl commands that reproduce it.
 Two kinds of run, each with a key and with auth off:
 - every operation on its own (examples, coverage, fuzzing): deterministic;
 - the stateful phase: sequences that follow the OpenAPI links (the app's own, from
-  faceless_api.openapi_links, and those schemathesis infers from response bodies), such as
+  faceless_api.http.openapi_links, and those schemathesis infers from response bodies), such as
   create a project, read it, follow its events, retry or cancel it; create a preset, change
   it, archive it, read it again. The API's answers feed the next step and the database keeps
   what earlier scenarios made, so Hypothesis sees each suite diverge from its replay and
@@ -42,7 +42,7 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 from schemathesis.specs.openapi.stateful import collect_transitions
 
 from faceless_api.main import create_app
-from faceless_shared.settings import Settings
+from faceless_shared.runtime.settings import Settings
 
 SEED = 20_240_607
 MAX_EXAMPLES = 25

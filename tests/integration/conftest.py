@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from faceless_shared.settings import Settings
+from faceless_shared.runtime.settings import Settings
 from tests.integration.tenant_clients import api_client
 
 

@@ -9,9 +9,9 @@ import asyncpg
 import httpx
 from fastapi import FastAPI
 
-from faceless_api.api_keys import create_key
+from faceless_api.access.api_keys import create_key
 from faceless_api.main import create_app
-from faceless_shared.settings import Settings
+from faceless_shared.runtime.settings import Settings
 
 
 @asynccontextmanager

@@ -17,10 +17,10 @@ from redis.asyncio import Redis
 from faceless_api.main import create_app
 from faceless_shared.db import assets, clips, jobs
 from faceless_shared.db.clips import NewClip
-from faceless_shared.events import ProjectCreated
-from faceless_shared.settings import Settings
-from faceless_shared.storage import LocalStorage, final_key
-from faceless_shared.streams import Streams
+from faceless_shared.messaging.events import ProjectCreated
+from faceless_shared.messaging.streams import Streams
+from faceless_shared.runtime.settings import Settings
+from faceless_shared.storage.object_storage import LocalStorage, final_key
 from tests.integration.fixtures import project_with_clips
 
 SCRIPT = "Octopuses have three hearts. Two pump blood to the gills, one to the body."

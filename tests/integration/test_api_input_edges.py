@@ -13,8 +13,8 @@ import asyncpg
 import httpx
 import pytest
 
-from faceless_api.api_keys import create_key
-from faceless_shared.settings import Settings
+from faceless_api.access.api_keys import create_key
+from faceless_shared.runtime.settings import Settings
 from tests.integration.tenant_clients import api_client
 
 NUL = "\x00"

@@ -19,11 +19,11 @@ import respx
 from pydantic import SecretStr
 
 from faceless_shared.db import assets
-from faceless_shared.settings import Settings
-from faceless_shared.sigv4 import Credentials, presign_url
-from faceless_shared.storage import final_key
-from faceless_shared.storage_s3 import S3Storage
-from faceless_shared.storage_supabase import SupabaseStorage
+from faceless_shared.runtime.settings import Settings
+from faceless_shared.storage.object_storage import final_key
+from faceless_shared.storage.s3_storage import S3Storage
+from faceless_shared.storage.sigv4 import Credentials, presign_url
+from faceless_shared.storage.supabase_storage import SupabaseStorage
 from tests.integration.tenant_clients import client_for, running_app
 
 SUPABASE_URL = "https://abcdefghijklmnop.supabase.co"

@@ -7,12 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from faceless_api import resources
 from faceless_api.main import create_app
-from faceless_api.resources import open_resources
-from faceless_shared.settings import Settings
-from faceless_shared.storage import LocalStorage
-from faceless_shared.telemetry import Telemetry
+from faceless_api.runtime import resources
+from faceless_api.runtime.resources import open_resources
+from faceless_shared.runtime.settings import Settings
+from faceless_shared.runtime.telemetry import Telemetry
+from faceless_shared.storage.object_storage import LocalStorage
 
 
 class ClosingCounted(LocalStorage):

@@ -11,7 +11,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 
 from faceless_shared.db.pool import create_pool
-from faceless_shared.telemetry import Telemetry, span, using_tracer
+from faceless_shared.runtime.telemetry import Telemetry, span, using_tracer
 
 
 def recorded(name: str) -> tuple[Telemetry, InMemorySpanExporter]:

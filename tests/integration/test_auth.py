@@ -11,8 +11,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from faceless_api.api_keys import key_hash, revoke_key
-from faceless_shared.settings import Settings
+from faceless_api.access.api_keys import key_hash, revoke_key
+from faceless_shared.runtime.settings import Settings
 from tests.integration.tenant_clients import client_for, new_key, running_app
 from tests.integration.test_api import complete_with_video
 

@@ -10,16 +10,16 @@ from uuid import UUID
 import asyncpg
 import httpx
 
-from faceless_api import series_catalog
-from faceless_api.api_keys import create_key
-from faceless_shared import costs
+from faceless_api.access.api_keys import create_key
+from faceless_api.catalog import series_catalog
+from faceless_shared.costs import cost_ledger
+from faceless_shared.costs.provider_usage import Usage
 from faceless_shared.db import assets, catalog_usage, clips, presets, projects
 from faceless_shared.db.catalog_usage import STATUSES
 from faceless_shared.db.clips import NewClip
 from faceless_shared.db.tenants import LOCAL_TENANT_ID
-from faceless_shared.storage import final_key
-from faceless_shared.telemetry import span, using_tracer
-from faceless_shared.usage import Usage
+from faceless_shared.runtime.telemetry import span, using_tracer
+from faceless_shared.storage.object_storage import final_key
 from tests.integration.fixtures import OWNER, add_plan, finish_clip, queued_project
 from tests.integration.test_asyncpg_tracing import recorded, statements
 from tests.integration.test_presets_api import bearer, make, unique
@@ -68,7 +68,7 @@ async def complete(pool: asyncpg.Pool, project_id: UUID, duration_ms: int) -> No
 
 async def spend(pool: asyncpg.Pool, project_id: UUID, *, images: int, characters: int = 0) -> None:
     """Paid calls recorded in the ledger as the workers record them."""
-    await costs.record_usage(
+    await cost_ledger.record_usage(
         pool,
         PRICES,
         project_id=project_id,
@@ -77,7 +77,7 @@ async def spend(pool: asyncpg.Pool, project_id: UUID, *, images: int, characters
         usage=Usage("paidimages", "i1", {"images": images}),
     )
     if characters:
-        await costs.record_usage(
+        await cost_ledger.record_usage(
             pool,
             PRICES,
             project_id=project_id,

@@ -10,10 +10,10 @@ import asyncpg
 from faceless_clip.render import render_clip
 from faceless_renderer.completion import complete_if_all_rendered
 from faceless_shared.db import jobs, projects
-from faceless_shared.events import VideoCompleted
 from faceless_shared.media import run_ffmpeg
-from faceless_shared.settings import Settings
-from faceless_shared.storage import LocalStorage, clip_key
+from faceless_shared.messaging.events import VideoCompleted
+from faceless_shared.runtime.settings import Settings
+from faceless_shared.storage.object_storage import LocalStorage, clip_key
 from tests.integration.fixtures import finish_clip, project_with_clips
 from tests.probe import probe
 

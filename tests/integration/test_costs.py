@@ -9,16 +9,16 @@ import asyncpg
 import pytest
 
 from faceless_clip.clip_rendering import ClipMakers, render_planned_clip
-from faceless_clip.voice import EspeakVoice, Speech
+from faceless_clip.voice.espeak_voice import EspeakVoice, Speech
+from faceless_shared.costs.prices import estimate_cost
+from faceless_shared.costs.provider_usage import Usage
 from faceless_shared.db import tenants
 from faceless_shared.db import usage as ledger
 from faceless_shared.db.clips import NewClip
 from faceless_shared.db.tenants import LOCAL_TENANT_ID
-from faceless_shared.events import ClipFailed, ClipRendered
-from faceless_shared.prices import estimate_cost
-from faceless_shared.settings import Settings
-from faceless_shared.storage import LocalStorage
-from faceless_shared.usage import Usage
+from faceless_shared.messaging.events import ClipFailed, ClipRendered
+from faceless_shared.runtime.settings import Settings
+from faceless_shared.storage.object_storage import LocalStorage
 from tests.image_doubles import DrawnImagesWithATwist
 from tests.integration.fixtures import add_plan, queued_project
 

@@ -20,10 +20,10 @@ import pytest
 from faceless_renderer.completion import complete_if_all_rendered, kept_fresh
 from faceless_renderer.reconciling import reconcile_once
 from faceless_shared.db import jobs, projects
-from faceless_shared.events import ClipRendered, Event, VideoCompleted
 from faceless_shared.media import ffmpeg_exe
-from faceless_shared.settings import Settings
-from faceless_shared.storage import LocalStorage
+from faceless_shared.messaging.events import ClipRendered, Event, VideoCompleted
+from faceless_shared.runtime.settings import Settings
+from faceless_shared.storage.object_storage import LocalStorage
 from tests.e2e.waiting import wait_until
 from tests.integration.fixtures import finish_clip, project_with_clips
 from tests.integration.test_completion import make_clip

@@ -10,11 +10,11 @@ import asyncpg
 import pytest
 from fastapi import FastAPI
 
-from faceless_api.housekeeping import sweep
-from faceless_api.idempotency import fingerprint
-from faceless_api.schemas import ProjectCreate
+from faceless_api.projects.idempotency import fingerprint
+from faceless_api.projects.project_schemas import ProjectCreate
+from faceless_api.runtime.housekeeping import sweep
 from faceless_shared.db import idempotency_keys
-from faceless_shared.settings import Settings
+from faceless_shared.runtime.settings import Settings
 from tests.integration.tenant_clients import client_for, new_key, running_app
 
 BODY = {"script": "Tides rise twice a day.", "duration": 30}

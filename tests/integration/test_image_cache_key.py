@@ -16,13 +16,13 @@ import pytest
 import respx
 
 from faceless_clip.clip_rendering import ClipMakers, render_planned_clip
-from faceless_clip.gemini_images import GeminiImages
-from faceless_clip.images import ImageMaker
-from faceless_clip.openai_images import OpenAIImages
-from faceless_clip.voice import EspeakVoice
-from faceless_shared.events import ClipRendered
-from faceless_shared.settings import Settings
-from faceless_shared.storage import LocalStorage
+from faceless_clip.images.drawn_images import ImageMaker
+from faceless_clip.images.gemini_images import GeminiImages
+from faceless_clip.images.openai_images import OpenAIImages
+from faceless_clip.voice.espeak_voice import EspeakVoice
+from faceless_shared.messaging.events import ClipRendered
+from faceless_shared.runtime.settings import Settings
+from faceless_shared.storage.object_storage import LocalStorage
 from tests.integration.test_preset_pinning import ADDITION, RecordingImages, api_project, plan
 from tests.integration.test_preset_render import STYLE
 from tests.integration.test_presets_api import unique

@@ -11,7 +11,7 @@ import asyncpg
 import httpx
 import pytest
 
-import faceless_api.music
+import faceless_api.catalog.music_uploads
 from faceless.cli import _request as cli_request
 from faceless.cli import build_parser
 from faceless.generate import Request, UsageError, _create
@@ -19,10 +19,10 @@ from faceless_renderer.completion import complete_if_all_rendered
 from faceless_renderer.soundtrack import TARGET_LUFS, parse_loudness
 from faceless_shared.db import music
 from faceless_shared.db.tenants import LOCAL_TENANT_ID
-from faceless_shared.events import VideoCompleted
 from faceless_shared.media import run_ffmpeg, run_ffmpeg_logged
-from faceless_shared.settings import Settings
-from faceless_shared.storage import LocalStorage, final_key
+from faceless_shared.messaging.events import VideoCompleted
+from faceless_shared.runtime.settings import Settings
+from faceless_shared.storage.object_storage import LocalStorage, final_key
 from tests.integration.fixtures import finish_clip, project_with_clips
 from tests.integration.tenant_clients import client_for, new_key, running_app
 from tests.integration.test_completion import make_clip
@@ -163,7 +163,7 @@ async def test_upload_refuses_a_file_over_the_limit(
     client: httpx.AsyncClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = await tune(tmp_path, "tune.wav")  # about 280 kB
-    monkeypatch.setattr(faceless_api.music, "MAX_MUSIC_BYTES", 100_000)
+    monkeypatch.setattr(faceless_api.catalog.music_uploads, "MAX_MUSIC_BYTES", 100_000)
 
     response = await upload(client, path)
 

@@ -10,7 +10,7 @@ from typing import ClassVar
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-from faceless_shared.telemetry import Telemetry, span, using_tracer
+from faceless_shared.runtime.telemetry import Telemetry, span, using_tracer
 
 
 class Receiver(BaseHTTPRequestHandler):

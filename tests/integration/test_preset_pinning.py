@@ -13,14 +13,14 @@ import httpx
 from PIL import Image
 
 from faceless_clip.clip_rendering import ClipMakers, render_planned_clip
-from faceless_clip.images import DrawnImages, ImageStyle
-from faceless_clip.voice import EspeakVoice
+from faceless_clip.images.drawn_images import DrawnImages, ImageStyle
+from faceless_clip.voice.espeak_voice import EspeakVoice
+from faceless_shared.costs.provider_usage import Usage
 from faceless_shared.db import clips, projects
 from faceless_shared.db.clips import NewClip
-from faceless_shared.events import ClipRendered
-from faceless_shared.settings import Settings
-from faceless_shared.storage import LocalStorage
-from faceless_shared.usage import Usage
+from faceless_shared.messaging.events import ClipRendered
+from faceless_shared.runtime.settings import Settings
+from faceless_shared.storage.object_storage import LocalStorage
 from tests.integration.fixtures import add_plan
 from tests.integration.test_preset_render import (
     SCRIPT,

@@ -12,13 +12,13 @@ from PIL import Image
 
 from faceless_clip.asset_keeping import content_key
 from faceless_clip.clip_rendering import ClipMakers, render_planned_clip
-from faceless_clip.images import DrawnImages
-from faceless_clip.voice import EspeakVoice, Speech
+from faceless_clip.images.drawn_images import DrawnImages
+from faceless_clip.voice.espeak_voice import EspeakVoice, Speech
 from faceless_shared.db import assets, clips
 from faceless_shared.db.clips import NewClip
-from faceless_shared.events import ClipRendered
-from faceless_shared.settings import Settings
-from faceless_shared.storage import LocalStorage
+from faceless_shared.messaging.events import ClipRendered
+from faceless_shared.runtime.settings import Settings
+from faceless_shared.storage.object_storage import LocalStorage
 from tests.integration.fixtures import add_plan, queued_project
 from tests.integration.test_presets_api import unique
 from tests.probe import probe

@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from faceless_api.api_keys import create_key
+from faceless_api.access.api_keys import create_key
 from faceless_shared.db import presets
 from faceless_shared.db.tenants import LOCAL_TENANT_ID
 from faceless_shared.preset_style import PresetStyle

@@ -13,13 +13,13 @@ import pytest
 from redis.asyncio import Redis
 
 from faceless_clip.clip_rendering import ClipMakers, render_planned_clip
-from faceless_clip.images import DrawnImages
-from faceless_clip.voice import EspeakVoice, Speech, VoiceMaker
+from faceless_clip.images.drawn_images import DrawnImages
+from faceless_clip.voice.espeak_voice import EspeakVoice, Speech, VoiceMaker
 from faceless_planner.planning import plan_project
 from faceless_planner.script_plan import ScriptPlanWriter
 from faceless_renderer.completion import complete_if_all_rendered, fail_project
 from faceless_shared.db import clips, projects
-from faceless_shared.progress import (
+from faceless_shared.messaging.progress import (
     FIRST_ID,
     MAX_ENTRIES,
     ClipProgressed,
@@ -30,8 +30,8 @@ from faceless_shared.progress import (
     ProgressFeed,
     StatusChanged,
 )
-from faceless_shared.settings import Settings
-from faceless_shared.storage import LocalStorage
+from faceless_shared.runtime.settings import Settings
+from faceless_shared.storage.object_storage import LocalStorage
 from tests.integration.fixtures import add_plan, finish_clip, project_with_clips, queued_project
 from tests.integration.test_completion import make_clip
 

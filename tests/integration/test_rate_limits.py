@@ -9,8 +9,8 @@ import asyncpg
 import pytest
 from redis.asyncio import Redis
 
-from faceless_api.rate_limits import take_request
-from faceless_shared.settings import Settings
+from faceless_api.access.rate_limits import take_request
+from faceless_shared.runtime.settings import Settings
 from tests.integration.tenant_clients import client_for, new_key, running_app
 
 BODY = {"script": "Tides rise twice a day."}
@@ -20,7 +20,7 @@ async def test_requests_over_the_limit_get_429_with_retry_after(
     settings: Settings, pool: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     now = (time.time() // 60) * 60 + 15  # held still: no window turns mid-test
-    monkeypatch.setattr("faceless_api.rate_limits._now", lambda: now)
+    monkeypatch.setattr("faceless_api.access.rate_limits._now", lambda: now)
     limited = settings.model_copy(update={"auth": "on", "rate_limit_per_minute": 5})
     async with running_app(limited) as app:
         first, second = await new_key(pool, "acme"), await new_key(pool, "acme")
@@ -43,7 +43,7 @@ async def test_the_window_slides(settings: Settings, monkeypatch: pytest.MonkeyP
     """A full previous minute still counts, weighted by how much of it the window covers."""
     window = int(time.time() // 60)
     now = window * 60 + 30  # half of the previous minute is still covered
-    monkeypatch.setattr("faceless_api.rate_limits._now", lambda: now)
+    monkeypatch.setattr("faceless_api.access.rate_limits._now", lambda: now)
     redis: Redis = Redis.from_url(settings.require_redis_url())
     key_id = uuid.uuid4()
     try:
@@ -107,7 +107,7 @@ async def test_refused_requests_are_not_counted(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     now = (time.time() // 60) * 60 + 30  # mid-minute, held still: no window turns mid-test
-    monkeypatch.setattr("faceless_api.rate_limits._now", lambda: now)
+    monkeypatch.setattr("faceless_api.access.rate_limits._now", lambda: now)
     redis: Redis = Redis.from_url(settings.require_redis_url())
     key_id = uuid.uuid4()
     try:

@@ -9,8 +9,8 @@ from typing import Any
 import asyncpg
 import httpx
 
-from faceless_api import series_catalog
-from faceless_api.api_keys import create_key
+from faceless_api.access.api_keys import create_key
+from faceless_api.catalog import series_catalog
 from faceless_shared.db.tenants import LOCAL_TENANT_ID
 from tests.integration.test_presets_api import bearer, error_locs, make, unique
 

@@ -10,11 +10,11 @@ import pytest
 from pydantic import SecretStr
 
 from faceless.launcher import WORKERS, create_workers
-from faceless_clip.gemini_images import GeminiImages
+from faceless_clip.images.gemini_images import GeminiImages
 from faceless_clip.main import create_service as create_clip
-from faceless_clip.openai_voice import OpenAIVoice
-from faceless_shared.settings import Settings
-from faceless_shared.storage_s3 import S3Storage
+from faceless_clip.voice.openai_voice import OpenAIVoice
+from faceless_shared.runtime.settings import Settings
+from faceless_shared.storage.s3_storage import S3Storage
 
 
 def free_port() -> int:

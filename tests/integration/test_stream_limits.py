@@ -9,9 +9,9 @@ import asyncpg
 import pytest
 from redis.asyncio import Redis
 
-from faceless_api import stream_limits
+from faceless_api.access import stream_limits
 from faceless_shared.db import api_keys
-from faceless_shared.settings import Settings
+from faceless_shared.runtime.settings import Settings
 from tests.integration.tenant_clients import client_for, new_key, running_app
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from faceless_shared.settings import Settings
+from faceless_shared.runtime.settings import Settings
 from tests.integration.tenant_clients import api_client, new_key
 from tests.integration.test_presets_api import bearer, error_locs, unique
 

@@ -15,14 +15,15 @@ import asyncpg
 import httpx
 import pytest
 
-from faceless_api import media_links, webhook_intake, webhook_log
-from faceless_api.webhook_signing import verify_signature
-from faceless_api.webhooks import Backoff, WebhookDeliverer, delivery_client
+from faceless_api.media import media_links
+from faceless_api.webhooks import delivery_log, intake
+from faceless_api.webhooks.delivery_loop import Backoff, WebhookDeliverer, delivery_client
+from faceless_api.webhooks.signing import verify_signature
 from faceless_shared.db import projects, tenants, webhook_deliveries
 from faceless_shared.db.pool import Conn
 from faceless_shared.db.tenants import LOCAL_TENANT_ID
 from faceless_shared.db.webhook_deliveries import DeliveryRow, WebhookEvent
-from faceless_shared.settings import Settings
+from faceless_shared.runtime.settings import Settings
 from tests.integration.fixtures import queued_project
 from tests.webhook_receiver import Received, unreachable_url, webhook_receiver
 
@@ -51,7 +52,7 @@ async def outcome_delivery(
     """The delivery the API records for the project's outcome."""
     project = await projects.get_project(conn, project_id)
     assert project is not None
-    delivery = await webhook_intake.record_outcome(conn, project, event, video_url=video_url)
+    delivery = await intake.record_outcome(conn, project, event, video_url=video_url)
     assert delivery is not None
     return delivery
 
@@ -265,7 +266,7 @@ async def test_the_same_outcome_is_recorded_once(pool: asyncpg.Pool) -> None:
     async with pool.acquire() as conn:
         project = await projects.get_project(conn, delivery.project_id)
         assert project is not None
-        again = await webhook_intake.record_outcome(conn, project, "project.failed", video_url=None)
+        again = await intake.record_outcome(conn, project, "project.failed", video_url=None)
         assert again is None
         assert len(await webhook_deliveries.list_deliveries(conn, project.id)) == 1
 
@@ -386,7 +387,7 @@ async def test_a_redelivery_keeps_counting_attempts_with_a_budget_of_its_own(
         given_up = await deliver_until(deliverer, pool, delivery.id, "failed")
         assert given_up.attempts == 2
 
-        [rearmed] = await webhook_log.redeliver(
+        [rearmed] = await delivery_log.redeliver(
             pool, two, delivery.project_id, tenant_id=LOCAL_TENANT_ID
         )
         assert (rearmed.status, rearmed.attempts, rearmed.attempts_this_round) == ("pending", 2, 0)

@@ -19,17 +19,17 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from faceless_api.housekeeping import forget_old_deliveries
 from faceless_api.main import create_app
-from faceless_api.webhook_intake import WEBHOOKS_GROUP, intake_groups
-from faceless_api.webhook_signing import verify_signature
-from faceless_shared.broker import create_broker, publish_event
+from faceless_api.runtime.housekeeping import forget_old_deliveries
+from faceless_api.webhooks.intake import WEBHOOKS_GROUP, intake_groups
+from faceless_api.webhooks.signing import verify_signature
 from faceless_shared.db import assets, projects, tenants, webhook_deliveries
 from faceless_shared.db.tenants import LOCAL_TENANT_ID
 from faceless_shared.db.webhook_deliveries import DeliveryRow
-from faceless_shared.events import Event, ProjectFailed, VideoCompleted
-from faceless_shared.settings import Settings
-from faceless_shared.streams import Streams
+from faceless_shared.messaging.broker import create_broker, publish_event
+from faceless_shared.messaging.events import Event, ProjectFailed, VideoCompleted
+from faceless_shared.messaging.streams import Streams
+from faceless_shared.runtime.settings import Settings
 from tests.integration.fixtures import finish_clip, project_with_clips, queued_project
 from tests.webhook_receiver import Receiver, webhook_receiver
 
@@ -394,7 +394,7 @@ async def test_an_old_outcome_read_again_after_retention_makes_no_new_delivery(
     assert await forget_old_deliveries(pool, 30, now=datetime.now(UTC)) == 1
     recent = await create(client, receiver.url)
 
-    caplog.set_level(logging.INFO, logger="faceless_api.webhook_intake")
+    caplog.set_level(logging.INFO, logger="faceless_api.webhooks.intake")
     await publish(settings, replayed, await fail(pool, recent))
     await consumed(settings)
     await received_count(receiver, 2)

@@ -15,8 +15,8 @@ import pytest
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
-from faceless_api.webhook_metrics import WebhookMetrics
-from faceless_shared.settings import Settings
+from faceless_api.webhooks.delivery_metrics import WebhookMetrics
+from faceless_shared.runtime.settings import Settings
 from tests.integration.tenant_clients import api_client
 from tests.integration.test_webhook_delivery import failed_project_delivery
 from tests.webhook_receiver import unreachable_url, webhook_receiver

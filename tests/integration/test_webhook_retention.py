@@ -16,14 +16,14 @@ import asyncpg
 import httpx
 import pytest
 
-from faceless_api import webhook_log
-from faceless_api.housekeeping import forget_old_deliveries, running_housekeeping
-from faceless_api.webhooks import WebhookDeliverer, delivery_client
+from faceless_api.runtime.housekeeping import forget_old_deliveries, running_housekeeping
+from faceless_api.webhooks import delivery_log
+from faceless_api.webhooks.delivery_loop import WebhookDeliverer, delivery_client
 from faceless_shared.db import webhook_deliveries
 from faceless_shared.db.migrate import available_migrations, migrate
 from faceless_shared.db.tenants import LOCAL_TENANT_ID
 from faceless_shared.db.webhook_deliveries import DeliveryRow
-from faceless_shared.settings import Settings
+from faceless_shared.runtime.settings import Settings
 from tests.integration.test_webhook_delivery import current, failed_project_delivery
 from tests.webhook_receiver import unreachable_url, webhook_receiver
 
@@ -89,7 +89,7 @@ async def test_a_redelivery_is_kept_until_it_finishes_and_counts_from_then(
     with webhook_receiver(204) as ok:
         [first] = await attempted(pool, settings, client, ok.url)
         assert first.finished_at is not None
-        [rearmed] = await webhook_log.redeliver(
+        [rearmed] = await delivery_log.redeliver(
             pool, settings, first.project_id, tenant_id=LOCAL_TENANT_ID
         )
         assert (rearmed.status, rearmed.finished_at) == ("pending", None)
@@ -151,7 +151,7 @@ async def test_the_sweeper_outlives_a_lost_connection_and_sweeps_at_the_next_rou
     assert old.finished_at is not None
     held = old.finished_at + timedelta(days=settings.webhook_retention_days) + TICK
     failing = FailingOver(pool, failures=2)  # both tidyings of the first round
-    caplog.set_level(logging.WARNING, logger="faceless_api.housekeeping")
+    caplog.set_level(logging.WARNING, logger="faceless_api.runtime.housekeeping")
 
     seam = cast(asyncpg.Pool, failing)
     async with running_housekeeping(seam, settings, every_s=0.05, clock=lambda: held):

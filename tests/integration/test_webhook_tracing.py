@@ -19,11 +19,11 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 
 from faceless_api.main import create_app
-from faceless_api.webhooks import WebhookDeliverer, delivery_client
+from faceless_api.webhooks.delivery_loop import WebhookDeliverer, delivery_client
 from faceless_shared.db import outbox, projects
-from faceless_shared.events import ProjectFailed
-from faceless_shared.settings import Settings
-from faceless_shared.telemetry import Telemetry, span, using_tracer
+from faceless_shared.messaging.events import ProjectFailed
+from faceless_shared.runtime.settings import Settings
+from faceless_shared.runtime.telemetry import Telemetry, span, using_tracer
 from tests.integration.tenant_clients import client_for
 from tests.integration.test_webhook_delivery import (
     FAST,

@@ -10,12 +10,12 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from faceless_api import media_links
-from faceless_api.projects import ProjectView
-from faceless_api.schemas import ProjectCreate, ProjectDetail, ProjectSummary
+from faceless_api.media import media_links
+from faceless_api.projects.lifecycle import ProjectView
+from faceless_api.projects.project_schemas import ProjectCreate, ProjectDetail, ProjectSummary
 from faceless_shared.db.projects import ProjectRow, ProjectStatus
 from faceless_shared.db.tenants import LOCAL_TENANT_ID
-from faceless_shared.settings import Settings
+from faceless_shared.runtime.settings import Settings
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 SETTINGS = Settings(public_url="http://api:8000/", url_signing_secret="test-secret")

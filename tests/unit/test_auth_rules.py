@@ -11,13 +11,14 @@ import pytest
 from fastapi.exceptions import RequestValidationError
 from pydantic import AnyHttpUrl
 
-from faceless_api import callback_urls, media_links
-from faceless_api.api_keys import key_hash, key_prefix, new_key
-from faceless_api.auth import AuthOffOnPublicAddress, check_bind
-from faceless_api.input_limits import check_input_limits
-from faceless_api.rate_limits import WINDOW_S, _wait_s
-from faceless_api.schemas import ProjectCreate
-from faceless_shared.settings import Settings
+from faceless_api.access.api_keys import key_hash, key_prefix, new_key
+from faceless_api.access.auth import AuthOffOnPublicAddress, check_bind
+from faceless_api.access.rate_limits import WINDOW_S, _wait_s
+from faceless_api.media import media_links
+from faceless_api.projects import callback_urls
+from faceless_api.projects.input_limits import check_input_limits
+from faceless_api.projects.project_schemas import ProjectCreate
+from faceless_shared.runtime.settings import Settings
 
 SETTINGS = Settings(public_url="https://api.example.com", url_signing_secret="s3cret")
 

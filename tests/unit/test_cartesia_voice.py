@@ -22,9 +22,9 @@ import httpx
 import pytest
 import respx
 
-from faceless_clip.cartesia_voice import CartesiaVoice, CartesiaVoiceError
-from faceless_clip.voice import VoiceMaker, WordTiming
-from faceless_shared.settings import Settings
+from faceless_clip.voice.cartesia_voice import CartesiaVoice, CartesiaVoiceError
+from faceless_clip.voice.espeak_voice import VoiceMaker, WordTiming
+from faceless_shared.runtime.settings import Settings
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "cartesia"
 EVENTS: dict[str, Any] = json.loads((FIXTURES / "sse_events.json").read_text())

@@ -13,7 +13,7 @@ import pytest
 from faceless.cli import main
 from faceless_clip.main import choose_images, choose_voice
 from faceless_planner.main import choose_plan_writer
-from faceless_shared.settings import Settings, SettingsError
+from faceless_shared.runtime.settings import Settings, SettingsError
 
 EXAMPLE_SCRIPT = Path(__file__).parents[2] / "examples" / "honeybees.txt"
 KEYS = (

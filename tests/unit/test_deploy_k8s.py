@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from faceless_shared.streams import Streams
+from faceless_shared.messaging.streams import Streams
 from tests.deploy_files import (
     API_PORT,
     APP,

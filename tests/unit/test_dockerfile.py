@@ -30,10 +30,10 @@ SOURCES = {
 }
 # what the migrate image's command imports
 MIGRATE_ROOTS = (
-    "faceless_shared.broker",
+    "faceless_shared.messaging.broker",
     "faceless_shared.db.migrate",
-    "faceless_shared.settings",
-    "faceless_shared.streams",
+    "faceless_shared.runtime.settings",
+    "faceless_shared.messaging.streams",
 )
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from faceless import doctor
 from faceless.doctor import report
-from faceless_shared.settings import Settings
+from faceless_shared.runtime.settings import Settings
 
 UNREACHABLE_DATABASE = "postgresql://postgres@127.0.0.1:1/nowhere"
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"

@@ -17,9 +17,9 @@ import pytest
 import respx
 from PIL import Image
 
-from faceless_clip.gemini_images import GeminiImageError, GeminiImages
-from faceless_clip.image_fitting import fit_to_frame, frame_aspect, image_prompt
-from faceless_shared.settings import Settings
+from faceless_clip.images.gemini_images import GeminiImageError, GeminiImages
+from faceless_clip.images.image_fitting import fit_to_frame, frame_aspect, image_prompt
+from faceless_shared.runtime.settings import Settings
 from tests.respx_bridge import bridge_to
 from tests.unit.image_provider_calls import (
     ADDITION,

@@ -7,7 +7,7 @@ import logging
 
 from opentelemetry.sdk.trace import TracerProvider
 
-from faceless_shared.logs import JsonFormatter
+from faceless_shared.runtime.logs import JsonFormatter
 
 
 def test_a_log_line_carries_trace_span_and_project() -> None:

@@ -9,8 +9,8 @@ from uuid import uuid4
 
 import pytest
 
-from faceless_api import media_links
-from faceless_shared.settings import Settings
+from faceless_api.media import media_links
+from faceless_shared.runtime.settings import Settings
 
 SAID = "FACELESS_URL_SIGNING_SECRET is not set"
 

@@ -7,8 +7,8 @@ import socket
 import httpx
 from prometheus_client import CollectorRegistry
 
-from faceless_shared.metrics_endpoint import serve_metrics
-from faceless_shared.telemetry import Metrics
+from faceless_shared.runtime.metrics_endpoint import serve_metrics
+from faceless_shared.runtime.telemetry import Metrics
 
 
 def free_port() -> int:

@@ -16,8 +16,8 @@ import pytest
 import respx
 from PIL import Image
 
-from faceless_clip.openai_images import OpenAIImageError, OpenAIImages
-from faceless_shared.settings import Settings
+from faceless_clip.images.openai_images import OpenAIImageError, OpenAIImages
+from faceless_shared.runtime.settings import Settings
 from tests.respx_bridge import bridge_to
 from tests.unit.image_provider_calls import (
     ADDITION,

@@ -19,7 +19,7 @@ from faceless_planner.openai_plan import OpenAIPlanWriter
 from faceless_planner.plan_prompt import SYSTEM_PROMPT, sizing_for, sizing_problems
 from faceless_planner.plan_writer import PlanError, PlanRequest
 from faceless_planner.script_plan import ScriptPlanWriter
-from faceless_shared.settings import Settings
+from faceless_shared.runtime.settings import Settings
 from tests.respx_bridge import bridge_to
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "openai"

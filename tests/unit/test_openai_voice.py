@@ -17,10 +17,10 @@ import httpx2
 import openai._base_client
 import pytest
 
-from faceless_clip.openai_voice import OpenAIVoice, OpenAIVoiceError
-from faceless_clip.voice import VoiceMaker
+from faceless_clip.voice.espeak_voice import VoiceMaker
+from faceless_clip.voice.openai_voice import OpenAIVoice, OpenAIVoiceError
 from faceless_shared.media import FFmpegError, ffmpeg_exe
-from faceless_shared.settings import Settings
+from faceless_shared.runtime.settings import Settings
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "openai_tts"
 KEY = "sk-test-0123456789"

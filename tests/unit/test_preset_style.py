@@ -8,9 +8,9 @@ from typing import Any, get_args
 import pytest
 from pydantic import ValidationError
 
-from faceless_api.catalog_schemas import PresetCreate, PresetUpdate, SeriesUpdate
+from faceless_api.catalog.catalog_schemas import PresetCreate, PresetUpdate, SeriesUpdate
 from faceless_clip.captions import FONTS, MAX_PHRASE_WORDS, MIN_PHRASE_WORDS, CaptionStyle
-from faceless_clip.images import SHAPES, ImageStyle
+from faceless_clip.images.drawn_images import SHAPES, ImageStyle
 from faceless_clip.motion import MAX_STRENGTH, MOTION_KINDS, MotionStyle
 from faceless_shared.preset_style import (
     MAX_MOTION_STRENGTH,

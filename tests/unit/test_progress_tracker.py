@@ -6,8 +6,8 @@ import json
 import uuid
 from uuid import UUID
 
-from faceless_shared.events import ClipFailed, ClipRendered
-from faceless_shared.progress import (
+from faceless_shared.messaging.events import ClipFailed, ClipRendered
+from faceless_shared.messaging.progress import (
     ClipProgressed,
     ClipTracker,
     ProgressMessage,

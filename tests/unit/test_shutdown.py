@@ -17,24 +17,24 @@ from cartesia import AsyncCartesia
 from google import genai
 from openai import AsyncOpenAI
 
-import faceless_shared.service as service_module
-from faceless_clip.cartesia_voice import CartesiaVoice
-from faceless_clip.gemini_images import GeminiImages
-from faceless_clip.images import DrawnImages
+import faceless_shared.runtime.service as service_module
+from faceless_clip.images.drawn_images import DrawnImages
+from faceless_clip.images.gemini_images import GeminiImages
+from faceless_clip.images.openai_images import OpenAIImages
 from faceless_clip.main import create_service as create_clip
-from faceless_clip.openai_images import OpenAIImages
-from faceless_clip.openai_voice import OpenAIVoice
-from faceless_clip.voice import EspeakVoice
+from faceless_clip.voice.cartesia_voice import CartesiaVoice
+from faceless_clip.voice.espeak_voice import EspeakVoice
+from faceless_clip.voice.openai_voice import OpenAIVoice
 from faceless_planner.main import create_service as create_planner
 from faceless_planner.openai_plan import OpenAIPlanWriter
 from faceless_planner.script_plan import ScriptPlanWriter
 from faceless_renderer.main import create_service as create_renderer
 from faceless_shared.media import ffmpeg_exe
-from faceless_shared.service import Resources, WorkerService, create_storage
-from faceless_shared.settings import Settings
-from faceless_shared.storage import LocalStorage
-from faceless_shared.storage_s3 import S3Storage
-from faceless_shared.storage_supabase import SupabaseStorage
+from faceless_shared.runtime.service import Resources, WorkerService, create_storage
+from faceless_shared.runtime.settings import Settings
+from faceless_shared.storage.object_storage import LocalStorage
+from faceless_shared.storage.s3_storage import S3Storage
+from faceless_shared.storage.supabase_storage import SupabaseStorage
 from tests.respx_bridge import bridge_to
 from tests.unit.image_provider_calls import draw, gradient_png, recorded
 from tests.unit.test_openai_images import image_reply

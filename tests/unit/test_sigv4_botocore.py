@@ -18,7 +18,13 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from faceless_shared.sigv4 import EMPTY_SHA256, Credentials, encode_key, presign_url, sign_headers
+from faceless_shared.storage.sigv4 import (
+    EMPTY_SHA256,
+    Credentials,
+    encode_key,
+    presign_url,
+    sign_headers,
+)
 
 botocore_auth = pytest.importorskip("botocore.auth")
 botocore_awsrequest = pytest.importorskip("botocore.awsrequest")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from faceless_clip.voice import EspeakVoice
+from faceless_clip.voice.espeak_voice import EspeakVoice
 from faceless_renderer.joining import AUDIO_ENCODE
 from faceless_renderer.music_bed import LOOP_S, synthesize_bed
 from faceless_renderer.soundtrack import (

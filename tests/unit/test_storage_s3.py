@@ -18,9 +18,11 @@ import httpx
 import pytest
 import respx
 
-from faceless_shared.service import create_storage
-from faceless_shared.settings import Settings
-from faceless_shared.sigv4 import (
+from faceless_shared.runtime.service import create_storage
+from faceless_shared.runtime.settings import Settings
+from faceless_shared.storage.object_storage import SignsUrls, StorageError, check_key
+from faceless_shared.storage.s3_storage import S3Storage
+from faceless_shared.storage.sigv4 import (
     EMPTY_SHA256,
     Credentials,
     canonical_request,
@@ -28,8 +30,6 @@ from faceless_shared.sigv4 import (
     presign_url,
     sign_headers,
 )
-from faceless_shared.storage import SignsUrls, StorageError, check_key
-from faceless_shared.storage_s3 import S3Storage
 from tests.streaming_transport import StreamingServer
 
 AWS_EXAMPLE = Credentials(

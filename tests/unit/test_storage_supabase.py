@@ -15,10 +15,10 @@ import httpx
 import pytest
 import respx
 
-from faceless_shared.service import create_storage
-from faceless_shared.settings import Settings
-from faceless_shared.storage import SignsUrls, StorageError
-from faceless_shared.storage_supabase import SupabaseStorage
+from faceless_shared.runtime.service import create_storage
+from faceless_shared.runtime.settings import Settings
+from faceless_shared.storage.object_storage import SignsUrls, StorageError
+from faceless_shared.storage.supabase_storage import SupabaseStorage
 from tests.streaming_transport import StreamingServer
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "supabase_storage"

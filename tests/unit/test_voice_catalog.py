@@ -1,6 +1,6 @@
 """The voice catalogue: which voices each provider speaks, as the API checks a project's.
 
-The espeak-ng list is embedded in faceless_shared.espeak_voices, so the API needs no
+The espeak-ng list is embedded in faceless_shared.voices.espeak_voices, so the API needs no
 espeakng-loader; here it is read anew from the wheel's data and compared. When the wheel
 changes, `uv run python -m tests.unit.test_voice_catalog > shared/faceless_shared/espeak_voices.py
 && uv run ruff format shared/faceless_shared/espeak_voices.py` writes it anew.
@@ -17,10 +17,10 @@ import espeakng_loader
 import pytest
 from openai.types.audio import speech_create_params
 
-from faceless_clip.voice import _synthesize
-from faceless_shared.espeak_voices import ESPEAK_VARIANTS, ESPEAK_VOICES
-from faceless_shared.settings import Settings
-from faceless_shared.voice_catalog import OPENAI_VOICES, voice_catalog
+from faceless_clip.voice.espeak_voice import _synthesize
+from faceless_shared.runtime.settings import Settings
+from faceless_shared.voices.espeak_voices import ESPEAK_VARIANTS, ESPEAK_VOICES
+from faceless_shared.voices.voice_catalog import OPENAI_VOICES, voice_catalog
 
 VOICE_CHARS = re.compile(r"[A-Za-z0-9._:-]+")
 """What the API's Voice pattern lets a variant's name hold (no space, no second "+")."""

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from faceless_clip import voice as voice_module
-from faceless_clip.cartesia_voice import CartesiaVoice
-from faceless_clip.openai_voice import OpenAIVoice
-from faceless_clip.voice import EspeakVoice, VoiceMaker, _synthesize
+from faceless_clip.voice import espeak_voice as voice_module
+from faceless_clip.voice.cartesia_voice import CartesiaVoice
+from faceless_clip.voice.espeak_voice import EspeakVoice, VoiceMaker, _synthesize
+from faceless_clip.voice.openai_voice import OpenAIVoice
 from tests.unit.test_openai_voice import FakeSpeechApi, mp3_bytes, mp3_response
 from tests.unit.test_openai_voice import make_voice as make_openai_voice
 

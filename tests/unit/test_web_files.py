@@ -9,13 +9,13 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from faceless_api.routes import web
+from faceless_api.routes import web_routes
 
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     app = FastAPI()
-    app.include_router(web.router)
+    app.include_router(web_routes.router)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://faceless.test") as client:
         yield client
@@ -33,13 +33,15 @@ async def test_the_page_and_every_file_it_loads_are_served(client: httpx.AsyncCl
         path = unread.pop()
         response = await client.get(path)
         assert response.status_code == 200, path
-        assert response.headers["content-type"].startswith(web.ASSETS[path.removeprefix("/web/")])
+        assert response.headers["content-type"].startswith(
+            web_routes.ASSETS[path.removeprefix("/web/")]
+        )
         assert response.headers["cache-control"] == "no-cache"
         if path.endswith(".js"):
             imported = {f"/web/{name}" for name in re.findall(r'from "\./([^"]+)"', response.text)}
             unread += sorted(imported - loaded)
             loaded |= imported
-    assert loaded == {f"/web/{name}" for name in web.ASSETS}
+    assert loaded == {f"/web/{name}" for name in web_routes.ASSETS}
 
 
 @pytest.mark.parametrize("path", ["/web/nope.js", "/web/..%2Fmain.py", "/web/index.html"])

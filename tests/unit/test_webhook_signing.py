@@ -8,8 +8,8 @@ import random
 import time
 from pathlib import Path
 
-from faceless_api.webhook_signing import signature_header, verify_signature
-from faceless_api.webhooks import Backoff
+from faceless_api.webhooks.delivery_loop import Backoff
+from faceless_api.webhooks.signing import signature_header, verify_signature
 
 SECRET = "whsec_test"
 BODY = b'{"id":"d1","type":"project.completed","data":{"project":{"id":"p1"}}}'

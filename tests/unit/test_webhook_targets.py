@@ -7,8 +7,8 @@ import ipaddress
 
 import pytest
 
-from faceless_api import callback_urls
-from faceless_api.webhook_targets import (
+from faceless_api.projects import callback_urls
+from faceless_api.webhooks.targets import (
     RefusedTarget,
     ThreadedResolver,
     is_public_address,

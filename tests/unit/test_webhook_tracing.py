@@ -7,9 +7,9 @@ import logging
 import httpx
 import pytest
 
-from faceless_api.webhook_posting import Answer
-from faceless_api.webhook_targets import RefusedTarget
-from faceless_api.webhook_tracing import error_type, redacted_request_logs, redacted_url
+from faceless_api.webhooks.delivery_tracing import error_type, redacted_request_logs, redacted_url
+from faceless_api.webhooks.posting import Answer
+from faceless_api.webhooks.targets import RefusedTarget
 
 
 @pytest.mark.parametrize(
@@ -67,7 +67,7 @@ def test_httpx_request_lines_are_redacted_only_during_an_attempt(
         (Answer(None, "ConnectError", httpx.ConnectError("refused")), "httpx.ConnectError"),
         (
             Answer(None, "refused: private", RefusedTarget("private")),
-            "faceless_api.webhook_targets.RefusedTarget",
+            "faceless_api.webhooks.targets.RefusedTarget",
         ),
         (Answer(None, "the project's tenant is gone"), "_OTHER"),
     ],

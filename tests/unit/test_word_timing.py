@@ -4,8 +4,8 @@ import itertools
 
 import pytest
 
-from faceless_clip.voice import WordTiming
-from faceless_clip.word_timing import (
+from faceless_clip.voice.espeak_voice import WordTiming
+from faceless_clip.voice.word_timing import (
     count_syllables,
     estimate_word_timings,
     pause_after,

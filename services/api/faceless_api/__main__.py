@@ -6,11 +6,11 @@ import argparse
 
 import uvicorn
 
-from faceless_api.auth import AuthOffOnPublicAddress, check_bind
+from faceless_api.access.auth import AuthOffOnPublicAddress, check_bind
 from faceless_api.main import create_app
-from faceless_api.media_links import served_at
-from faceless_shared.logs import configure_logging
-from faceless_shared.settings import Settings
+from faceless_api.media.media_links import served_at
+from faceless_shared.runtime.logs import configure_logging
+from faceless_shared.runtime.settings import Settings
 
 
 def main(argv: list[str] | None = None) -> None:

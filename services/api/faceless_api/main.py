@@ -11,26 +11,41 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-from faceless_api.catalog_errors import install_catalog_error_handlers
-from faceless_api.errors import install_error_handlers
-from faceless_api.openapi_links import install_links
-from faceless_api.resources import open_resources
+from faceless_api.catalog.catalog_errors import install_catalog_error_handlers
+from faceless_api.http.errors import install_error_handlers
+from faceless_api.http.openapi_links import install_links
 from faceless_api.routes import (
-    health,
-    keys,
-    me,
-    metrics,
-    music,
-    presets,
-    projects,
-    series,
-    voices,
-    web,
-    webhooks,
+    event_routes,
+    health_routes,
+    key_routes,
+    me_routes,
+    metrics_routes,
+    music_routes,
+    preset_routes,
+    project_routes,
+    series_routes,
+    voice_routes,
+    web_routes,
+    webhook_routes,
 )
-from faceless_api.routes.events import router as events_router
-from faceless_shared.settings import Settings
-from faceless_shared.telemetry import Telemetry
+from faceless_api.runtime.resources import open_resources
+from faceless_shared.runtime.settings import Settings
+from faceless_shared.runtime.telemetry import Telemetry
+
+ROUTES = (
+    project_routes,
+    event_routes,
+    preset_routes,
+    series_routes,
+    voice_routes,
+    webhook_routes,
+    music_routes,
+    me_routes,
+    key_routes,
+    health_routes,
+    metrics_routes,
+    web_routes,
+)
 
 
 def create_app(settings: Settings, *, telemetry: Telemetry | None = None) -> FastAPI:
@@ -56,18 +71,8 @@ def create_app(settings: Settings, *, telemetry: Telemetry | None = None) -> Fas
     )
     install_error_handlers(app)
     install_catalog_error_handlers(app)
-    app.include_router(projects.router)
-    app.include_router(events_router)
-    app.include_router(presets.router)
-    app.include_router(series.router)
-    app.include_router(voices.router)
-    app.include_router(webhooks.router)
-    app.include_router(music.router)
-    app.include_router(me.router)
-    app.include_router(keys.router)
-    app.include_router(health.router)
-    app.include_router(metrics.router)
-    app.include_router(web.router)
+    for routes in ROUTES:
+        app.include_router(routes.router)
     install_links(app)
     return app
 

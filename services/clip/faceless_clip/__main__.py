@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from faceless_clip.main import create_service
-from faceless_shared.service import run_service
+from faceless_shared.runtime.service import run_service
 
 
 def main() -> None:

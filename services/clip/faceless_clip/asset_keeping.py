@@ -13,7 +13,7 @@ import asyncpg
 
 from faceless_shared.db import assets, clips
 from faceless_shared.db.assets import AssetRow, AssetType
-from faceless_shared.storage import Storage, audio_key, clip_key, image_key
+from faceless_shared.storage.object_storage import Storage, audio_key, clip_key, image_key
 
 Kind = Literal["audio", "image", "video"]
 

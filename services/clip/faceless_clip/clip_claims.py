@@ -17,7 +17,7 @@ from faceless_shared.db import clips, jobs, outbox, projects
 from faceless_shared.db.clips import ClipRow
 from faceless_shared.db.pool import Conn
 from faceless_shared.db.projects import ProjectRow
-from faceless_shared.events import ClipFailed, ClipPlanned, ClipRendered, Event
+from faceless_shared.messaging.events import ClipFailed, ClipPlanned, ClipRendered, Event
 
 logger = logging.getLogger(__name__)
 

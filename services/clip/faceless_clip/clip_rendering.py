@@ -16,21 +16,21 @@ import asyncpg
 from faceless_clip.asset_keeping import ClipSlot, content_key, keep_asset, reuse_asset
 from faceless_clip.captions import CaptionStyle
 from faceless_clip.clip_claims import Claim, claim, fail, kept_alive, new_owner
-from faceless_clip.images import ImageMaker, ImageStyle
+from faceless_clip.images.drawn_images import ImageMaker, ImageStyle
 from faceless_clip.motion import MotionStyle, Move
 from faceless_clip.render import render_clip
-from faceless_clip.voice import Speech, VoiceMaker, WordTiming
-from faceless_clip.word_timing import estimate_word_timings
-from faceless_shared.costs import CostCapReached, check_budget, record_usage
+from faceless_clip.voice.espeak_voice import Speech, VoiceMaker, WordTiming
+from faceless_clip.voice.word_timing import estimate_word_timings
+from faceless_shared.costs.cost_ledger import CostCapReached, check_budget, record_usage
+from faceless_shared.costs.provider_usage import Usage
 from faceless_shared.db import clips, jobs, outbox, presets
 from faceless_shared.db.clips import ClipRow
 from faceless_shared.db.presets import PresetLook
 from faceless_shared.db.projects import ProjectRow
-from faceless_shared.events import ClipRendered, Event
-from faceless_shared.progress import NO_PROGRESS, ClipTracker
-from faceless_shared.storage import Storage
-from faceless_shared.telemetry import metrics, span
-from faceless_shared.usage import Usage
+from faceless_shared.messaging.events import ClipRendered, Event
+from faceless_shared.messaging.progress import NO_PROGRESS, ClipTracker
+from faceless_shared.runtime.telemetry import metrics, span
+from faceless_shared.storage.object_storage import Storage
 
 logger = logging.getLogger(__name__)
 

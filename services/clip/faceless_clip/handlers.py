@@ -7,11 +7,11 @@ from faststream.redis import RedisBroker
 
 from faceless_clip.clip_claims import ClipBusy
 from faceless_clip.clip_rendering import ClipMakers, render_planned_clip
-from faceless_shared.broker import consumer_name, stream_subs
-from faceless_shared.events import ClipPlanned
-from faceless_shared.progress import ClipTracker
-from faceless_shared.service import Resources
-from faceless_shared.streams import CLIP_GROUP
+from faceless_shared.messaging.broker import consumer_name, stream_subs
+from faceless_shared.messaging.events import ClipPlanned
+from faceless_shared.messaging.progress import ClipTracker
+from faceless_shared.messaging.streams import CLIP_GROUP
+from faceless_shared.runtime.service import Resources
 
 
 def register_handlers(resources: Resources, makers: ClipMakers) -> None:

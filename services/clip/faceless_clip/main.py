@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from faceless_clip.cartesia_voice import CartesiaVoice
 from faceless_clip.clip_rendering import ClipMakers
-from faceless_clip.gemini_images import GeminiImages
 from faceless_clip.handlers import register_handlers
-from faceless_clip.images import DrawnImages, ImageMaker
-from faceless_clip.openai_images import OpenAIImages
-from faceless_clip.openai_voice import OpenAIVoice
-from faceless_clip.voice import EspeakVoice, VoiceMaker
-from faceless_shared.service import Closable, Resources, WorkerService
-from faceless_shared.settings import Settings, SettingsError
+from faceless_clip.images.drawn_images import DrawnImages, ImageMaker
+from faceless_clip.images.gemini_images import GeminiImages
+from faceless_clip.images.openai_images import OpenAIImages
+from faceless_clip.voice.cartesia_voice import CartesiaVoice
+from faceless_clip.voice.espeak_voice import EspeakVoice, VoiceMaker
+from faceless_clip.voice.openai_voice import OpenAIVoice
+from faceless_shared.runtime.service import Closable, Resources, WorkerService
+from faceless_shared.runtime.settings import Settings, SettingsError
 
 
 def choose_voice(settings: Settings) -> CartesiaVoice | OpenAIVoice | EspeakVoice:

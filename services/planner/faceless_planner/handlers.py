@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from faceless_planner.plan_writer import PlanWriter
 from faceless_planner.planning import plan_project
-from faceless_shared.broker import consumer_name, stream_subs
-from faceless_shared.events import ProjectCreated
-from faceless_shared.service import Resources
-from faceless_shared.streams import PLANNER_GROUP
+from faceless_shared.messaging.broker import consumer_name, stream_subs
+from faceless_shared.messaging.events import ProjectCreated
+from faceless_shared.messaging.streams import PLANNER_GROUP
+from faceless_shared.runtime.service import Resources
 
 
 def register_handlers(resources: Resources, writer: PlanWriter) -> None:

@@ -6,8 +6,8 @@ from faceless_planner.handlers import register_handlers
 from faceless_planner.openai_plan import OpenAIPlanWriter
 from faceless_planner.plan_writer import PlanWriter
 from faceless_planner.script_plan import ScriptPlanWriter
-from faceless_shared.service import Closable, Resources, WorkerService
-from faceless_shared.settings import Settings, SettingsError
+from faceless_shared.runtime.service import Closable, Resources, WorkerService
+from faceless_shared.runtime.settings import Settings, SettingsError
 
 
 def choose_plan_writer(settings: Settings) -> OpenAIPlanWriter | ScriptPlanWriter:

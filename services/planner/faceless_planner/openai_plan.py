@@ -35,8 +35,8 @@ from faceless_planner.plan_prompt import (
     task_message,
 )
 from faceless_planner.plan_writer import Plan, PlanError, PlannedClip, PlanRequest
-from faceless_shared.settings import Settings
-from faceless_shared.usage import Usage
+from faceless_shared.costs.provider_usage import Usage
+from faceless_shared.runtime.settings import Settings
 
 logger = logging.getLogger(__name__)
 

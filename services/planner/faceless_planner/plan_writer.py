@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from faceless_shared.usage import Usage
+from faceless_shared.costs.provider_usage import Usage
 
 
 @dataclass(frozen=True)

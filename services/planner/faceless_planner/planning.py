@@ -13,21 +13,21 @@ from uuid import UUID
 import asyncpg
 
 from faceless_planner.plan_writer import Plan, PlannedClip, PlanRequest, PlanWriter
-from faceless_shared.costs import check_budget, record_usage
+from faceless_shared.costs.cost_ledger import check_budget, record_usage
 from faceless_shared.db import assets, clips, jobs, outbox, projects
 from faceless_shared.db.clips import NewClip
 from faceless_shared.db.projects import ProjectRow
-from faceless_shared.events import ClipPlanned, Event, ProjectFailed
-from faceless_shared.progress import (
+from faceless_shared.messaging.events import ClipPlanned, Event, ProjectFailed
+from faceless_shared.messaging.progress import (
     NO_PROGRESS,
     Failed,
     Planned,
     ProgressPublisher,
     StatusChanged,
 )
-from faceless_shared.settings import Settings
-from faceless_shared.storage import Storage, plan_key
-from faceless_shared.telemetry import span
+from faceless_shared.runtime.settings import Settings
+from faceless_shared.runtime.telemetry import span
+from faceless_shared.storage.object_storage import Storage, plan_key
 
 logger = logging.getLogger(__name__)
 

@@ -15,15 +15,15 @@ import asyncpg
 from faceless_renderer.joining import CROSSFADE_S, join_clips
 from faceless_renderer.music_bed import synthesize_bed
 from faceless_shared.db import assets, clips, jobs, music, outbox, projects
-from faceless_shared.events import Event, ProjectFailed, VideoCompleted
-from faceless_shared.progress import (
+from faceless_shared.messaging.events import Event, ProjectFailed, VideoCompleted
+from faceless_shared.messaging.progress import (
     NO_PROGRESS,
     Completed,
     Failed,
     ProgressPublisher,
     StatusChanged,
 )
-from faceless_shared.storage import Storage, clip_key, final_key
+from faceless_shared.storage.object_storage import Storage, clip_key, final_key
 
 logger = logging.getLogger(__name__)
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from faceless_renderer.completion import complete_if_all_rendered, fail_project
-from faceless_shared.broker import consumer_name, stream_subs
-from faceless_shared.events import ClipFailed, ClipRendered
-from faceless_shared.service import Resources
-from faceless_shared.streams import RENDERER_GROUP
+from faceless_shared.messaging.broker import consumer_name, stream_subs
+from faceless_shared.messaging.events import ClipFailed, ClipRendered
+from faceless_shared.messaging.streams import RENDERER_GROUP
+from faceless_shared.runtime.service import Resources
 
 
 def register_handlers(resources: Resources) -> None:

@@ -8,12 +8,12 @@ import logging
 
 import asyncpg
 
-from faceless_shared.broker import ensure_groups
 from faceless_shared.db import clips, outbox, projects
 from faceless_shared.db.pool import Conn
 from faceless_shared.db.projects import ProjectRow
-from faceless_shared.events import ClipPlanned, ClipRendered, Event, ProjectCreated
-from faceless_shared.service import Resources
+from faceless_shared.messaging.broker import ensure_groups
+from faceless_shared.messaging.events import ClipPlanned, ClipRendered, Event, ProjectCreated
+from faceless_shared.runtime.service import Resources
 
 logger = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from faceless_shared.db.pool import Conn
-from faceless_shared.events import Event
-from faceless_shared.telemetry import current_headers
+from faceless_shared.messaging.events import Event
+from faceless_shared.runtime.telemetry import current_headers
 
 NOTIFY_CHANNEL = "faceless_outbox"
 

@@ -8,8 +8,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
+from faceless_shared.costs.provider_usage import Usage
 from faceless_shared.db.pool import Conn
-from faceless_shared.usage import Usage
 
 Capability = Literal["plan", "voice", "image"]
 

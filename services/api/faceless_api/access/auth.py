@@ -1,0 +1,146 @@
+"""Who is calling: a tenant, from an ``Authorization: Bearer`` API key, or the local tenant
+when ``FACELESS_AUTH=off`` (loopback only). Rate limits are applied here, per key."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import Depends, HTTPException, Query, Request, Response, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from faceless_api.access import api_keys, rate_limits
+from faceless_api.media import media_links
+from faceless_api.runtime.deps import PoolDep, RedisDep, SettingsDep
+from faceless_shared.db.tenants import LOCAL_TENANT_ID
+from faceless_shared.runtime.settings import Settings
+
+LOCAL_TENANT_NAME = "local"
+_bearer = HTTPBearer(auto_error=False, description="An API key: `faceless keys create`.")
+
+
+@dataclass(frozen=True)
+class Tenant:
+    id: UUID
+    name: str
+    scopes: frozenset[str]
+    key_id: UUID | None = None
+    key_prefix: str | None = None
+
+
+LOCAL_TENANT = Tenant(LOCAL_TENANT_ID, LOCAL_TENANT_NAME, frozenset({"projects", "admin"}))
+
+
+class AuthOffOnPublicAddress(Exception):
+    def __init__(self, host: str) -> None:
+        super().__init__(
+            f"refusing to serve {host} with FACELESS_AUTH=off: without keys anyone who can "
+            "reach it could use it. Bind to 127.0.0.1 (or ::1), or turn auth on and create "
+            "keys with `faceless keys create --tenant NAME`."
+        )
+
+
+def check_bind(settings: Settings, host: str) -> None:
+    """Auth may be off only on a loopback address."""
+    if settings.auth == "off" and not _is_loopback(host):
+        raise AuthOffOnPublicAddress(host)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_local_caller(request: Request) -> None:
+    """Auth off serves loopback callers only, however the server was started (a uvicorn
+    factory bound to 0.0.0.0 never passes through ``check_bind``)."""
+    client = request.client
+    if client is not None and not _is_loopback(client.host):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "this API runs with FACELESS_AUTH=off and answers only on this machine",
+        )
+
+
+def _unauthorized(message: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, message, {"WWW-Authenticate": "Bearer"})
+
+
+async def current_tenant(
+    request: Request,
+    settings: SettingsDep,
+    pool: PoolDep,
+    redis: RedisDep,
+    response: Response,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Tenant:
+    if settings.auth == "off":
+        _check_local_caller(request)
+        return LOCAL_TENANT
+    if credentials is None:
+        raise _unauthorized("send an API key: Authorization: Bearer <key>")
+    async with pool.acquire() as conn:
+        key = await api_keys.authenticate(conn, credentials.credentials)
+    if key is None:
+        raise _unauthorized("unknown or revoked API key")
+    allowance = await rate_limits.take_request(
+        redis, settings.stream_prefix, key.id, settings.rate_limit_per_minute
+    )
+    response.headers["RateLimit-Limit"] = str(allowance.limit)
+    response.headers["RateLimit-Remaining"] = str(allowance.remaining)
+    if allowance.retry_after_s is not None:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"more than {allowance.limit} requests a minute for this key; "
+            f"retry in {allowance.retry_after_s} s",
+            {
+                "Retry-After": str(allowance.retry_after_s),
+                "RateLimit-Limit": str(allowance.limit),
+                "RateLimit-Remaining": "0",
+            },
+        )
+    return Tenant(key.tenant_id, key.tenant_name, frozenset(key.scopes), key.id, key.prefix)
+
+
+TenantDep = Annotated[Tenant, Depends(current_tenant)]
+
+
+async def admin_tenant(tenant: TenantDep) -> Tenant:
+    if "admin" not in tenant.scopes:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "this needs a key with the admin scope (`faceless keys create --admin`)",
+        )
+    return tenant
+
+
+AdminDep = Annotated[Tenant, Depends(admin_tenant)]
+
+
+async def media_viewer(
+    request: Request,
+    settings: SettingsDep,
+    pool: PoolDep,
+    redis: RedisDep,
+    response: Response,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    expires: Annotated[str | None, Query(description="Expiry of a signed link.")] = None,
+    sig: Annotated[str | None, Query(description="Signature of a signed link.")] = None,
+) -> UUID | None:
+    """Who may fetch a video or picture: the owner (its tenant id), or anyone holding a
+    valid signed link (None: no tenant check needed)."""
+    if expires is not None and media_links.is_valid(settings, request.url.path, expires, sig):
+        return None
+    if expires is not None and credentials is None and settings.auth == "on":
+        raise _unauthorized("this link has expired or is not valid; ask the API for a new one")
+    tenant = await current_tenant(request, settings, pool, redis, response, credentials)
+    return tenant.id
+
+
+MediaViewerDep = Annotated[UUID | None, Depends(media_viewer)]

@@ -1,0 +1,50 @@
+"""What the API reads and writes for API keys: a key is shown once, when it is made."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Self
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from faceless_api.projects.project_schemas import WITHOUT_NUL
+from faceless_shared.db.api_keys import ApiKeyRow, Scope
+
+KeyName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=100, pattern=WITHOUT_NUL),
+    Field(description="What the key is for, to tell keys apart.", examples=["n8n workflow"]),
+]
+
+
+class KeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: KeyName = ""
+
+
+class KeyOut(BaseModel):
+    id: UUID
+    prefix: str = Field(description="The key's first characters, to recognise it by.")
+    name: str
+    scopes: list[Scope]
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: ApiKeyRow) -> Self:
+        return cls(
+            id=row.id,
+            prefix=row.prefix,
+            name=row.name,
+            scopes=list(row.scopes),
+            created_at=row.created_at,
+            last_used_at=row.last_used_at,
+            revoked_at=row.revoked_at,
+        )
+
+
+class KeyCreated(KeyOut):
+    key: str = Field(description="The key itself. It is shown this once and never again.")

@@ -1,0 +1,1 @@
+"""What projects choose from: graphics presets, series, background music and voices."""

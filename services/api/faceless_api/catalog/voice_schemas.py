@@ -1,0 +1,51 @@
+"""What the API writes about voices: the configured provider's, to pick a project's from."""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+from pydantic import BaseModel, Field
+
+from faceless_shared.voices.voice_catalog import VoiceCatalog
+
+
+class VoiceOut(BaseModel):
+    id: str = Field(description="Pass it as a project's or series' `voice`.")
+    name: str
+    languages: list[str] = Field(
+        description="Other names that choose this voice (espeak: the languages it speaks)."
+    )
+
+
+class VoicesOut(BaseModel):
+    """The voices a project or series may name: the configured voice provider's."""
+
+    provider: Literal["cartesia", "openai", "espeak"] = Field(
+        description="The voice provider this deployment uses (FACELESS_VOICE, else by key)."
+    )
+    default: str = Field(description="The voice of a project and series that name none.")
+    any_id: bool = Field(
+        description="Any voice id of the provider's form is accepted (Cartesia: a UUID; an "
+        "OpenAI-compatible server: any name): its list is the provider's, not known here."
+    )
+    voices: list[VoiceOut] = Field(description="Every voice known here; empty when any_id.")
+    variants: list[str] = Field(
+        description='What may follow a voice and "+" (espeak: en-gb+f3); empty for others.'
+    )
+    note: str
+
+    @classmethod
+    def from_catalog(cls, catalog: VoiceCatalog) -> Self:
+        return cls.model_validate(
+            {
+                "provider": catalog.provider,
+                "default": catalog.default,
+                "any_id": catalog.any_id,
+                "voices": [
+                    VoiceOut(id=voice.id, name=voice.name, languages=list(voice.languages))
+                    for voice in catalog.voices
+                ],
+                "variants": list(catalog.variants),
+                "note": catalog.note,
+            }
+        )

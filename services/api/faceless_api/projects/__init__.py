@@ -1,0 +1,2 @@
+"""Video projects: accepting them, their lifecycle, queries, schemas, input limits,
+idempotency and live progress."""

@@ -1,0 +1,40 @@
+"""Limits a request's fields cannot express alone: a script must fit the longest video, and
+the voice must be one the configured provider speaks."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from fastapi.exceptions import RequestValidationError
+
+from faceless_api.catalog.voice_check import voice_problems
+from faceless_api.projects.project_schemas import MAX_DURATION_S, ProjectCreate
+from faceless_shared.runtime.settings import Settings
+
+
+def check_input_limits(body: ProjectCreate, settings: Settings) -> None:
+    problems = _script_problems(body.script, settings) + voice_problems(body.voice, settings)
+    if problems:
+        raise RequestValidationError(problems)
+
+
+def _script_problems(script: str | None, settings: Settings) -> list[dict[str, Any]]:
+    if script is None:
+        return []
+    words = len(script.split())
+    seconds = words * 60 / settings.words_per_minute
+    if seconds <= MAX_DURATION_S:
+        return []
+    most = math.floor(MAX_DURATION_S * settings.words_per_minute / 60)
+    return [
+        {
+            "type": "value_error",
+            "loc": ("body", "script"),
+            "msg": f"the script has {words} words, about {seconds:.0f} s of narration at "
+            f"{settings.words_per_minute} words a minute; the limit is {MAX_DURATION_S} s "
+            f"(about {most} words)",
+            "input": None,
+            "ctx": {"limit_s": MAX_DURATION_S, "limit_words": most},
+        }
+    ]

@@ -1,0 +1,347 @@
+"""What the API reads and writes: pydantic models that OpenAPI documents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import PurePosixPath
+from typing import Annotated, Any, Literal, Self
+from uuid import UUID
+
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    UrlConstraints,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from faceless_api.media import media_links
+from faceless_api.projects.lifecycle import NewProject, ProjectView
+from faceless_shared.db.clips import ClipRow, ClipStatus
+from faceless_shared.db.jobs import JobRow, JobStatus, JobType
+from faceless_shared.db.music import MusicFormat, MusicTrackRow
+from faceless_shared.db.presets import DEFAULT_PRESET
+from faceless_shared.db.projects import Aspect, ProjectRow, ProjectStatus
+from faceless_shared.db.usage import UsageLine
+from faceless_shared.runtime.settings import Settings
+
+MAX_SCRIPT_CHARS = 20_000
+MAX_TOPIC_CHARS = 500
+MIN_DURATION_S = 15
+MAX_DURATION_S = 600
+MIN_COST_CAP_USD = 0.0001
+"""The smallest a cap stored as numeric(10, 4) keeps above zero."""
+WITHOUT_NUL = r"^[^\x00]*$"
+"""Text PostgreSQL can store: it refuses the NUL character."""
+Script = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=MAX_SCRIPT_CHARS, pattern=WITHOUT_NUL
+    ),
+]
+Topic = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=3, max_length=MAX_TOPIC_CHARS, pattern=WITHOUT_NUL
+    ),
+]
+PresetName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=WITHOUT_NUL)
+]
+Voice = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._+:-]{0,99}$"),
+    Field(
+        description="The voice to narrate with, one the configured voice provider speaks "
+        "(GET /v1/voices lists them; another is refused with a 422): an espeak-ng voice or "
+        "language (en-gb, en-us+f3), a Cartesia voice id (a UUID), or an OpenAI voice (alloy).",
+        examples=["en-gb"],
+    ),
+]
+CallbackUrl = Annotated[AnyHttpUrl, UrlConstraints(max_length=2000)]
+
+
+class ProjectCreate(BaseModel):
+    """A new video: give a ``script`` to narrate, or a ``topic`` to write one about."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    script: Script | None = Field(default=None, description="The narration, read as written.")
+    topic: Topic | None = Field(default=None, description="What the video is about.")
+    duration: int | None = Field(
+        default=None,
+        ge=MIN_DURATION_S,
+        le=MAX_DURATION_S,
+        description="Target length in seconds; default: the series', else 60.",
+    )
+    aspect: Aspect | None = Field(
+        default=None, description='Frame shape; default: the series\', else "9:16".'
+    )
+    preset: PresetName | None = Field(
+        default=None,
+        description=f"Graphics preset name (GET /v1/presets); default: the series', "
+        f"else {DEFAULT_PRESET!r}.",
+    )
+    series_id: UUID | None = Field(
+        default=None,
+        description="The series (GET /v1/series) this video belongs to; its preset, voice, "
+        "format and length are the defaults.",
+    )
+    voice: Voice | None = Field(
+        default=None,
+        description="Voice of the narration, one the voice provider speaks (GET /v1/voices); "
+        "default: the series', else the configured one.",
+    )
+    callback_url: CallbackUrl | None = Field(
+        default=None,
+        description="Receives a signed POST when the project completes, fails or is cancelled "
+        "(header Faceless-Signature: t=<unix time>,v1=<HMAC-SHA256 of '<t>.<body>' with the "
+        "webhook_secret of GET /v1/me>).",
+    )
+    captions: bool = Field(default=True, description="Burn synced captions into the video.")
+    cost_cap_usd: float | None = Field(
+        default=None,
+        ge=MIN_COST_CAP_USD,
+        le=1000,
+        description="Stop the project before its provider calls cost more than this (USD).",
+    )
+    music: UUID | Literal["bed"] | None = Field(
+        default=None,
+        description="Background music, ducked under the voice: a music_id from POST /v1/music, "
+        '"bed" for the built-in synthesized bed, or null for none.',
+    )
+    crossfade: bool = Field(
+        default=False,
+        description="Dissolve between clips instead of cutting. The final video is then "
+        "encoded again (about 17 s for a minute on 2 cores) instead of copied (about 1 s).",
+    )
+
+    @model_validator(mode="after")
+    def _script_or_topic(self) -> Self:
+        if self.script is not None and self.topic is not None:
+            raise PydanticCustomError(
+                "script_or_topic", "give either 'script' or 'topic', not both"
+            )
+        if self.script is None and self.topic is None:
+            raise PydanticCustomError("script_or_topic", "give one of 'script' or 'topic'")
+        return self
+
+    def to_new_project(self) -> NewProject:
+        return NewProject(
+            script=self.script,
+            topic=self.topic,
+            duration_s=self.duration,
+            aspect=self.aspect,
+            preset=self.preset,
+            cost_cap_usd=self.cost_cap_usd,
+            music=self.music,
+            crossfade=self.crossfade,
+            captions=self.captions,
+            series_id=self.series_id,
+            voice=self.voice,
+            callback_url=None if self.callback_url is None else str(self.callback_url),
+        )
+
+
+class ClipOut(BaseModel):
+    index: int
+    status: ClipStatus
+    script: str
+    image_prompt: str
+    voice_style_instruction: str
+    duration_ms: int | None
+    error_message: str | None
+    has_audio: bool
+    has_image: bool
+    has_video: bool
+    image_url: str | None = Field(description="A signed link to the clip's picture, once drawn.")
+
+    @classmethod
+    def from_row(cls, clip: ClipRow, settings: Settings) -> Self:
+        return cls(
+            image_url=None
+            if clip.image_asset_id is None
+            else media_links.clip_image_url(settings, clip.project_id, clip.clip_index),
+            index=clip.clip_index,
+            status=clip.status,
+            script=clip.script,
+            image_prompt=clip.image_prompt,
+            voice_style_instruction=clip.voice_style_instruction,
+            duration_ms=clip.duration_ms,
+            error_message=clip.error_message,
+            has_audio=clip.audio_asset_id is not None,
+            has_image=clip.image_asset_id is not None,
+            has_video=clip.video_asset_id is not None,
+        )
+
+
+class JobOut(BaseModel):
+    type: JobType
+    clip_index: int | None
+    status: JobStatus
+    attempts: int
+    error_message: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def from_row(cls, job: JobRow) -> Self:
+        return cls.model_validate(job.model_dump(include=set(cls.model_fields)))
+
+
+class Progress(BaseModel):
+    clips_total: int = Field(description="Clips planned (0 until the plan exists).")
+    clips_rendered: int
+
+
+class ProjectSummary(BaseModel):
+    id: UUID
+    status: ProjectStatus
+    topic: str | None
+    script: str | None
+    title: str | None
+    duration: int = Field(description="Target length in seconds.")
+    aspect: Aspect
+    preset: str
+    music: str | None = Field(description='The background music: a music_id, "bed", or null.')
+    crossfade: bool
+    series_id: UUID | None
+    voice: str | None
+    callback_url: str | None
+    clip_count: int | None
+    duration_ms: int | None = Field(description="Length of the finished video.")
+    error_message: str | None
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+    video_url: str | None = Field(
+        description="Where to fetch the video, once completed: a signed link that expires "
+        "(this API's video route, or the storage's own for supabase and s3)."
+    )
+
+    @classmethod
+    def from_row(
+        cls, project: ProjectRow, settings: Settings, signed_video_url: str | None = None
+    ) -> Self:
+        return cls.model_validate(_summary_fields(project, settings, signed_video_url))
+
+
+class UsageOut(BaseModel):
+    """What the project's provider calls used and are estimated to cost."""
+
+    cost_usd: float
+    lines: list[UsageLine] = Field(description="Per capability, provider and model.")
+
+
+class ProjectDetail(ProjectSummary):
+    clips: list[ClipOut]
+    jobs: list[JobOut]
+    progress: Progress
+    usage: UsageOut
+
+    @classmethod
+    def from_view(
+        cls, view: ProjectView, settings: Settings, signed_video_url: str | None = None
+    ) -> Self:
+        project = view.project
+        rendered = sum(1 for clip in view.clips if clip.status == "rendered")
+        total = project.clip_count if project.clip_count is not None else len(view.clips)
+        return cls.model_validate(
+            {
+                **_summary_fields(project, settings, signed_video_url),
+                "clips": [ClipOut.from_row(clip, settings) for clip in view.clips],
+                "jobs": [JobOut.from_row(job) for job in view.jobs],
+                "progress": Progress(clips_total=total, clips_rendered=rendered),
+                "usage": UsageOut(
+                    cost_usd=round(sum(line.cost_usd for line in view.usage), 6),
+                    lines=view.usage,
+                ),
+            }
+        )
+
+
+def _summary_fields(
+    project: ProjectRow, settings: Settings, signed_video_url: str | None = None
+) -> dict[str, Any]:
+    video_url = None
+    if project.status == "completed":
+        video_url = signed_video_url or media_links.video_url(settings, project.id)
+    hidden = {"target_duration_s", "preset_name", "final_asset_id", "tenant_id", "preset_id"}
+    return {
+        **project.model_dump(exclude=hidden),
+        "duration": project.target_duration_s,
+        "preset": project.preset_name,
+        "music": _music_choice(project.music_key),
+        "video_url": video_url,
+    }
+
+
+def _music_choice(music_key: str | None) -> str | None:
+    """What the client chose: the music_id in a stored track's key, or "bed"."""
+    return None if music_key is None else PurePosixPath(music_key).stem
+
+
+class ProjectPage(BaseModel):
+    items: list[ProjectSummary] = Field(description="Newest first.")
+    total: int
+    limit: int
+    offset: int
+    next_offset: int | None = Field(description="The offset of the next page; null on the last.")
+
+
+class MusicOut(BaseModel):
+    """An uploaded track: pass its ``music_id`` as a project's ``music``."""
+
+    music_id: UUID
+    format: MusicFormat
+    duration_ms: int
+    bytes: int
+    filename: str | None = Field(description="The uploaded file's name, if it had one.")
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, track: MusicTrackRow) -> Self:
+        return cls(
+            music_id=track.id,
+            format=track.format,
+            duration_ms=track.duration_ms,
+            bytes=track.bytes,
+            filename=track.filename,
+            created_at=track.created_at,
+        )
+
+
+class MusicPage(BaseModel):
+    items: list[MusicOut] = Field(description="Newest first.")
+    total: int
+    limit: int
+    offset: int
+    next_offset: int | None = Field(description="The offset of the next page; null on the last.")
+
+
+class ErrorOut(BaseModel):
+    detail: str
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Readiness(BaseModel):
+    status: Literal["ok", "unavailable"]
+    checks: dict[str, str] = Field(description='Each dependency: "ok" or "error: …".')
+
+
+class Me(BaseModel):
+    """Who the key belongs to, and what it may do."""
+
+    tenant: str
+    scopes: list[str]
+    key_prefix: str | None = Field(description="The key in use (null when auth is off).")
+    auth: Literal["on", "off"]
+    webhook_secret: str = Field(description="Signs this tenant's webhook deliveries.")
+    rate_limit_per_minute: int
+    max_projects_in_flight: int

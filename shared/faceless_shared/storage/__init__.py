@@ -1,0 +1,1 @@
+"""Where assets live: local files, Supabase Storage or an S3-compatible store."""

@@ -1,0 +1,1 @@
+"""The voices a project may name, and espeak-ng's voice list."""

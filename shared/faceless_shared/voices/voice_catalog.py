@@ -1,0 +1,115 @@
+"""The voices a project or series may name: those of the voice provider the deployment uses,
+chosen as the clip worker chooses it (``Settings.voice_choice()``).
+
+Known offline, with no provider call: OpenAI's built-in voices and espeak-ng's (embedded in
+``espeak_voices``). Cartesia's voices are its own account's list, so any voice id of the
+right form (a UUID) is taken; so is any name for an OpenAI-compatible server.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from faceless_shared.runtime.settings import Settings
+from faceless_shared.voices.espeak_voices import ESPEAK_VARIANTS, ESPEAK_VOICES
+
+OPENAI_VOICES = (
+    *("alloy", "ash", "ballad", "cedar", "coral", "echo", "fable"),
+    *("marin", "nova", "onyx", "sage", "shimmer", "verse"),
+)
+"""The speech endpoint's built-in voices: the openai SDK's ``voice`` Literal."""
+UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+
+@dataclass(frozen=True)
+class CatalogVoice:
+    id: str
+    name: str
+    languages: tuple[str, ...] = ()
+    """Other names that choose it (espeak: the languages it speaks)."""
+
+
+@dataclass(frozen=True)
+class VoiceCatalog:
+    provider: str
+    default: str
+    """The voice of a project and series that name none."""
+    voices: tuple[CatalogVoice, ...] = ()
+    variants: tuple[str, ...] = ()
+    """What may follow a voice's "+" (espeak: ``en-us+f3``)."""
+    id_pattern: str | None = None
+    """Any voice matching it is taken: its provider's list is not known here."""
+    case_blind: bool = False
+    note: str = ""
+
+    @property
+    def any_id(self) -> bool:
+        return self.id_pattern is not None
+
+    def knows(self, voice: str) -> bool:
+        if self.id_pattern is not None:
+            return re.fullmatch(self.id_pattern, voice) is not None
+        base, plus, variant = voice.partition("+")
+        if plus and variant not in self.variants:
+            return False
+        return (base.lower() if self.case_blind else base) in _names(self.voices)
+
+
+@cache
+def _names(voices: tuple[CatalogVoice, ...]) -> frozenset[str]:
+    return frozenset(name for voice in voices for name in (voice.id, *voice.languages))
+
+
+def voice_catalog(settings: Settings) -> VoiceCatalog:
+    provider = settings.voice_choice()
+    if provider == "cartesia":
+        return _cartesia(settings)
+    if provider == "openai":
+        return _openai(settings)
+    return _espeak(settings)
+
+
+def _cartesia(settings: Settings) -> VoiceCatalog:
+    return VoiceCatalog(
+        provider="cartesia",
+        default=settings.cartesia_voice_id,
+        id_pattern=UUID_PATTERN,
+        note="Cartesia voice ids (UUIDs) are your Cartesia account's, not listed here: any "
+        "UUID is accepted, and one Cartesia does not know fails the clip.",
+    )
+
+
+def _openai(settings: Settings) -> VoiceCatalog:
+    if settings.openai_base_url:
+        return VoiceCatalog(
+            provider="openai",
+            default=settings.openai_tts_voice,
+            id_pattern=r".+",
+            note="An OpenAI-compatible server (FACELESS_OPENAI_BASE_URL) has voices of its "
+            "own: any voice name is accepted, and one it does not know fails the clip.",
+        )
+    return VoiceCatalog(
+        provider="openai",
+        default=settings.openai_tts_voice,
+        voices=tuple(CatalogVoice(name, name) for name in OPENAI_VOICES),
+        note="OpenAI's built-in voices.",
+    )
+
+
+def _espeak(settings: Settings) -> VoiceCatalog:
+    return VoiceCatalog(
+        provider="espeak",
+        default=settings.espeak_voice,
+        voices=_espeak_voices(),
+        variants=ESPEAK_VARIANTS,
+        case_blind=True,
+        note='espeak-ng voices, named by voice or by language (any case), optionally with "+" '
+        "and a variant (en-gb+f3).",
+    )
+
+
+@cache
+def _espeak_voices() -> tuple[CatalogVoice, ...]:
+    return tuple(CatalogVoice(*voice) for voice in ESPEAK_VOICES)
