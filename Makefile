@@ -3,7 +3,8 @@ PYTHON ?= python3
 UV := $(PYTHON) -m uv
 SCRIPT ?= examples/honeybees.txt
 
-.PHONY: setup demo test test-unit test-integration test-e2e lint format bench up clean
+.PHONY: setup demo test test-unit test-integration test-e2e test-faults test-fuzz test-browser \
+	test-deploy lint format bench up clean
 
 setup:  ## install everything (uv, then the locked workspace), run nothing
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --user -q uv \
@@ -13,17 +14,29 @@ setup:  ## install everything (uv, then the locked workspace), run nothing
 demo: setup  ## the bundled script → out/<project-id>/final.mp4, offline
 	$(UV) run faceless generate --script $(SCRIPT)
 
-test: setup  ## the whole suite: unit, integration, e2e
+test: setup  ## the whole suite: every tier below
 	$(UV) run pytest
 
-test-unit: setup
+test-unit: setup  ## pure functions, models and in-memory fakes: no PostgreSQL, Redis or network
 	$(UV) run pytest tests/unit
 
-test-integration: setup
+test-integration: setup  ## real PostgreSQL and Redis: the API over ASGI, the stores, the bus
 	$(UV) run pytest tests/integration
 
-test-e2e: setup
+test-e2e: setup  ## the services running as real consumers, polled with deadlines
 	$(UV) run pytest tests/e2e
+
+test-faults: setup  ## fault injection: kill -9, crashes around the outbox, a Redis wipe, restarts
+	$(UV) run pytest tests/faults
+
+test-fuzz: setup  ## the running API fuzzed from its OpenAPI document (schemathesis)
+	$(UV) run pytest tests/fuzz
+
+test-browser: setup  ## the web page driven by Debian's Chromium against the running stack
+	$(UV) run pytest tests/browser
+
+test-deploy: setup  ## docker-compose.yml, the Dockerfile and deploy/ parsed and checked
+	$(UV) run pytest tests/deploy
 
 lint: setup  ## ruff and mypy --strict
 	$(UV) run ruff check .

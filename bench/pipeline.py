@@ -55,10 +55,12 @@ import faceless_renderer.completion
 import faceless_shared.runtime.service
 from faceless_api.main import create_app
 from faceless_clip.clip_rendering import FRAME_SIZES
-from faceless_clip.images.drawn_images import DrawnImages, ImageMaker
+from faceless_clip.images.drawn_images import DrawnImages
+from faceless_clip.images.image_maker import ImageMaker
 from faceless_clip.main import create_service as create_clip
 from faceless_clip.render import render_clip
-from faceless_clip.voice.espeak_voice import EspeakVoice, Speech, VoiceMaker
+from faceless_clip.voice.espeak_voice import EspeakVoice
+from faceless_clip.voice.voice_maker import Speech, VoiceMaker
 from faceless_planner.main import create_service as create_planner
 from faceless_planner.script_plan import ScriptPlanWriter
 from faceless_renderer.joining import join_clips
@@ -74,7 +76,7 @@ from faceless_shared.messaging.broker import (
 )
 from faceless_shared.messaging.events import ProjectCreated
 from faceless_shared.messaging.streams import Streams
-from faceless_shared.runtime.service import WorkerService
+from faceless_shared.runtime.service import Service
 from faceless_shared.runtime.settings import Settings
 
 P = ParamSpec("P")
@@ -426,7 +428,7 @@ def offline_voice(settings: Settings) -> VoiceMaker:
     return EspeakVoice(settings.espeak_voice, settings.words_per_minute)
 
 
-def _clip_workers(settings: Settings, count: int, busy: Busy) -> list[WorkerService]:
+def _clip_workers(settings: Settings, count: int, busy: Busy) -> list[Service]:
     return [
         create_clip(
             settings,
@@ -440,7 +442,7 @@ def _clip_workers(settings: Settings, count: int, busy: Busy) -> list[WorkerServ
 @contextmanager
 def instrumented(busy: Busy, log: HopLog) -> Iterator[None]:
     """In this process, for the block: FFmpeg renders and joins are timed, and the workers'
-    brokers (created in ``WorkerService.start``) also record each message's hop."""
+    brokers (created in ``Service.start``) also record each message's hop."""
 
     def recording_broker(redis_url: str, *, middlewares: Sequence[Any] = ()) -> RedisBroker:
         recorder = hop_middleware(log, "product", busy)

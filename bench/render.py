@@ -50,10 +50,13 @@ from typing import Any
 import psutil  # type: ignore[import-untyped, unused-ignore]
 
 from faceless_clip.captions import CaptionStyle, ass_document, display_word, phrases
-from faceless_clip.images.drawn_images import FONT_PATH, ImageStyle, render_card
+from faceless_clip.images.card_title import FONT_PATH
+from faceless_clip.images.drawn_images import render_card
+from faceless_clip.images.image_maker import ImageStyle
 from faceless_clip.motion import Move
 from faceless_clip.render import clip_seconds, render_clip, video_codec_args, video_filter
-from faceless_clip.voice.espeak_voice import EspeakVoice, WordTiming
+from faceless_clip.voice.espeak_voice import EspeakVoice
+from faceless_clip.voice.voice_maker import WordTiming
 from faceless_shared.media import ffmpeg_exe, run_ffmpeg
 
 WIDTH, HEIGHT, FPS = 1080, 1920, 30

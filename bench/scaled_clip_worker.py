@@ -9,7 +9,8 @@ import os
 from pathlib import Path
 
 from faceless_clip.main import create_service
-from faceless_clip.voice.espeak_voice import EspeakVoice, Speech
+from faceless_clip.voice.espeak_voice import EspeakVoice
+from faceless_clip.voice.voice_maker import Speech
 from faceless_shared.runtime.settings import Settings
 from tests.image_doubles import DrawnImagesWithATwist
 

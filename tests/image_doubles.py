@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from faceless_clip.images.drawn_images import DrawnImages, ImageStyle
+from faceless_clip.images.drawn_images import DrawnImages
+from faceless_clip.images.image_maker import ImageStyle
 from faceless_shared.costs.provider_usage import Usage
 
 

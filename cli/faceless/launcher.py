@@ -13,7 +13,7 @@ from faceless_api.main import create_app
 from faceless_clip.main import create_service as create_clip
 from faceless_planner.main import create_service as create_planner
 from faceless_renderer.main import create_service as create_renderer
-from faceless_shared.runtime.service import WorkerService, wait_for_stop_signal
+from faceless_shared.runtime.service import Service, wait_for_stop_signal
 from faceless_shared.runtime.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -21,14 +21,14 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 GRACEFUL_SHUTDOWN_S = 10
 """Open event streams are cut after this at shutdown (clients resume with Last-Event-ID)."""
 
-WORKERS: dict[str, Callable[[Settings], WorkerService]] = {
+WORKERS: dict[str, Callable[[Settings], Service]] = {
     "planner": create_planner,
     "clip": create_clip,
     "renderer": create_renderer,
 }
 
 
-def create_workers(settings: Settings, names: Sequence[str]) -> list[WorkerService]:
+def create_workers(settings: Settings, names: Sequence[str]) -> list[Service]:
     return [WORKERS[name](settings) for name in names]
 
 

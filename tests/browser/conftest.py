@@ -18,7 +18,7 @@ from faceless_api.main import create_app
 from faceless_clip.main import create_service as create_clip
 from faceless_planner.main import create_service as create_planner
 from faceless_renderer.main import create_service as create_renderer
-from faceless_shared.runtime.service import WorkerService
+from faceless_shared.runtime.service import Service
 from faceless_shared.runtime.settings import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -70,7 +70,7 @@ async def serving(settings: Settings) -> AsyncIterator[Site]:
 
 
 @asynccontextmanager
-async def running(services: Sequence[WorkerService]) -> AsyncIterator[None]:
+async def running(services: Sequence[Service]) -> AsyncIterator[None]:
     for service in services:
         await service.start()
     try:

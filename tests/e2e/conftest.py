@@ -11,12 +11,12 @@ from faceless_api.main import create_app
 from faceless_clip.main import create_service as create_clip
 from faceless_planner.main import create_service as create_planner
 from faceless_renderer.main import create_service as create_renderer
-from faceless_shared.runtime.service import WorkerService
+from faceless_shared.runtime.service import Service
 from faceless_shared.runtime.settings import Settings
 
 
 @pytest.fixture
-async def workers(settings: Settings) -> AsyncIterator[list[WorkerService]]:
+async def workers(settings: Settings) -> AsyncIterator[list[Service]]:
     services = [create_planner(settings), create_clip(settings), create_renderer(settings)]
     for service in services:
         await service.start()

@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from faceless_clip.main import create_service as create_clip
-from faceless_clip.voice.espeak_voice import EspeakVoice, Speech
+from faceless_clip.voice.espeak_voice import EspeakVoice
+from faceless_clip.voice.voice_maker import Speech
 from faceless_planner.main import create_service as create_planner
 from faceless_renderer.main import create_service as create_renderer
 from faceless_shared.db import clips, jobs

@@ -29,7 +29,8 @@ from pydantic import SecretStr
 from faceless_clip.images.gemini_images import GeminiImages
 from faceless_clip.main import create_service as create_clip
 from faceless_clip.voice.cartesia_voice import SAMPLE_RATE
-from faceless_clip.voice.espeak_voice import EspeakVoice, WordTiming
+from faceless_clip.voice.espeak_voice import EspeakVoice
+from faceless_clip.voice.voice_maker import WordTiming
 from faceless_clip.voice.word_timing import tidy_word_timings
 from faceless_planner.main import create_service as create_planner
 from faceless_planner.openai_plan import OpenAIPlanWriter

@@ -7,13 +7,13 @@ import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
-from faceless_shared.runtime.service import WorkerService
+from faceless_shared.runtime.service import Service
 from faceless_shared.runtime.settings import Settings
 
 
 @asynccontextmanager
-async def running(*services: WorkerService) -> AsyncIterator[Sequence[WorkerService]]:
-    started: list[WorkerService] = []
+async def running(*services: Service) -> AsyncIterator[Sequence[Service]]:
+    started: list[Service] = []
     try:
         for service in services:
             await service.start()

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from faceless_api.main import create_app
-from faceless_api.runtime import resources
 from faceless_api.runtime.resources import open_resources
+from faceless_shared.runtime import service
 from faceless_shared.runtime.settings import Settings
 from faceless_shared.runtime.telemetry import Telemetry
 from faceless_shared.storage.object_storage import LocalStorage
@@ -34,7 +34,7 @@ def made(monkeypatch: pytest.MonkeyPatch) -> list[ClosingCounted]:
         stores.append(ClosingCounted(settings))
         return stores[-1]
 
-    monkeypatch.setattr(resources, "create_storage", create_storage)
+    monkeypatch.setattr(service, "create_storage", create_storage)
     return stores
 
 

@@ -9,6 +9,7 @@ import asyncpg
 
 from faceless_clip.render import render_clip
 from faceless_renderer.completion import complete_if_all_rendered
+from faceless_renderer.completion_store import PostgresCompletionStore
 from faceless_shared.db import jobs, projects
 from faceless_shared.media import run_ffmpeg
 from faceless_shared.messaging.events import VideoCompleted
@@ -72,6 +73,7 @@ async def test_duplicate_and_simultaneous_clip_rendered_give_one_final(
     pool: asyncpg.Pool, settings: Settings, tmp_path: Path
 ) -> None:
     storage = LocalStorage(settings.storage_dir)
+    store = PostgresCompletionStore(pool)
     project_id = await project_with_clips(pool, 2)
     for index in range(2):
         await finish_clip(
@@ -79,7 +81,7 @@ async def test_duplicate_and_simultaneous_clip_rendered_give_one_final(
         )
 
     outcomes = await asyncio.gather(
-        *(complete_if_all_rendered(pool, storage, project_id, timeout_s=60) for _ in range(3))
+        *(complete_if_all_rendered(store, storage, project_id, timeout_s=60) for _ in range(3))
     )
 
     completed = [o for o in outcomes if isinstance(o, VideoCompleted)]
@@ -91,4 +93,4 @@ async def test_duplicate_and_simultaneous_clip_rendered_give_one_final(
     assert [(j.status, j.attempts) for j in final_jobs] == [("succeeded", 1)]
     video = probe(storage.path(completed[0].video_key))
     assert abs(video.duration_s - 2.4) < 0.15
-    assert await complete_if_all_rendered(pool, storage, project_id, timeout_s=60) is None
+    assert await complete_if_all_rendered(store, storage, project_id, timeout_s=60) is None

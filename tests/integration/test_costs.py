@@ -9,7 +9,9 @@ import asyncpg
 import pytest
 
 from faceless_clip.clip_rendering import ClipMakers, render_planned_clip
-from faceless_clip.voice.espeak_voice import EspeakVoice, Speech
+from faceless_clip.clip_store import PostgresClipStore
+from faceless_clip.voice.espeak_voice import EspeakVoice
+from faceless_clip.voice.voice_maker import Speech
 from faceless_shared.costs.prices import estimate_cost
 from faceless_shared.costs.provider_usage import Usage
 from faceless_shared.db import tenants
@@ -87,23 +89,24 @@ async def test_a_clip_processed_twice_pays_once_per_asset(
 ) -> None:
     voice, images = PaidVoice(), PaidImages(fail_first=1)
     makers = ClipMakers(voice=voice, images=images, ffmpeg_timeout_s=60, prices=PRICES)
+    store = PostgresClipStore(pool)
     script = "Green tea and black tea come from the very same plant."
     project_id = await planned_project(pool, script)
 
-    first = await render_planned_clip(pool, storage, makers, project_id, 0)
+    first = await render_planned_clip(store, storage, makers, project_id, 0)
     assert isinstance(first, ClipFailed) and "503" in first.error
     async with pool.acquire() as conn:  # what a retry of the failed clip does
         await conn.execute("UPDATE clips SET status = 'planned' WHERE project_id = $1", project_id)
         await conn.execute(
             "UPDATE projects SET status = 'rendering_clips' WHERE id = $1", project_id
         )
-    second = await render_planned_clip(pool, storage, makers, project_id, 0)
-    again = await render_planned_clip(pool, storage, makers, project_id, 0)
+    second = await render_planned_clip(store, storage, makers, project_id, 0)
+    again = await render_planned_clip(store, storage, makers, project_id, 0)
 
     assert isinstance(second, ClipRendered) and isinstance(again, ClipRendered)
     assert (voice.calls, images.calls) == (1, 2)  # the image's first call failed
     other = await planned_project(pool, script)
-    assert isinstance(await render_planned_clip(pool, storage, makers, other, 0), ClipRendered)
+    assert isinstance(await render_planned_clip(store, storage, makers, other, 0), ClipRendered)
     assert (voice.calls, images.calls) == (1, 2)
     async with pool.acquire() as conn:
         lines = await ledger.project_usage(conn, project_id)
@@ -119,6 +122,7 @@ async def test_tenants_never_share_assets_so_each_pays_for_its_own(
 ) -> None:
     voice, images = PaidVoice(), PaidImages()
     makers = ClipMakers(voice=voice, images=images, ffmpeg_timeout_s=60, prices=PRICES)
+    store = PostgresClipStore(pool)
     script = "Oolong tea sits between green and black tea."
     async with pool.acquire() as conn:
         other_tenant = (await tenants.ensure_tenant(conn, "globex")).id
@@ -126,8 +130,8 @@ async def test_tenants_never_share_assets_so_each_pays_for_its_own(
         await planned_project(pool, script),
         await planned_project(pool, script, tenant_id=other_tenant),
     )
-    assert isinstance(await render_planned_clip(pool, storage, makers, ours, 0), ClipRendered)
-    assert isinstance(await render_planned_clip(pool, storage, makers, theirs, 0), ClipRendered)
+    assert isinstance(await render_planned_clip(store, storage, makers, ours, 0), ClipRendered)
+    assert isinstance(await render_planned_clip(store, storage, makers, theirs, 0), ClipRendered)
     assert (voice.calls, images.calls) == (2, 2)
     async with pool.acquire() as conn:
         attached = await conn.fetch(
@@ -145,9 +149,10 @@ async def test_the_cost_cap_stops_a_project_before_it_overspends(
 ) -> None:
     voice, images = PaidVoice(), PaidImages()
     makers = ClipMakers(voice=voice, images=images, ffmpeg_timeout_s=60, prices=PRICES)
+    store = PostgresClipStore(pool)
     project_id = await planned_project(pool, "Oolong sits between green and black.", 0.01)
 
-    outcome = await render_planned_clip(pool, storage, makers, project_id, 0)
+    outcome = await render_planned_clip(store, storage, makers, project_id, 0)
 
     assert isinstance(outcome, ClipFailed)
     assert outcome.error.startswith("cost cap reached: spent $0.0360 of the project's $0.0100")

@@ -18,6 +18,7 @@ import asyncpg
 import pytest
 
 from faceless_renderer.completion import complete_if_all_rendered, kept_fresh
+from faceless_renderer.completion_store import PostgresCompletionStore
 from faceless_renderer.reconciling import reconcile_once
 from faceless_shared.db import jobs, projects
 from faceless_shared.media import ffmpeg_exe
@@ -99,7 +100,13 @@ async def started_final(
     """The final rendering, its first FFmpeg run held at the gate."""
     monkeypatch.setenv("FACELESS_FFMPEG", str(gate.ffmpeg))
     render = asyncio.create_task(
-        complete_if_all_rendered(pool, storage, project_id, timeout_s=120, heartbeat_s=heartbeat_s)
+        complete_if_all_rendered(
+            PostgresCompletionStore(pool),
+            storage,
+            project_id,
+            timeout_s=120,
+            heartbeat_s=heartbeat_s,
+        )
     )
 
     async def held() -> bool:
@@ -177,7 +184,8 @@ async def test_a_failed_beat_is_logged_and_the_render_goes_on(
     async def failed_twice() -> bool:
         return caplog.text.count("heartbeat failed") >= 2
 
-    async with kept_fresh(AwayPool(), uuid4(), every_s=0.01):  # type: ignore[arg-type]
+    away = PostgresCompletionStore(AwayPool())  # type: ignore[arg-type]
+    async with kept_fresh(away, uuid4(), every_s=0.01):
         await wait_until(failed_twice, timeout_s=30, what="two failed beats")
     assert "postgres is away" in caplog.text
 
@@ -194,7 +202,7 @@ async def test_beats_stop_once_the_final_was_reopened(
         return "no longer rendering; beats stop" in caplog.text
 
     caplog.set_level("INFO", logger="faceless_renderer.completion")
-    async with kept_fresh(pool, project_id, every_s=0.05):
+    async with kept_fresh(PostgresCompletionStore(pool), project_id, every_s=0.05):
         await age(pool, project_id)
         await wait_until(lambda: fresh(pool, project_id), timeout_s=30, what="a heartbeat")
         async with pool.acquire() as conn:

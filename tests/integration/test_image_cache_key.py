@@ -16,8 +16,9 @@ import pytest
 import respx
 
 from faceless_clip.clip_rendering import ClipMakers, render_planned_clip
-from faceless_clip.images.drawn_images import ImageMaker
+from faceless_clip.clip_store import PostgresClipStore
 from faceless_clip.images.gemini_images import GeminiImages
+from faceless_clip.images.image_maker import ImageMaker
 from faceless_clip.images.openai_images import OpenAIImages
 from faceless_clip.voice.espeak_voice import EspeakVoice
 from faceless_shared.messaging.events import ClipRendered
@@ -100,8 +101,9 @@ async def render_each(
 ) -> None:
     storage = LocalStorage(settings.storage_dir)
     makers = ClipMakers(voice=EspeakVoice(), images=images, ffmpeg_timeout_s=120)
+    store = PostgresClipStore(pool)
     for project_id in project_ids:
-        rendered = await render_planned_clip(pool, storage, makers, project_id, 0)
+        rendered = await render_planned_clip(store, storage, makers, project_id, 0)
         assert isinstance(rendered, ClipRendered), rendered
 
 

@@ -16,6 +16,7 @@ from faceless.cli import _request as cli_request
 from faceless.cli import build_parser
 from faceless.generate import Request, UsageError, _create
 from faceless_renderer.completion import complete_if_all_rendered
+from faceless_renderer.completion_store import PostgresCompletionStore
 from faceless_renderer.soundtrack import TARGET_LUFS, parse_loudness
 from faceless_shared.db import music
 from faceless_shared.db.tenants import LOCAL_TENANT_ID
@@ -265,7 +266,8 @@ async def test_the_final_video_carries_the_bed_at_platform_loudness(
             pool, project_id, index, await make_clip(storage, project_id, index, tmp_path)
         )
 
-    outcome = await complete_if_all_rendered(pool, storage, project_id, timeout_s=60)
+    store = PostgresCompletionStore(pool)
+    outcome = await complete_if_all_rendered(store, storage, project_id, timeout_s=60)
 
     assert isinstance(outcome, VideoCompleted)
     assert abs(outcome.duration_ms - 2400) <= 40

@@ -13,7 +13,9 @@ import httpx
 from PIL import Image
 
 from faceless_clip.clip_rendering import ClipMakers, render_planned_clip
-from faceless_clip.images.drawn_images import DrawnImages, ImageStyle
+from faceless_clip.clip_store import PostgresClipStore
+from faceless_clip.images.drawn_images import DrawnImages
+from faceless_clip.images.image_maker import ImageStyle
 from faceless_clip.voice.espeak_voice import EspeakVoice
 from faceless_shared.costs.provider_usage import Usage
 from faceless_shared.db import clips, projects
@@ -116,7 +118,7 @@ async def render(
     storage = LocalStorage(settings.storage_dir)
     images = RecordingImages()
     makers = ClipMakers(voice=EspeakVoice(), images=images, ffmpeg_timeout_s=120)
-    rendered = await render_planned_clip(pool, storage, makers, project_id, 0)
+    rendered = await render_planned_clip(PostgresClipStore(pool), storage, makers, project_id, 0)
     assert isinstance(rendered, ClipRendered), rendered
     kept = await clip_assets(pool, project_id)
     video = await storage.local_path(kept["video"].storage_path, tmp_path / str(project_id))

@@ -12,8 +12,10 @@ from PIL import Image
 
 from faceless_clip.asset_keeping import content_key
 from faceless_clip.clip_rendering import ClipMakers, render_planned_clip
+from faceless_clip.clip_store import PostgresClipStore
 from faceless_clip.images.drawn_images import DrawnImages
-from faceless_clip.voice.espeak_voice import EspeakVoice, Speech
+from faceless_clip.voice.espeak_voice import EspeakVoice
+from faceless_clip.voice.voice_maker import Speech
 from faceless_shared.db import assets, clips
 from faceless_shared.db.clips import NewClip
 from faceless_shared.messaging.events import ClipRendered
@@ -118,7 +120,7 @@ async def test_a_custom_preset_and_voice_reach_the_rendered_clip(
         pool, preset_id=UUID(created.json()["id"]), preset_name=name, voice="en-gb"
     )
 
-    rendered = await render_planned_clip(pool, storage, makers, project_id, 0)
+    rendered = await render_planned_clip(PostgresClipStore(pool), storage, makers, project_id, 0)
 
     assert isinstance(rendered, ClipRendered), rendered
     kept = await clip_assets(pool, project_id)
@@ -147,7 +149,7 @@ async def test_old_projects_find_their_preset_by_name_and_the_default_voice_is_k
     makers = ClipMakers(voice=voice, images=DrawnImages(), ffmpeg_timeout_s=120)
     project_id = await planned_project(pool, preset_id=None, preset_name=name, voice=None)
 
-    rendered = await render_planned_clip(pool, storage, makers, project_id, 0)
+    rendered = await render_planned_clip(PostgresClipStore(pool), storage, makers, project_id, 0)
 
     assert isinstance(rendered, ClipRendered), rendered
     kept = await clip_assets(pool, project_id)

@@ -13,11 +13,15 @@ import pytest
 from redis.asyncio import Redis
 
 from faceless_clip.clip_rendering import ClipMakers, render_planned_clip
+from faceless_clip.clip_store import PostgresClipStore
 from faceless_clip.images.drawn_images import DrawnImages
-from faceless_clip.voice.espeak_voice import EspeakVoice, Speech, VoiceMaker
-from faceless_planner.planning import plan_project
+from faceless_clip.voice.espeak_voice import EspeakVoice
+from faceless_clip.voice.voice_maker import Speech, VoiceMaker
+from faceless_planner.plan_store import PostgresPlanStore
+from faceless_planner.planning import PlanningRules, plan_project
 from faceless_planner.script_plan import ScriptPlanWriter
 from faceless_renderer.completion import complete_if_all_rendered, fail_project
+from faceless_renderer.completion_store import PostgresCompletionStore
 from faceless_shared.db import clips, projects
 from faceless_shared.messaging.progress import (
     FIRST_ID,
@@ -134,9 +138,11 @@ async def test_the_planner_tells_planning_then_the_plan(
             conn, script="Owls turn their heads. They hunt at night.", target_duration_s=15
         )
     storage = LocalStorage(settings.storage_dir)
+    writer = ScriptPlanWriter()
+    rules = PlanningRules(settings.words_per_minute, settings.clip_seconds, settings.prices)
 
-    await plan_project(pool, storage, ScriptPlanWriter(), settings, project_id, progress=feed)
-    await plan_project(pool, storage, ScriptPlanWriter(), settings, project_id, progress=feed)
+    await plan_project(PostgresPlanStore(pool), storage, writer, rules, project_id, progress=feed)
+    await plan_project(PostgresPlanStore(pool), storage, writer, rules, project_id, progress=feed)
 
     async with pool.acquire() as conn:
         project = await projects.get_project(conn, project_id)
@@ -155,8 +161,9 @@ async def test_the_renderer_tells_the_final_render_and_its_end(
     project_id = await project_with_clips(pool, 1)
     await finish_clip(pool, project_id, 0, await make_clip(storage, project_id, 0, tmp_path))
 
-    await complete_if_all_rendered(pool, storage, project_id, timeout_s=60, progress=feed)
-    await fail_project(pool, project_id, "too late", "clips", progress=feed)
+    store = PostgresCompletionStore(pool)
+    await complete_if_all_rendered(store, storage, project_id, timeout_s=60, progress=feed)
+    await fail_project(store, project_id, "too late", "clips", progress=feed)
 
     async with pool.acquire() as conn:
         project = await projects.get_project(conn, project_id)
@@ -167,7 +174,7 @@ async def test_the_renderer_tells_the_final_render_and_its_end(
     ]
 
     failing = await project_with_clips(pool, 2)
-    await fail_project(pool, failing, "clip 1 failed: voice failed", "clips", progress=feed)
+    await fail_project(store, failing, "clip 1 failed: voice failed", "clips", progress=feed)
     assert kinds(await feed.read_after(failing, FIRST_ID, count=10)) == [
         ("failed", {"error": "clip 1 failed: voice failed"})
     ]
@@ -194,8 +201,9 @@ async def one_clip_told(
     storage = LocalStorage(settings.storage_dir)
     makers = ClipMakers(voice=voice, images=DrawnImages(), ffmpeg_timeout_s=60)
     tracker = ClipTracker(feed, project_id, 0)
+    store = PostgresClipStore(pool)
     await tracker.finished(
-        await render_planned_clip(pool, storage, makers, project_id, 0, tracker=tracker)
+        await render_planned_clip(store, storage, makers, project_id, 0, tracker=tracker)
     )
     return await feed.read_after(project_id, FIRST_ID, count=10)
 

@@ -10,6 +10,7 @@ import pytest
 from redis.asyncio import Redis
 
 from faceless_api.access import stream_limits
+from faceless_api.access.access_errors import TooManyStreams
 from faceless_shared.db import api_keys
 from faceless_shared.runtime.settings import Settings
 from tests.integration.tenant_clients import client_for, new_key, running_app
@@ -21,7 +22,7 @@ async def test_slots_are_limited_freed_and_leftovers_expire(settings: Settings) 
     try:
         first = await stream_limits.open_stream(redis, prefix, key_id, limit=2, longest_s=600)
         await stream_limits.open_stream(redis, prefix, key_id, limit=2, longest_s=600)
-        with pytest.raises(stream_limits.TooManyStreams, match="2 open event streams"):
+        with pytest.raises(TooManyStreams, match="2 open event streams"):
             await stream_limits.open_stream(redis, prefix, key_id, limit=2, longest_s=600)
 
         await stream_limits.close_stream(redis, prefix, key_id, first)

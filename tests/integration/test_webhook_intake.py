@@ -21,14 +21,13 @@ from redis.asyncio import Redis
 
 from faceless_api.main import create_app
 from faceless_api.runtime.housekeeping import forget_old_deliveries
-from faceless_api.webhooks.intake import WEBHOOKS_GROUP, intake_groups
 from faceless_api.webhooks.signing import verify_signature
 from faceless_shared.db import assets, projects, tenants, webhook_deliveries
 from faceless_shared.db.tenants import LOCAL_TENANT_ID
 from faceless_shared.db.webhook_deliveries import DeliveryRow
 from faceless_shared.messaging.broker import create_broker, publish_event
 from faceless_shared.messaging.events import Event, ProjectFailed, VideoCompleted
-from faceless_shared.messaging.streams import Streams
+from faceless_shared.messaging.streams import WEBHOOKS_GROUP, Streams
 from faceless_shared.runtime.settings import Settings
 from tests.integration.fixtures import finish_clip, project_with_clips, queued_project
 from tests.webhook_receiver import Receiver, webhook_receiver
@@ -67,7 +66,7 @@ async def consumed(settings: Settings) -> None:
     client: Redis = Redis.from_url(settings.require_redis_url())
 
     async def drained() -> bool:
-        for stream in intake_groups(Streams(settings.stream_prefix))[WEBHOOKS_GROUP]:
+        for stream in Streams(settings.stream_prefix).groups()[WEBHOOKS_GROUP]:
             for info in await client.xinfo_groups(stream):
                 if info["name"].decode() == WEBHOOKS_GROUP and (
                     info["pending"] or info.get("lag") is None or info["lag"]
@@ -301,7 +300,7 @@ async def test_the_intake_comes_back_after_its_streams_and_group_are_wiped(
     await received_count(receiver, 1)
     redis: Redis = Redis.from_url(settings.require_redis_url())
     try:
-        await redis.delete(*intake_groups(Streams(settings.stream_prefix))[WEBHOOKS_GROUP])
+        await redis.delete(*Streams(settings.stream_prefix).groups()[WEBHOOKS_GROUP])
     finally:
         await redis.aclose()
 

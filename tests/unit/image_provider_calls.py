@@ -11,7 +11,7 @@ from typing import Any
 import respx
 from PIL import Image
 
-from faceless_clip.images.drawn_images import ImageMaker, ImageStyle
+from faceless_clip.images.image_maker import ImageMaker, ImageStyle
 
 STYLE = ImageStyle(
     background=("#0f172a", "#1e1b4b"), accent="#38bdf8", text="#f8fafc", shapes="orbs"

@@ -11,8 +11,8 @@ import pytest
 from pydantic import ValidationError
 
 from faceless_api.media import media_links
-from faceless_api.projects.lifecycle import ProjectView
 from faceless_api.projects.project_schemas import ProjectCreate, ProjectDetail, ProjectSummary
+from faceless_api.projects.queries import ProjectView
 from faceless_shared.db.projects import ProjectRow, ProjectStatus
 from faceless_shared.db.tenants import LOCAL_TENANT_ID
 from faceless_shared.runtime.settings import Settings

@@ -8,12 +8,12 @@ import hmac
 import uuid
 
 import pytest
-from fastapi.exceptions import RequestValidationError
 from pydantic import AnyHttpUrl
 
 from faceless_api.access.api_keys import key_hash, key_prefix, new_key
 from faceless_api.access.auth import AuthOffOnPublicAddress, check_bind
 from faceless_api.access.rate_limits import WINDOW_S, _wait_s
+from faceless_api.api_errors import InvalidInput
 from faceless_api.media import media_links
 from faceless_api.projects import callback_urls
 from faceless_api.projects.input_limits import check_input_limits
@@ -82,7 +82,7 @@ def test_callback_urls_must_be_public(url: str, public: bool) -> None:
     if public:
         callback_urls.check(parsed, allow_private=False)
     else:
-        with pytest.raises(RequestValidationError):
+        with pytest.raises(InvalidInput):
             callback_urls.check(parsed, allow_private=False)
     callback_urls.check(parsed, allow_private=True)
 
@@ -92,9 +92,9 @@ def test_a_script_longer_than_the_longest_video_is_refused_with_the_limit() -> N
     fits = ProjectCreate(script=" ".join(["word"] * 1500))
     check_input_limits(fits, settings)
     too_long = ProjectCreate(script=" ".join(["word"] * 1501))
-    with pytest.raises(RequestValidationError) as caught:
+    with pytest.raises(InvalidInput) as caught:
         check_input_limits(too_long, settings)
-    [error] = caught.value.errors()
+    [error] = caught.value.problems
     assert error["loc"] == ("body", "script")
     assert "the limit is 600 s (about 1500 words)" in error["msg"]
 

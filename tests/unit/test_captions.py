@@ -17,7 +17,7 @@ from faceless_clip.captions import (
     phrases,
 )
 from faceless_clip.motion import MOTION_KINDS, MotionStyle
-from faceless_clip.voice.espeak_voice import WordTiming
+from faceless_clip.voice.voice_maker import WordTiming
 
 MIGRATIONS = Path(__file__).parents[2] / "shared/faceless_shared/db/migrations"
 

@@ -23,7 +23,7 @@ import pytest
 import respx
 
 from faceless_clip.voice.cartesia_voice import CartesiaVoice, CartesiaVoiceError
-from faceless_clip.voice.espeak_voice import VoiceMaker, WordTiming
+from faceless_clip.voice.voice_maker import VoiceMaker, WordTiming
 from faceless_shared.runtime.settings import Settings
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "cartesia"

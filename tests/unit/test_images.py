@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from faceless_clip.images.drawn_images import SHAPES, DrawnImages, ImageMaker, ImageStyle
+from faceless_clip.images.drawn_images import DrawnImages
+from faceless_clip.images.image_maker import SHAPES, ImageMaker, ImageStyle
 
 PROMPT = "A lone astronaut drifting above a glowing ocean planet at dusk"
 STYLE = ImageStyle(

@@ -17,8 +17,8 @@ import httpx2
 import openai._base_client
 import pytest
 
-from faceless_clip.voice.espeak_voice import VoiceMaker
 from faceless_clip.voice.openai_voice import OpenAIVoice, OpenAIVoiceError
+from faceless_clip.voice.voice_maker import VoiceMaker
 from faceless_shared.media import FFmpegError, ffmpeg_exe
 from faceless_shared.runtime.settings import Settings
 

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from faceless_api.catalog.catalog_schemas import PresetCreate, PresetUpdate, SeriesUpdate
 from faceless_clip.captions import FONTS, MAX_PHRASE_WORDS, MIN_PHRASE_WORDS, CaptionStyle
-from faceless_clip.images.drawn_images import SHAPES, ImageStyle
+from faceless_clip.images.image_maker import SHAPES, ImageStyle
 from faceless_clip.motion import MAX_STRENGTH, MOTION_KINDS, MotionStyle
 from faceless_shared.preset_style import (
     MAX_MOTION_STRENGTH,

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 from uuid import UUID
 
-from faceless_api.projects.lifecycle import ProjectView
 from faceless_api.projects.live_progress import LiveMessage, Pace, Watch, live_messages
+from faceless_api.projects.queries import ProjectView
 from faceless_shared.db.projects import ProjectStatus
 from faceless_shared.messaging.progress import FIRST_ID, ProgressEntry
 from tests.unit.test_api_schemas import SETTINGS, project_row

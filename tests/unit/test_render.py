@@ -15,7 +15,7 @@ from faceless_clip.captions import FONTS_DIR, CaptionStyle, ass_document
 from faceless_clip.clip_rendering import FRAME_SIZES
 from faceless_clip.motion import Move
 from faceless_clip.render import clip_seconds, filter_value, render_clip
-from faceless_clip.voice.espeak_voice import WordTiming
+from faceless_clip.voice.voice_maker import WordTiming
 from faceless_shared.media import FFmpegError, ffmpeg_exe, media_duration_ms, run_ffmpeg
 
 WORDS = (

@@ -30,7 +30,7 @@ from faceless_planner.openai_plan import OpenAIPlanWriter
 from faceless_planner.script_plan import ScriptPlanWriter
 from faceless_renderer.main import create_service as create_renderer
 from faceless_shared.media import ffmpeg_exe
-from faceless_shared.runtime.service import Resources, WorkerService, create_storage
+from faceless_shared.runtime.service import Resources, Service, create_storage
 from faceless_shared.runtime.settings import Settings
 from faceless_shared.storage.object_storage import LocalStorage
 from faceless_shared.storage.s3_storage import S3Storage
@@ -112,7 +112,7 @@ async def test_a_provider_closed_before_any_call_has_nothing_to_close() -> None:
     for make in PROVIDERS.values():
         provider = make(provider_settings())
         await provider.aclose()
-        assert provider._client is None
+        assert provider._client.made is None
 
 
 # A client passed in stays its caller's: the provider leaves it open, and a provider used
@@ -307,9 +307,9 @@ def no_handlers(resources: Resources) -> None:
     raise AssertionError("handlers are registered only once everything is open")
 
 
-def recording_service(closed: list[str], *, fails: bool = False) -> WorkerService:
+def recording_service(closed: list[str], *, fails: bool = False) -> Service:
     providers = [RecordingProvider(closed, "voice", fails=fails), RecordingProvider(closed, "art")]
-    return WorkerService("test", provider_settings(), no_handlers, providers=providers)
+    return Service("test", provider_settings(), no_handlers, providers=providers)
 
 
 async def test_a_start_that_fails_at_once_still_closes_the_providers_once() -> None:

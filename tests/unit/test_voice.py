@@ -7,7 +7,8 @@ from pathlib import Path
 import av
 import pytest
 
-from faceless_clip.voice.espeak_voice import EspeakVoice, Speech, VoiceMaker
+from faceless_clip.voice.espeak_voice import EspeakVoice
+from faceless_clip.voice.voice_maker import Speech, VoiceMaker
 
 SENTENCE = "The quick brown fox jumps over the lazy dog, then it sleeps for a while."
 

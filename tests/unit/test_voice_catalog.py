@@ -17,7 +17,7 @@ import espeakng_loader
 import pytest
 from openai.types.audio import speech_create_params
 
-from faceless_clip.voice.espeak_voice import _synthesize
+from faceless_clip.voice.espeak_engine import synthesize
 from faceless_shared.runtime.settings import Settings
 from faceless_shared.voices.espeak_voices import ESPEAK_VARIANTS, ESPEAK_VOICES
 from faceless_shared.voices.voice_catalog import OPENAI_VOICES, voice_catalog
@@ -78,7 +78,7 @@ def test_the_embedded_espeak_voices_are_the_wheels() -> None:
 
 
 def loud(voice: str) -> bool:
-    pcm = _synthesize("hello world", voice=voice, words_per_minute=165).pcm
+    pcm = synthesize("hello world", voice=voice, words_per_minute=165).pcm
     return bool(pcm) and max(pcm) > 1000
 
 

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from faceless_clip.voice import espeak_voice as voice_module
+from faceless_clip.voice import espeak_engine
 from faceless_clip.voice.cartesia_voice import CartesiaVoice
-from faceless_clip.voice.espeak_voice import EspeakVoice, VoiceMaker, _synthesize
+from faceless_clip.voice.espeak_engine import synthesize
+from faceless_clip.voice.espeak_voice import EspeakVoice
 from faceless_clip.voice.openai_voice import OpenAIVoice
+from faceless_clip.voice.voice_maker import VoiceMaker
 from tests.unit.test_openai_voice import FakeSpeechApi, mp3_bytes, mp3_response
 from tests.unit.test_openai_voice import make_voice as make_openai_voice
 
@@ -29,8 +31,8 @@ async def test_espeak_speaks_voice_files_and_languages(voice: str, tmp_path: Pat
 
 
 def test_a_language_is_spoken_by_the_voice_that_lists_it_first() -> None:
-    _synthesize(TEXT, voice="en-us", words_per_minute=165)  # starts the engine
-    engine = voice_module._engine
+    synthesize(TEXT, voice="en-us", words_per_minute=165)  # starts the engine
+    engine = espeak_engine._engine
     assert engine is not None
     assert engine._voice_for(b"en-gb") == b"gmw/en"
     assert engine._voice_for(b"en") == b"gmw/en"
@@ -51,7 +53,7 @@ def test_cartesia_names_the_voice_and_shares_its_limit() -> None:
     )
     other = base.with_voice("b")
     assert (base.identity, other.identity) == ("cartesia:sonic-3:a", "cartesia:sonic-3:b")
-    assert other._limit() is base._limit()
+    assert other._calls is base._calls
     assert other._sdk() is base._sdk()
 
 
@@ -63,7 +65,7 @@ async def test_openai_asks_for_the_chosen_voice(mp3_bytes: bytes, tmp_path: Path
         "openai:gpt-4o-mini-tts:alloy",
         "openai:gpt-4o-mini-tts:verse",
     )
-    assert other._limit() is base._limit()
+    assert other._calls is base._calls
     await other.speak(TEXT, style="", out_path=tmp_path / "v.mp3")
     await base.speak(TEXT, style="", out_path=tmp_path / "w.mp3")
     assert [api.body(0)["voice"], api.body(1)["voice"]] == ["verse", "alloy"]

@@ -9,12 +9,14 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from faceless_api.http.errors import install_error_handlers
 from faceless_api.routes import web_routes
 
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     app = FastAPI()
+    install_error_handlers(app)
     app.include_router(web_routes.router)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://faceless.test") as client:

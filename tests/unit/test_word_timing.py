@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from faceless_clip.voice.espeak_voice import WordTiming
+from faceless_clip.voice.voice_maker import WordTiming
 from faceless_clip.voice.word_timing import (
     count_syllables,
     estimate_word_timings,

@@ -11,14 +11,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-from faceless_api.catalog.catalog_errors import install_catalog_error_handlers
 from faceless_api.http.errors import install_error_handlers
-from faceless_api.http.openapi_links import install_links
+from faceless_api.http.openapi_links import install_openapi
 from faceless_api.routes import (
     event_routes,
     health_routes,
     key_routes,
     me_routes,
+    media_routes,
     metrics_routes,
     music_routes,
     preset_routes,
@@ -34,6 +34,7 @@ from faceless_shared.runtime.telemetry import Telemetry
 
 ROUTES = (
     project_routes,
+    media_routes,
     event_routes,
     preset_routes,
     series_routes,
@@ -70,10 +71,9 @@ def create_app(settings: Settings, *, telemetry: Telemetry | None = None) -> Fas
         app, tracer_provider=traces.provider, excluded_urls="healthz,readyz,metrics"
     )
     install_error_handlers(app)
-    install_catalog_error_handlers(app)
     for routes in ROUTES:
         app.include_router(routes.router)
-    install_links(app)
+    install_openapi(app, [routes.router for routes in ROUTES])
     return app
 
 

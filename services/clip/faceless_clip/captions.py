@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from PIL import ImageColor
 
-from faceless_clip.voice.espeak_voice import WordTiming
+from faceless_clip.voice.voice_maker import WordTiming
 
 FONTS_DIR = Path(__file__).parent / "fonts"
 FONTS = {"bold": "Inter Display Extra Bold"}  # preset name -> family (name ID 1) in FONTS_DIR

@@ -11,23 +11,21 @@ from pathlib import Path
 from typing import Literal, TypeVar
 from uuid import UUID
 
-import asyncpg
-
 from faceless_clip.asset_keeping import ClipSlot, content_key, keep_asset, reuse_asset
 from faceless_clip.captions import CaptionStyle
-from faceless_clip.clip_claims import Claim, claim, fail, kept_alive, new_owner
-from faceless_clip.images.drawn_images import ImageMaker, ImageStyle
+from faceless_clip.clip_claims import Claim, kept_alive, new_owner
+from faceless_clip.clip_store import ClipStore
+from faceless_clip.images.image_maker import ImageMaker, ImageStyle
 from faceless_clip.motion import MotionStyle, Move
 from faceless_clip.render import render_clip
-from faceless_clip.voice.espeak_voice import Speech, VoiceMaker, WordTiming
+from faceless_clip.voice.voice_maker import Speech, VoiceMaker, WordTiming
 from faceless_clip.voice.word_timing import estimate_word_timings
-from faceless_shared.costs.cost_ledger import CostCapReached, check_budget, record_usage
+from faceless_shared.costs.cost_ledger import CostCapReached
 from faceless_shared.costs.provider_usage import Usage
-from faceless_shared.db import clips, jobs, outbox, presets
 from faceless_shared.db.clips import ClipRow
 from faceless_shared.db.presets import PresetLook
 from faceless_shared.db.projects import ProjectRow
-from faceless_shared.messaging.events import ClipRendered, Event
+from faceless_shared.messaging.events import ClipFailed, ClipRendered, Event
 from faceless_shared.messaging.progress import NO_PROGRESS, ClipTracker
 from faceless_shared.runtime.telemetry import metrics, span
 from faceless_shared.storage.object_storage import Storage
@@ -58,7 +56,7 @@ class ClipMakers:
 
 
 async def render_planned_clip(
-    pool: asyncpg.Pool,
+    store: ClipStore,
     storage: Storage,
     makers: ClipMakers,
     project_id: UUID,
@@ -70,8 +68,7 @@ async def render_planned_clip(
     """Render the clip if it is this worker's to render. The event it causes (ClipRendered
     or ClipFailed) goes out through the outbox and is returned for the record.
     Raises ClipBusy while another worker holds the clip."""
-    claimed = await claim(
-        pool,
+    claimed = await store.claim(
         project_id,
         clip_index,
         owner=new_owner(owner),
@@ -81,9 +78,9 @@ async def render_planned_clip(
     if not isinstance(claimed, Claim):
         return claimed
     try:
-        async with kept_alive(pool, claimed, makers.lease_s):
+        async with kept_alive(store, claimed, makers.lease_s):
             speech = await _make_clip(
-                pool,
+                store,
                 storage,
                 makers,
                 claimed.project,
@@ -92,34 +89,25 @@ async def render_planned_clip(
             )
     except StageError as error:
         logger.warning("clip %s/%s failed: %s", project_id, clip_index, error)
-        async with pool.acquire() as conn, conn.transaction():
-            return await fail(conn, project_id, clip_index, str(error))
-    return await _finish(pool, claimed, speech)
+        failed = ClipFailed(project_id=project_id, clip_index=clip_index, error=str(error))
+        await store.fail(failed)
+        return failed
+    return await _finish(store, claimed, speech)
 
 
-async def _finish(pool: asyncpg.Pool, claimed: Claim, speech: Speech) -> Event | None:
-    project_id, clip_index = claimed.project.id, claimed.clip.clip_index
+async def _finish(store: ClipStore, claimed: Claim, speech: Speech) -> Event | None:
     event = ClipRendered(
-        project_id=project_id, clip_index=clip_index, duration_ms=speech.duration_ms
+        project_id=claimed.project.id,
+        clip_index=claimed.clip.clip_index,
+        duration_ms=speech.duration_ms,
     )
-    async with pool.acquire() as conn, conn.transaction():
-        words = [asdict(word) for word in speech.words]
-        if not await clips.mark_rendered(
-            conn,
-            project_id,
-            clip_index,
-            duration_ms=speech.duration_ms,
-            words=words,
-            owner=claimed.owner,
-        ):
-            return None  # the lease lapsed and another worker took the clip over
-        await jobs.finish_job(conn, project_id, "clip", clip_index)
-        await outbox.enqueue(conn, event)
+    if not await store.finish(claimed, event, [asdict(word) for word in speech.words]):
+        return None  # the lease lapsed and another worker took the clip over
     return event
 
 
 async def _make_clip(
-    pool: asyncpg.Pool,
+    store: ClipStore,
     storage: Storage,
     makers: ClipMakers,
     project: ProjectRow,
@@ -129,11 +117,11 @@ async def _make_clip(
     width, height = FRAME_SIZES[project.aspect]
     with tempfile.TemporaryDirectory(prefix="faceless-clip-") as workdir:
         slot = ClipSlot(project.id, clip.clip_index, Path(workdir))
-        look = await _preset_look(pool, project)
+        look = await _preset_look(store, project)
         await tracker.reached("voice")
-        speech = await _speech(pool, storage, makers, project, clip, slot)
+        speech = await _speech(store, storage, makers, project, clip, slot)
         await tracker.reached("image")
-        image = await _picture(pool, storage, makers, project, clip, slot, look)
+        image = await _picture(store, storage, makers, project, clip, slot, look)
         await tracker.reached("render")
         video = slot.work / "clip.mp4"
         captions, motion = _render_look(look, project, clip.clip_index)
@@ -153,12 +141,12 @@ async def _make_clip(
                 timeout_s=makers.ffmpeg_timeout_s,
             ),
         )
-        await keep_asset(pool, storage, slot, "video", video)
+        await keep_asset(store, storage, slot, "video", video)
     return speech
 
 
 async def _speech(
-    pool: asyncpg.Pool,
+    store: ClipStore,
     storage: Storage,
     makers: ClipMakers,
     project: ProjectRow,
@@ -167,24 +155,24 @@ async def _speech(
 ) -> Speech:
     voice = makers.voice if project.voice is None else makers.voice.with_voice(project.voice)
     key = content_key(voice.identity, clip.voice_style_instruction, clip.script)
-    reused = await reuse_asset(pool, storage, slot, "audio", key)
+    reused = await reuse_asset(store, storage, slot, "audio", key)
     if reused is not None:
         asset, path = reused
         words = tuple(WordTiming(**word) for word in asset.meta.get("words", []))
         return Speech(path, int(asset.meta["duration_ms"]), words)
-    await _stage("voice", check_budget(pool, slot.project_id))
+    await _stage("voice", store.check_budget(slot.project_id))
     out = slot.work / "audio.mp3"
     speech = await _stage(
         "voice", voice.speak(clip.script, style=clip.voice_style_instruction, out_path=out)
     )
-    await _record(pool, makers, slot, "voice", speech.usage)
+    await _record(store, makers, slot, "voice", speech.usage)
     meta = {"duration_ms": speech.duration_ms, "words": [asdict(w) for w in speech.words]}
-    path = await keep_asset(pool, storage, slot, "audio", out, key=key, meta=meta)
+    path = await keep_asset(store, storage, slot, "audio", out, key=key, meta=meta)
     return replace(speech, audio_path=path)
 
 
 async def _picture(
-    pool: asyncpg.Pool,
+    store: ClipStore,
     storage: Storage,
     makers: ClipMakers,
     project: ProjectRow,
@@ -196,10 +184,10 @@ async def _picture(
     style, addition = ImageStyle.from_style_json(look.style_json), look.prompt_addition
     images = makers.images
     key = _image_key(images, clip.image_prompt, addition, f"{width}x{height}", style)
-    reused = await reuse_asset(pool, storage, slot, "image", key)
+    reused = await reuse_asset(store, storage, slot, "image", key)
     if reused is not None:
         return reused[1]
-    await _stage("image", check_budget(pool, slot.project_id))
+    await _stage("image", store.check_budget(slot.project_id))
     out = slot.work / "image.png"
     usage = await _stage(
         "image",
@@ -212,20 +200,19 @@ async def _picture(
             out_path=out,
         ),
     )
-    await _record(pool, makers, slot, "image", usage)
-    return await keep_asset(pool, storage, slot, "image", out, key=key)
+    await _record(store, makers, slot, "image", usage)
+    return await keep_asset(store, storage, slot, "image", out, key=key)
 
 
 async def _record(
-    pool: asyncpg.Pool,
+    store: ClipStore,
     makers: ClipMakers,
     slot: ClipSlot,
     capability: Literal["voice", "image"],
     usage: Usage | None,
 ) -> None:
     if usage is not None:
-        await record_usage(
-            pool,
+        await store.record_usage(
             makers.prices,
             project_id=slot.project_id,
             clip_index=slot.clip_index,
@@ -266,13 +253,10 @@ def _render_look(
     return captions, MotionStyle.from_style_json(look.style_json).move_for(clip_index)
 
 
-async def _preset_look(pool: asyncpg.Pool, project: ProjectRow) -> PresetLook:
+async def _preset_look(store: ClipStore, project: ProjectRow) -> PresetLook:
     """The look the project was made with. Rows from before projects kept it follow their
     preset as it is now (and a preset gone altogether leaves the worker's defaults)."""
     if project.preset_look is not None:
         return project.preset_look
-    async with pool.acquire() as conn:
-        preset = await presets.project_preset(
-            conn, preset_id=project.preset_id, tenant_id=project.tenant_id, name=project.preset_name
-        )
-    return PresetLook() if preset is None else preset.look
+    look = await store.preset_look(project)
+    return PresetLook() if look is None else look

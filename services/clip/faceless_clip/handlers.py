@@ -2,34 +2,56 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from faststream.exceptions import NackMessage
 from faststream.redis import RedisBroker
 
 from faceless_clip.clip_claims import ClipBusy
 from faceless_clip.clip_rendering import ClipMakers, render_planned_clip
+from faceless_clip.clip_store import ClipStore, PostgresClipStore
 from faceless_shared.messaging.broker import consumer_name, stream_subs
 from faceless_shared.messaging.events import ClipPlanned
-from faceless_shared.messaging.progress import ClipTracker
-from faceless_shared.messaging.streams import CLIP_GROUP
+from faceless_shared.messaging.progress import ClipTracker, ProgressPublisher
+from faceless_shared.messaging.streams import CLIP_GROUP, Streams
 from faceless_shared.runtime.service import Resources
+from faceless_shared.runtime.settings import Settings
+from faceless_shared.storage.object_storage import Storage
+
+
+@dataclass(frozen=True)
+class ClipWorker:
+    """What the handler renders with."""
+
+    store: ClipStore
+    storage: Storage
+    makers: ClipMakers
+    progress: ProgressPublisher
 
 
 def register_handlers(resources: Resources, makers: ClipMakers) -> None:
-    broker: RedisBroker = resources.broker
-    streams = resources.streams
-    settings = resources.settings
+    worker = ClipWorker(
+        PostgresClipStore(resources.pool), resources.storage, makers, resources.progress
+    )
+    subscribe(resources.broker, resources.streams, resources.settings, worker)
+
+
+def subscribe(
+    broker: RedisBroker, streams: Streams, settings: Settings, worker: ClipWorker
+) -> None:
+    """The handler on the clip group's reader and claimer (tests pass a fake store)."""
     consumer = consumer_name(CLIP_GROUP)
     reader, claimer = stream_subs(
-        streams.clip_planned, group=CLIP_GROUP, consumer=consumer, settings=settings
+        streams.for_event(ClipPlanned), group=CLIP_GROUP, consumer=consumer, settings=settings
     )
 
     async def on_clip_planned(event: ClipPlanned) -> None:
-        tracker = ClipTracker(resources.progress, event.project_id, event.clip_index)
+        tracker = ClipTracker(worker.progress, event.project_id, event.clip_index)
         try:
             outcome = await render_planned_clip(
-                resources.pool,
-                resources.storage,
-                makers,
+                worker.store,
+                worker.storage,
+                worker.makers,
                 event.project_id,
                 event.clip_index,
                 owner=consumer,

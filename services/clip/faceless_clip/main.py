@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from faceless_clip.clip_rendering import ClipMakers
 from faceless_clip.handlers import register_handlers
-from faceless_clip.images.drawn_images import DrawnImages, ImageMaker
+from faceless_clip.images.drawn_images import DrawnImages
 from faceless_clip.images.gemini_images import GeminiImages
+from faceless_clip.images.image_maker import ImageMaker
 from faceless_clip.images.openai_images import OpenAIImages
 from faceless_clip.voice.cartesia_voice import CartesiaVoice
-from faceless_clip.voice.espeak_voice import EspeakVoice, VoiceMaker
+from faceless_clip.voice.espeak_voice import EspeakVoice
 from faceless_clip.voice.openai_voice import OpenAIVoice
-from faceless_shared.runtime.service import Closable, Resources, WorkerService
+from faceless_clip.voice.voice_maker import VoiceMaker
+from faceless_shared.runtime.service import Closable, Resources, Service
 from faceless_shared.runtime.settings import Settings, SettingsError
 
 
@@ -48,7 +50,7 @@ def _require(setting: object, problem: str) -> None:
 
 def create_service(
     settings: Settings, *, voice: VoiceMaker | None = None, images: ImageMaker | None = None
-) -> WorkerService:
+) -> Service:
     """Makers passed in stay their caller's to close; those chosen here are closed when
     the service stops."""
     made: list[Closable] = []
@@ -72,4 +74,4 @@ def create_service(
     def register(resources: Resources) -> None:
         register_handlers(resources, makers)
 
-    return WorkerService("clip", settings, register, providers=made)
+    return Service("clip", settings, register, providers=made)

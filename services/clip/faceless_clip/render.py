@@ -15,7 +15,7 @@ from pathlib import Path
 
 from faceless_clip.captions import FONTS_DIR, CaptionStyle, ass_document
 from faceless_clip.motion import STILL, Move, motion_filters, still_size
-from faceless_clip.voice.espeak_voice import WordTiming
+from faceless_clip.voice.voice_maker import WordTiming
 from faceless_shared.media import atomic_output, run_ffmpeg
 
 VIDEO_TIMESCALE = 15360

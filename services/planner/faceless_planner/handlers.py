@@ -2,31 +2,59 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from faststream.redis import RedisBroker
+
+from faceless_planner.plan_store import PlanStore, PostgresPlanStore
 from faceless_planner.plan_writer import PlanWriter
-from faceless_planner.planning import plan_project
+from faceless_planner.planning import PlanningRules, plan_project
 from faceless_shared.messaging.broker import consumer_name, stream_subs
 from faceless_shared.messaging.events import ProjectCreated
-from faceless_shared.messaging.streams import PLANNER_GROUP
+from faceless_shared.messaging.progress import ProgressPublisher
+from faceless_shared.messaging.streams import PLANNER_GROUP, Streams
 from faceless_shared.runtime.service import Resources
+from faceless_shared.runtime.settings import Settings
+from faceless_shared.storage.object_storage import Storage
+
+
+@dataclass(frozen=True)
+class Planner:
+    """What the handler plans with."""
+
+    store: PlanStore
+    storage: Storage
+    writer: PlanWriter
+    rules: PlanningRules
+    progress: ProgressPublisher
 
 
 def register_handlers(resources: Resources, writer: PlanWriter) -> None:
+    settings = resources.settings
+    rules = PlanningRules(settings.words_per_minute, settings.clip_seconds, settings.prices)
+    store = PostgresPlanStore(resources.pool)
+    planner = Planner(store, resources.storage, writer, rules, resources.progress)
+    subscribe(resources.broker, resources.streams, settings, planner)
+
+
+def subscribe(broker: RedisBroker, streams: Streams, settings: Settings, planner: Planner) -> None:
+    """The handler on the planner group's reader and claimer (tests pass a fake store)."""
     reader, claimer = stream_subs(
-        resources.streams.project_created,
+        streams.for_event(ProjectCreated),
         group=PLANNER_GROUP,
         consumer=consumer_name(PLANNER_GROUP),
-        settings=resources.settings,
+        settings=settings,
     )
 
     async def on_project_created(event: ProjectCreated) -> None:
         await plan_project(
-            resources.pool,
-            resources.storage,
-            writer,
-            resources.settings,
+            planner.store,
+            planner.storage,
+            planner.writer,
+            planner.rules,
             event.project_id,
-            progress=resources.progress,
+            progress=planner.progress,
         )
 
     for source in (reader, claimer):
-        resources.broker.subscriber(stream=source)(on_project_created)
+        broker.subscriber(stream=source)(on_project_created)

@@ -6,7 +6,7 @@ from faceless_planner.handlers import register_handlers
 from faceless_planner.openai_plan import OpenAIPlanWriter
 from faceless_planner.plan_writer import PlanWriter
 from faceless_planner.script_plan import ScriptPlanWriter
-from faceless_shared.runtime.service import Closable, Resources, WorkerService
+from faceless_shared.runtime.service import Closable, Resources, Service
 from faceless_shared.runtime.settings import Settings, SettingsError
 
 
@@ -21,7 +21,7 @@ def choose_plan_writer(settings: Settings) -> OpenAIPlanWriter | ScriptPlanWrite
     return ScriptPlanWriter()
 
 
-def create_service(settings: Settings, *, writer: PlanWriter | None = None) -> WorkerService:
+def create_service(settings: Settings, *, writer: PlanWriter | None = None) -> Service:
     """A ``writer`` passed in stays its caller's to close; the one chosen here is closed
     when the service stops."""
     made: list[Closable] = []
@@ -33,4 +33,4 @@ def create_service(settings: Settings, *, writer: PlanWriter | None = None) -> W
     def register(resources: Resources) -> None:
         register_handlers(resources, plan_writer)
 
-    return WorkerService("planner", settings, register, providers=made)
+    return Service("planner", settings, register, providers=made)

@@ -6,7 +6,6 @@ FACELESS_OPENAI_BASE_URL, falling back to JSON mode where they lack structured o
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -36,6 +35,12 @@ from faceless_planner.plan_prompt import (
 )
 from faceless_planner.plan_writer import Plan, PlanError, PlannedClip, PlanRequest
 from faceless_shared.costs.provider_usage import Usage
+from faceless_shared.providers.sdk_client import (
+    SdkProvider,
+    StainlessOptions,
+    sdk_options,
+    stainless_client,
+)
 from faceless_shared.runtime.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -86,7 +91,7 @@ class _InvalidPlan(Exception):
     """A reply that is not a usable plan; its message is fed back to the model."""
 
 
-class OpenAIPlanWriter:
+class OpenAIPlanWriter(SdkProvider[AsyncOpenAI]):
     """Plans with an OpenAI chat model. Retries are the SDK's own (408/409/429/5xx and
     connection errors, with backoff and Retry-After); an invalid plan is asked for again
     once, with what was wrong with it."""
@@ -94,16 +99,15 @@ class OpenAIPlanWriter:
     name = "openai"
 
     def __init__(self, settings: Settings, *, http_client: httpx2.AsyncClient | None = None):
+        options: StainlessOptions[httpx2.AsyncClient] = {
+            **sdk_options(
+                settings, api_key=_api_key(settings), concurrency=settings.openai_concurrency
+            ),
+            "base_url": settings.openai_base_url,
+            "http_client": http_client,
+        }
+        super().__init__(stainless_client(AsyncOpenAI, options), options)
         self._model = settings.openai_plan_model
-        self._api_key = _api_key(settings)
-        self._base_url = settings.openai_base_url
-        self._timeout_s = settings.provider_timeout_s
-        self._max_retries = settings.provider_max_retries
-        self._http_client = http_client
-        self._client: AsyncOpenAI | None = None
-        self._concurrency = settings.openai_concurrency
-        self._semaphore: asyncio.Semaphore | None = None
-        self._semaphore_loop: asyncio.AbstractEventLoop | None = None
         self._structured_output = True  # until the server shows it has none
 
     async def write_plan(self, request: PlanRequest) -> Plan:
@@ -132,7 +136,7 @@ class OpenAIPlanWriter:
     ) -> str:
         """The reply's text; its usage is added to `usage`."""
         try:
-            async with self._limit():
+            async with self._calls.held():
                 completion = await self._create(conversation, usage)
         except APIStatusError as error:
             raise PlanError(
@@ -175,32 +179,6 @@ class OpenAIPlanWriter:
         )
         usage.append(_usage_of(completion, self._model, started))
         return completion
-
-    async def aclose(self) -> None:
-        """Close the HTTP client the SDK made for itself; a later plan opens a new one. A
-        given ``http_client`` stays open: it is its caller's to close."""
-        client, self._client = self._client, None
-        if client is not None and self._http_client is None:
-            await client.close()  # the SDK's close would close a given client too
-
-    def _sdk(self) -> AsyncOpenAI:
-        if self._client is None:
-            self._client = AsyncOpenAI(
-                api_key=self._api_key,
-                base_url=self._base_url,
-                timeout=self._timeout_s,
-                max_retries=self._max_retries,
-                http_client=self._http_client,
-            )
-        return self._client
-
-    def _limit(self) -> asyncio.Semaphore:
-        """The concurrency limit, made in the running loop: the writer may be built before it."""
-        loop = asyncio.get_running_loop()
-        if self._semaphore is None or self._semaphore_loop is not loop:
-            self._semaphore = asyncio.Semaphore(self._concurrency)
-            self._semaphore_loop = loop
-        return self._semaphore
 
 
 def _api_key(settings: Settings) -> str:

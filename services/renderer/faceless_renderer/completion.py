@@ -10,11 +10,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from uuid import UUID
 
-import asyncpg
-
+from faceless_renderer.completion_store import CompletionStore
 from faceless_renderer.joining import CROSSFADE_S, join_clips
 from faceless_renderer.music_bed import synthesize_bed
-from faceless_shared.db import assets, clips, jobs, music, outbox, projects
+from faceless_shared.db import music
 from faceless_shared.messaging.events import Event, ProjectFailed, VideoCompleted
 from faceless_shared.messaging.progress import (
     NO_PROGRESS,
@@ -32,7 +31,7 @@ HEARTBEAT_S = 100.0
 
 
 async def complete_if_all_rendered(
-    pool: asyncpg.Pool,
+    store: CompletionStore,
     storage: Storage,
     project_id: UUID,
     *,
@@ -45,25 +44,23 @@ async def complete_if_all_rendered(
 
     ``heartbeat_s`` must be well under the reconciler's ``stuck_after_s``: see ``kept_fresh``.
     """
-    async with pool.acquire() as conn, conn.transaction():
-        if not await projects.claim_final_render(conn, project_id):
-            return None
-        await jobs.start_job(conn, project_id, "final")
+    if not await store.claim_final(project_id):
+        return None
     await progress.publish(project_id, StatusChanged("rendering_final"))
     try:
-        async with kept_fresh(pool, project_id, every_s=heartbeat_s):
+        async with kept_fresh(store, project_id, every_s=heartbeat_s):
             return await _render_final(
-                pool, storage, project_id, timeout_s=timeout_s, progress=progress
+                store, storage, project_id, timeout_s=timeout_s, progress=progress
             )
     except Exception as error:  # recorded on the job and the project; clips stay stored
         logger.exception("final render of %s failed", project_id)
         message = f"final render failed: {error}"
-        return await fail_project(pool, project_id, message, "final", progress=progress)
+        return await fail_project(store, project_id, message, "final", progress=progress)
 
 
 @contextlib.asynccontextmanager
 async def kept_fresh(
-    pool: asyncpg.Pool, project_id: UUID, *, every_s: float
+    store: CompletionStore, project_id: UUID, *, every_s: float
 ) -> AsyncIterator[None]:
     """Mark the project as progressing every ``every_s`` while the body runs.
 
@@ -77,10 +74,9 @@ async def kept_fresh(
         while True:
             await asyncio.sleep(every_s)
             try:
-                async with pool.acquire() as conn:
-                    if not await projects.touch_final(conn, project_id):
-                        logger.info("final of %s: no longer rendering; beats stop", project_id)
-                        return
+                if not await store.touch_final(project_id):
+                    logger.info("final of %s: no longer rendering; beats stop", project_id)
+                    return
             except Exception:  # a blip: the next beat tries again
                 logger.warning("final of %s: heartbeat failed", project_id, exc_info=True)
 
@@ -94,16 +90,14 @@ async def kept_fresh(
 
 
 async def _render_final(
-    pool: asyncpg.Pool,
+    store: CompletionStore,
     storage: Storage,
     project_id: UUID,
     *,
     timeout_s: float,
     progress: ProgressPublisher,
 ) -> Event:
-    async with pool.acquire() as conn:
-        project = await projects.get_project(conn, project_id)
-        rows = await clips.list_clips(conn, project_id)
+    project, rows = await store.project_and_clips(project_id)
     if project is None:
         raise LookupError(f"project {project_id} is gone")
     with tempfile.TemporaryDirectory(prefix="faceless-final-") as workdir:
@@ -120,25 +114,8 @@ async def _render_final(
         )
         stored = await storage.put_file(final_key(project_id), work / "final.mp4")
     duration_ms = round(seconds * 1000)
-    async with pool.acquire() as conn, conn.transaction():
-        asset = await assets.record_asset(
-            conn,
-            project_id=project_id,
-            clip_index=None,
-            type="final",
-            storage_bucket=stored.bucket,
-            storage_path=stored.key,
-            size=stored.size,
-            content_type="video/mp4",
-        )
-        event = VideoCompleted(project_id=project_id, duration_ms=duration_ms, video_key=stored.key)
-        completed = await projects.mark_completed(
-            conn, project_id, final_asset_id=asset.id, duration_ms=duration_ms
-        )
-        if completed:
-            await outbox.enqueue(conn, event)
-        await jobs.finish_job(conn, project_id, "final")
-    if completed:
+    event = VideoCompleted(project_id=project_id, duration_ms=duration_ms, video_key=stored.key)
+    if await store.complete(event, stored):
         await progress.publish(project_id, Completed(duration_ms))
     return event
 
@@ -153,7 +130,7 @@ async def _music(storage: Storage, music_key: str | None, workdir: Path) -> Path
 
 
 async def fail_project(
-    pool: asyncpg.Pool,
+    store: CompletionStore,
     project_id: UUID,
     message: str,
     stage: str,
@@ -162,11 +139,7 @@ async def fail_project(
 ) -> ProjectFailed | None:
     """Mark the project failed (and the final job, if one ran); None if it already ended."""
     event = ProjectFailed(project_id=project_id, stage=stage, error=message)
-    async with pool.acquire() as conn, conn.transaction():
-        if stage == "final":
-            await jobs.finish_job(conn, project_id, "final", error=message)
-        if not await projects.mark_failed(conn, project_id, error=message):
-            return None
-        await outbox.enqueue(conn, event)
+    if not await store.fail(event, final_job=stage == "final"):
+        return None
     await progress.publish(project_id, Failed(message))
     return event

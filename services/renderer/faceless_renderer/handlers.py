@@ -2,36 +2,69 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from faststream.redis import RedisBroker
+
 from faceless_renderer.completion import complete_if_all_rendered, fail_project
+from faceless_renderer.completion_store import CompletionStore, PostgresCompletionStore
 from faceless_shared.messaging.broker import consumer_name, stream_subs
 from faceless_shared.messaging.events import ClipFailed, ClipRendered
-from faceless_shared.messaging.streams import RENDERER_GROUP
+from faceless_shared.messaging.progress import ProgressPublisher
+from faceless_shared.messaging.streams import RENDERER_GROUP, Streams
 from faceless_shared.runtime.service import Resources
+from faceless_shared.runtime.settings import Settings
+from faceless_shared.storage.object_storage import Storage
+
+
+@dataclass(frozen=True)
+class Finisher:
+    """What the handlers complete projects with, and the final render's time limits."""
+
+    store: CompletionStore
+    storage: Storage
+    progress: ProgressPublisher
+    timeout_s: float
+    heartbeat_s: float
 
 
 def register_handlers(resources: Resources) -> None:
-    broker, streams, settings = resources.broker, resources.streams, resources.settings
+    settings = resources.settings
+    finisher = Finisher(
+        PostgresCompletionStore(resources.pool),
+        resources.storage,
+        resources.progress,
+        timeout_s=settings.ffmpeg_timeout_s,
+        heartbeat_s=settings.stuck_after_s / 3,
+    )
+    subscribe(resources.broker, resources.streams, settings, finisher)
+
+
+def subscribe(
+    broker: RedisBroker, streams: Streams, settings: Settings, finisher: Finisher
+) -> None:
+    """The handlers on the renderer group's readers and claimers (tests pass a fake store)."""
     consumer = consumer_name(RENDERER_GROUP)
 
     async def on_clip_rendered(event: ClipRendered) -> None:
         await complete_if_all_rendered(
-            resources.pool,
-            resources.storage,
+            finisher.store,
+            finisher.storage,
             event.project_id,
-            timeout_s=settings.ffmpeg_timeout_s,
-            heartbeat_s=settings.stuck_after_s / 3,
-            progress=resources.progress,
+            timeout_s=finisher.timeout_s,
+            heartbeat_s=finisher.heartbeat_s,
+            progress=finisher.progress,
         )
 
     async def on_clip_failed(event: ClipFailed) -> None:
         message = f"clip {event.clip_index} failed: {event.error}"
         await fail_project(
-            resources.pool, event.project_id, message, "clips", progress=resources.progress
+            finisher.store, event.project_id, message, "clips", progress=finisher.progress
         )
 
     for stream, handler in (
-        (streams.clip_rendered, on_clip_rendered),
-        (streams.clip_failed, on_clip_failed),
+        (streams.for_event(ClipRendered), on_clip_rendered),
+        (streams.for_event(ClipFailed), on_clip_failed),
     ):
         for source in stream_subs(
             stream, group=RENDERER_GROUP, consumer=consumer, settings=settings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
@@ -71,6 +72,38 @@ async def ensure_groups(redis_url: str, groups: Mapping[str, Sequence[str]]) -> 
                         raise
     finally:
         await client.aclose()
+
+
+async def revive_subscribers(
+    broker: RedisBroker,
+    redis_url: str,
+    groups: Mapping[str, Sequence[str]],
+    *,
+    every_s: float = 1.0,
+) -> None:
+    """Start every stopped subscriber of ``broker`` again, every ``every_s``, until cancelled.
+
+    FastStream stops a subscriber for good when its consumer group disappears (a Redis
+    restart without persistence, a flush); and a service that started while Redis was away
+    (the API may) has not started its subscribers yet. The groups are created at id 0 first,
+    so nothing published before is skipped.
+    """
+    failing = False
+    while True:
+        await asyncio.sleep(every_s)
+        stopped = [sub for sub in broker.subscribers if not sub.running]
+        if not stopped:
+            continue
+        try:
+            await ensure_groups(redis_url, groups)
+            for subscriber in stopped:
+                await subscriber.start()
+            logger.warning("started %d stopped subscriber(s) again", len(stopped))
+            failing = False
+        except Exception as error:  # Redis still away: the next round tries again
+            if not failing:
+                logger.warning("could not start the stopped subscribers yet: %r", error)
+            failing = True
 
 
 Publish = Callable[[Event], Any]

@@ -1,14 +1,33 @@
-"""Stream and consumer-group names: the one place they are spelled."""
+"""Stream and consumer-group names. A stream is named for its event class's ``topic`` (spelled
+in ``events``, nowhere else); each consumer group, and the events it reads, is named here."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from faceless_shared.messaging.events import Event
+from faceless_shared.messaging.events import (
+    ClipFailed,
+    ClipPlanned,
+    ClipRendered,
+    Event,
+    ProjectCreated,
+    ProjectFailed,
+    VideoCompleted,
+)
 
 PLANNER_GROUP = "planner"
 CLIP_GROUP = "clip"
 RENDERER_GROUP = "renderer"
+WEBHOOKS_GROUP = "webhooks"
+"""The API's group: it reads the outcomes and records their webhook deliveries."""
+
+READS: dict[str, tuple[type[Event], ...]] = {
+    PLANNER_GROUP: (ProjectCreated,),
+    CLIP_GROUP: (ClipPlanned,),
+    RENDERER_GROUP: (ClipRendered, ClipFailed),
+    WEBHOOKS_GROUP: (VideoCompleted, ProjectFailed),
+}
+"""Each consumer group and the events it reads."""
 
 
 @dataclass(frozen=True)
@@ -25,32 +44,35 @@ class Streams:
 
     @property
     def project_created(self) -> str:
-        return self.name("project.created")
+        return self.for_event(ProjectCreated)
 
     @property
     def clip_planned(self) -> str:
-        return self.name("clip.planned")
+        return self.for_event(ClipPlanned)
 
     @property
     def clip_rendered(self) -> str:
-        return self.name("clip.rendered")
+        return self.for_event(ClipRendered)
 
     @property
     def clip_failed(self) -> str:
-        return self.name("clip.failed")
+        return self.for_event(ClipFailed)
 
     @property
     def project_failed(self) -> str:
-        return self.name("project.failed")
+        return self.for_event(ProjectFailed)
 
     @property
     def video_completed(self) -> str:
-        return self.name("video.completed")
+        return self.for_event(VideoCompleted)
 
     def groups(self) -> dict[str, tuple[str, ...]]:
-        """Each consumer group and the streams it reads."""
+        """Every consumer group, the API's ``webhooks`` too, and the streams it reads.
+
+        Each service creates them all at id 0 as it starts (and again after a Redis wipe), so
+        a group read by a service that starts later misses nothing published before.
+        """
         return {
-            PLANNER_GROUP: (self.project_created,),
-            CLIP_GROUP: (self.clip_planned,),
-            RENDERER_GROUP: (self.clip_rendered, self.clip_failed),
+            group: tuple(self.for_event(event) for event in events)
+            for group, events in READS.items()
         }

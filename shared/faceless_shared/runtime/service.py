@@ -1,4 +1,6 @@
-"""The life cycle every worker service shares: pool, migrations, consumer groups, broker."""
+"""The one service runtime: the life cycle every service (the API and the three workers) shares,
+from the pool, migrations, consumer groups and broker to the background tasks; and how a
+worker runs as a process."""
 
 from __future__ import annotations
 
@@ -10,29 +12,33 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import asyncpg
 from faststream.redis import RedisBroker
 from pydantic import ValidationError
-from redis.asyncio import Redis
 
-from faceless_shared.db import projects
 from faceless_shared.db.migrate import migrate
 from faceless_shared.db.pool import create_pool
-from faceless_shared.messaging.broker import create_broker, ensure_groups
+from faceless_shared.messaging.broker import create_broker, ensure_groups, revive_subscribers
 from faceless_shared.messaging.outbox_relay import OutboxRelay
 from faceless_shared.messaging.progress import ProgressFeed
 from faceless_shared.messaging.streams import Streams
+from faceless_shared.runtime.backlog import report_backlog
 from faceless_shared.runtime.logs import configure_logging
 from faceless_shared.runtime.metrics_endpoint import serve_metrics
 from faceless_shared.runtime.settings import Settings, SettingsError
-from faceless_shared.runtime.telemetry import Metrics, Telemetry
+from faceless_shared.runtime.telemetry import Telemetry
 from faceless_shared.storage.object_storage import LocalStorage, Storage
 from faceless_shared.storage.s3_storage import S3Storage
 from faceless_shared.storage.supabase_storage import SupabaseStorage
 
 logger = logging.getLogger(__name__)
+
+REDIS_AT_START_TIMEOUT_S = 5.0
+"""How long a service that does not require Redis waits for it at start, for each step."""
+BACKLOG_S = 15.0
+"""How often a worker measures the backlog."""
 
 
 @dataclass(frozen=True)
@@ -74,50 +80,15 @@ async def open_pool(settings: Settings) -> asyncpg.Pool:
     return pool
 
 
-async def revive_subscribers(resources: Resources, *, every_s: float = 1.0) -> None:
-    """FastStream stops a subscriber for good when its consumer group disappears (a Redis
-    restart without persistence, a flush). Re-create the groups at id 0 and restart it."""
-    while True:
-        await asyncio.sleep(every_s)
-        stopped = [sub for sub in resources.broker.subscribers if not sub.running]
-        if not stopped:
-            continue
-        try:
-            await ensure_groups(resources.settings.require_redis_url(), resources.streams.groups())
-            for subscriber in stopped:
-                await subscriber.start()
-            logger.warning("restarted %d subscriber(s) after their groups vanished", len(stopped))
-        except Exception:  # Redis still away: the next round tries again
-            logger.exception("could not restart subscribers")
+MetricsServed = Literal["port", "app"]
+"""Where a service's registry is served: on ``FACELESS_METRICS_PORT`` (when set) with the
+stream backlog (the workers), or by the service's own app (the API's ``/metrics``)."""
 
 
-async def report_backlog(resources: Resources, telemetry: Telemetry, every_s: float) -> None:
-    """Stream lag per consumer group and projects by status, for Prometheus."""
-    client: Redis = Redis.from_url(resources.settings.require_redis_url())
-    try:
-        while True:
-            with contextlib.suppress(Exception):  # a missing stream or a blip: next round
-                await _record_backlog(client, resources, telemetry.metrics)
-            await asyncio.sleep(every_s)
-    finally:
-        await client.aclose()
-
-
-async def _record_backlog(client: Redis, resources: Resources, metrics: Metrics) -> None:
-    for group, stream_names in resources.streams.groups().items():
-        for stream in stream_names:
-            for info in await client.xinfo_groups(stream):
-                if info["name"].decode() != group:
-                    continue
-                metrics.stream_lag.labels(stream, group, "pending").set(info["pending"])
-                metrics.stream_lag.labels(stream, group, "undelivered").set(info.get("lag") or 0)
-    async with resources.pool.acquire() as conn:
-        for status, count in (await projects.count_by_status(conn)).items():
-            metrics.projects.labels(status).set(count)
-
-
-class WorkerService:
-    """One service's consumers. ``register`` subscribes its handlers to the broker.
+class Service:
+    """One service's life cycle: the pool (migrated), the consumer groups, the broker with the
+    handlers ``register`` subscribes, the outbox relay, the storage, and ``background`` tasks
+    (``revive_subscribers`` always among them). Every service, the API too, runs on it.
 
     Stopping closes everything the start opened, each thing once, in the reverse order.
     """
@@ -129,16 +100,29 @@ class WorkerService:
         register: Register,
         background: Sequence[Background] = (),
         providers: Sequence[Closable] = (),
+        *,
+        telemetry: Telemetry | None = None,
+        requires_redis: bool = True,
+        metrics: MetricsServed = "port",
     ) -> None:
-        """``providers`` are the clients the service made for its handlers (from the
-        settings): it closes them when it stops, or when it fails to start."""
+        """``providers`` are the clients the service made for its handlers and routes (from
+        the settings): it closes them when it stops, or when it fails to start. A
+        ``telemetry`` passed in stays its caller's to shut down.
+
+        Without ``requires_redis`` (the API, which serves reads without Redis), an
+        unreachable Redis does not fail the start: it is logged, and ``revive_subscribers``
+        creates the groups and starts the subscribers once Redis answers.
+        """
         self.name = name
         self.settings = settings
         self.providers = tuple(providers)
+        self.requires_redis = requires_redis
         self._register = register
         self._background = background
+        self._metrics = metrics
         self._tasks: list[asyncio.Task[None]] = []
-        self.telemetry = Telemetry(f"faceless-{name}")
+        self._owns_telemetry = telemetry is None
+        self.telemetry = telemetry or Telemetry(f"faceless-{name}")
         self._resources: Resources | None = None
         self._relay: OutboxRelay | None = None
         self._opened: contextlib.AsyncExitStack | None = None
@@ -155,7 +139,8 @@ class WorkerService:
             opened.push_async_callback(self._close_providers)
             resources = await self._open(opened)
             self._register(resources)
-            await resources.broker.start()
+            await resources.broker.connect()  # lazily: publishing waits for Redis, not this
+            await self._needing_redis(resources.broker.start(), "subscribers start")
             relay = OutboxRelay(resources.pool, resources.broker, resources.streams)
             opened.push_async_callback(relay.stop)
             await relay.start()
@@ -172,24 +157,41 @@ class WorkerService:
         streams = Streams(settings.stream_prefix)
         pool = await open_pool(settings)
         opened.push_async_callback(pool.close)
-        redis_url = settings.require_redis_url()
-        await ensure_groups(redis_url, streams.groups())
-        if settings.metrics_port is not None:  # one endpoint for every worker in the process
+        groups = ensure_groups(settings.require_redis_url(), streams.groups())
+        await self._needing_redis(groups, "consumer groups are made")
+        if self._metrics == "port" and settings.metrics_port is not None:
             withdraw = serve_metrics(settings.metrics_port, self.telemetry.registry)
-            opened.push_async_callback(withdraw)
+            opened.push_async_callback(withdraw)  # one endpoint for every worker in a process
         storage = create_storage(settings)
         opened.push_async_callback(storage.aclose)
         progress = ProgressFeed.connect(settings)
         opened.push_async_callback(progress.close)
-        broker = create_broker(redis_url, middlewares=self.telemetry.broker_middlewares())
+        broker = create_broker(
+            settings.require_redis_url(), middlewares=self.telemetry.broker_middlewares()
+        )
         opened.push_async_callback(broker.stop)
         return Resources(settings, pool, broker, storage, streams, progress)
 
+    async def _needing_redis(self, step: Coroutine[Any, Any, None], what: str) -> None:
+        """A step of the start that needs Redis. Unless Redis is required, its failure is
+        logged and the start goes on: ``revive_subscribers`` does it once Redis answers."""
+        if self.requires_redis:
+            await step
+            return
+        try:
+            async with asyncio.timeout(REDIS_AT_START_TIMEOUT_S):
+                await step
+        except Exception as error:
+            logger.warning("%s: %s once Redis answers (now: %r)", self.name, what, error)
+
     def _start_tasks(self, resources: Resources) -> list[asyncio.Task[None]]:
-        jobs = (revive_subscribers, *self._background)
-        tasks = [asyncio.create_task(job(resources)) for job in jobs]
-        tasks.append(asyncio.create_task(report_backlog(resources, self.telemetry, every_s=15)))
-        return tasks
+        redis_url, streams = self.settings.require_redis_url(), resources.streams
+        jobs = [revive_subscribers(resources.broker, redis_url, streams.groups())]
+        jobs += [job(resources) for job in self._background]
+        if self._metrics == "port":
+            metrics = self.telemetry.metrics
+            jobs.append(report_backlog(redis_url, resources.pool, streams, metrics, BACKLOG_S))
+        return [asyncio.create_task(job) for job in jobs]
 
     async def _cancel_tasks(self) -> None:
         for task in self._tasks:
@@ -214,11 +216,12 @@ class WorkerService:
             await opened.aclose()
         finally:
             self._resources, self._relay = None, None
-            self.telemetry.shutdown()
-            self.telemetry = Telemetry(f"faceless-{self.name}")  # it may start again
+            if self._owns_telemetry:
+                self.telemetry.shutdown()
+                self.telemetry = Telemetry(f"faceless-{self.name}")  # it may start again
         logger.info("%s service stopped", self.name)
 
-    async def __aenter__(self) -> WorkerService:
+    async def __aenter__(self) -> Service:
         await self.start()
         return self
 
@@ -244,7 +247,7 @@ async def wait_for_stop_signal() -> None:
 EXIT_SETTINGS = 2
 
 
-def run_service(create: Callable[[Settings], WorkerService]) -> None:
+def run_service(create: Callable[[Settings], Service]) -> None:
     """``python -m faceless_<service>``: one service, configured by the environment, until
     SIGINT or SIGTERM; the work in hand finishes first (graceful stop), then exit 0.
     Settings that cannot work stop it with one line naming the setting, and exit 2."""

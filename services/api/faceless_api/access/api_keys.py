@@ -8,6 +8,12 @@ from uuid import UUID
 
 import asyncpg
 
+from faceless_api.access.access_errors import (
+    AdminKeyNotRevocable,
+    KeyNotFound,
+    RevokingOwnKey,
+    TooManyKeys,
+)
 from faceless_shared.db import api_keys, tenants
 from faceless_shared.db.api_keys import ApiKeyRow, Scope
 from faceless_shared.db.pool import Conn
@@ -38,14 +44,6 @@ async def create_key(
         return await _insert_key(conn, tenant.id, admin=admin, name=name)
 
 
-class KeyRefused(Exception):
-    """A tenant's admin asked for something only the operator may do, or past a limit."""
-
-    def __init__(self, message: str, *, status_code: int) -> None:
-        super().__init__(message)
-        self.status_code = status_code
-
-
 async def create_tenant_key(
     pool: asyncpg.Pool, tenant_id: UUID, *, name: str, max_active: int
 ) -> tuple[ApiKeyRow, str]:
@@ -55,11 +53,7 @@ async def create_tenant_key(
     async with pool.acquire() as conn, conn.transaction():
         await tenants.lock_tenant(conn, tenant_id)
         if await api_keys.count_active(conn, tenant_id) >= max_active:
-            raise KeyRefused(
-                f"this tenant already has {max_active} active keys, the most allowed "
-                "(FACELESS_MAX_KEYS_PER_TENANT): revoke one first",
-                status_code=409,
-            )
+            raise TooManyKeys(max_active)
         return await _insert_key(conn, tenant_id, admin=False, name=name)
 
 
@@ -70,26 +64,22 @@ async def list_tenant_keys(pool: asyncpg.Pool, tenant_id: UUID) -> list[ApiKeyRo
 
 async def revoke_tenant_key(
     pool: asyncpg.Pool, tenant_id: UUID, key_id: UUID, *, calling_key: UUID | None
-) -> ApiKeyRow | None:
-    """Revoke one of the tenant's ``projects`` keys; None if the tenant has no such key.
+) -> ApiKeyRow:
+    """Revoke one of the tenant's ``projects`` keys; KeyNotFound if the tenant has none such.
     Admin keys are revoked by the operator (``faceless keys revoke``), so a leaked admin key
     cannot lock the others out."""
     if key_id == calling_key:
-        raise KeyRefused(
-            "this is the key making the request: make a new key, switch to it, then revoke "
-            "this one with it (or with `faceless keys revoke`)",
-            status_code=409,
-        )
+        raise RevokingOwnKey()
     async with pool.acquire() as conn, conn.transaction():
         found = await api_keys.get_owned(conn, tenant_id, key_id)
         if found is None:
-            return None
+            raise KeyNotFound(key_id)
         if "admin" in found.scopes:
-            raise KeyRefused(
-                "admin keys are revoked by the operator: `faceless keys revoke PREFIX`",
-                status_code=403,
-            )
-        return await api_keys.revoke_owned(conn, tenant_id, key_id)
+            raise AdminKeyNotRevocable()
+        revoked = await api_keys.revoke_owned(conn, tenant_id, key_id)
+    if revoked is None:
+        raise KeyNotFound(key_id)
+    return revoked
 
 
 async def _insert_key(

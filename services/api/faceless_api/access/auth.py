@@ -8,10 +8,16 @@ from dataclasses import dataclass
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import Depends, HTTPException, Query, Request, Response, status
+from fastapi import Depends, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from faceless_api.access import api_keys, rate_limits
+from faceless_api.access.access_errors import (
+    AdminScopeMissing,
+    NotAuthenticated,
+    NotOnThisMachine,
+    RateLimited,
+)
 from faceless_api.media import media_links
 from faceless_api.runtime.deps import PoolDep, RedisDep, SettingsDep
 from faceless_shared.db.tenants import LOCAL_TENANT_ID
@@ -62,14 +68,7 @@ def _check_local_caller(request: Request) -> None:
     factory bound to 0.0.0.0 never passes through ``check_bind``)."""
     client = request.client
     if client is not None and not _is_loopback(client.host):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN,
-            "this API runs with FACELESS_AUTH=off and answers only on this machine",
-        )
-
-
-def _unauthorized(message: str) -> HTTPException:
-    return HTTPException(status.HTTP_401_UNAUTHORIZED, message, {"WWW-Authenticate": "Bearer"})
+        raise NotOnThisMachine()
 
 
 async def current_tenant(
@@ -84,27 +83,18 @@ async def current_tenant(
         _check_local_caller(request)
         return LOCAL_TENANT
     if credentials is None:
-        raise _unauthorized("send an API key: Authorization: Bearer <key>")
+        raise NotAuthenticated("send an API key: Authorization: Bearer <key>")
     async with pool.acquire() as conn:
         key = await api_keys.authenticate(conn, credentials.credentials)
     if key is None:
-        raise _unauthorized("unknown or revoked API key")
+        raise NotAuthenticated("unknown or revoked API key")
     allowance = await rate_limits.take_request(
         redis, settings.stream_prefix, key.id, settings.rate_limit_per_minute
     )
     response.headers["RateLimit-Limit"] = str(allowance.limit)
     response.headers["RateLimit-Remaining"] = str(allowance.remaining)
     if allowance.retry_after_s is not None:
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS,
-            f"more than {allowance.limit} requests a minute for this key; "
-            f"retry in {allowance.retry_after_s} s",
-            {
-                "Retry-After": str(allowance.retry_after_s),
-                "RateLimit-Limit": str(allowance.limit),
-                "RateLimit-Remaining": "0",
-            },
-        )
+        raise RateLimited(allowance.limit, allowance.retry_after_s)
     return Tenant(key.tenant_id, key.tenant_name, frozenset(key.scopes), key.id, key.prefix)
 
 
@@ -113,10 +103,7 @@ TenantDep = Annotated[Tenant, Depends(current_tenant)]
 
 async def admin_tenant(tenant: TenantDep) -> Tenant:
     if "admin" not in tenant.scopes:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN,
-            "this needs a key with the admin scope (`faceless keys create --admin`)",
-        )
+        raise AdminScopeMissing()
     return tenant
 
 
@@ -138,7 +125,7 @@ async def media_viewer(
     if expires is not None and media_links.is_valid(settings, request.url.path, expires, sig):
         return None
     if expires is not None and credentials is None and settings.auth == "on":
-        raise _unauthorized("this link has expired or is not valid; ask the API for a new one")
+        raise NotAuthenticated("this link has expired or is not valid; ask the API for a new one")
     tenant = await current_tenant(request, settings, pool, redis, response, credentials)
     return tenant.id
 

@@ -1,14 +1,15 @@
-"""What the API reads and writes for API keys: a key is shown once, when it is made."""
+"""What the API reads and writes for API keys (a key is shown once, when it is made) and about
+who a key belongs to."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from faceless_api.projects.project_schemas import WITHOUT_NUL
+from faceless_api.http.text_fields import WITHOUT_NUL
 from faceless_shared.db.api_keys import ApiKeyRow, Scope
 
 KeyName = Annotated[
@@ -48,3 +49,15 @@ class KeyOut(BaseModel):
 
 class KeyCreated(KeyOut):
     key: str = Field(description="The key itself. It is shown this once and never again.")
+
+
+class Me(BaseModel):
+    """Who the key belongs to, and what it may do."""
+
+    tenant: str
+    scopes: list[str]
+    key_prefix: str | None = Field(description="The key in use (null when auth is off).")
+    auth: Literal["on", "off"]
+    webhook_secret: str = Field(description="Signs this tenant's webhook deliveries.")
+    rate_limit_per_minute: int
+    max_projects_in_flight: int

@@ -16,6 +16,8 @@ from uuid import UUID
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from faceless_api.access.access_errors import TooManyStreams
+
 logger = logging.getLogger(__name__)
 
 # KEYS: the key's set; ARGV: now, oldest score still open, member, limit, set TTL (s).
@@ -26,14 +28,6 @@ redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 return 1
 """
-
-
-class TooManyStreams(Exception):
-    def __init__(self, limit: int) -> None:
-        super().__init__(
-            f"this key already has {limit} open event streams (the limit); close one first"
-        )
-        self.limit = limit
 
 
 def _set_name(prefix: str, key_id: UUID) -> str:

@@ -1,53 +1,100 @@
-"""How the preset and series catalogs' errors read over HTTP."""
+"""What the catalog refuses or cannot find: presets, series and music tracks."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.exception_handlers import request_validation_exception_handler
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.responses import Response
+from uuid import UUID
 
-from faceless_api.catalog.preset_catalog import (
-    InvalidStyle,
-    PresetInUse,
-    PresetNameTaken,
-    PresetNotFound,
-    PresetReadOnly,
-)
-from faceless_api.catalog.series_catalog import SeriesNameTaken, SeriesNotFound, UnknownSeriesPreset
-from faceless_api.http.errors import field_error
+from pydantic import ValidationError
 
-_STATUS = {
-    PresetNotFound: 404,
-    SeriesNotFound: 404,
-    PresetReadOnly: 403,
-    PresetNameTaken: 409,
-    PresetInUse: 409,
-    SeriesNameTaken: 409,
-}
+from faceless_api.api_errors import ApiError, RefusedValue, value_problem
 
 
-async def _plain(request: Request, error: Exception) -> Response:
-    return JSONResponse({"detail": str(error)}, status_code=_STATUS[type(error)])
+class PresetNotFound(ApiError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"preset {name!r} not found")
 
 
-async def _invalid_style(request: Request, error: Exception) -> Response:
-    """Shaped like FastAPI's own 422, located in the request body's ``style_json``."""
-    assert isinstance(error, InvalidStyle)
-    located = [{**item, "loc": ("body", "style_json", *item["loc"])} for item in error.errors]
-    return await request_validation_exception_handler(request, RequestValidationError(located))
+class PresetReadOnly(ApiError):
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"preset {name!r} is built in and read-only; create your own under another "
+            "name (POST /v1/presets) to change its look"
+        )
 
 
-async def _unknown_preset(request: Request, error: Exception) -> Response:
-    assert isinstance(error, UnknownSeriesPreset)
-    return await field_error(
-        request, ("body", "preset"), str(error), error.name, {"known": error.known}
-    )
+class PresetNameTaken(ApiError):
+    def __init__(self, name: str, *, built_in: bool) -> None:
+        whose = "a built-in preset" if built_in else "another of your presets"
+        super().__init__(f"the name {name!r} is taken by {whose}")
 
 
-def install_catalog_error_handlers(app: FastAPI) -> None:
-    for error in _STATUS:
-        app.add_exception_handler(error, _plain)
-    app.add_exception_handler(InvalidStyle, _invalid_style)
-    app.add_exception_handler(UnknownSeriesPreset, _unknown_preset)
+class PresetInUse(ApiError):
+    def __init__(self, name: str, series_names: list[str]) -> None:
+        super().__init__(
+            f"preset {name!r} is the default of series {', '.join(map(repr, series_names))}: "
+            "give them another preset (PATCH /v1/series/{id}) or archive them first"
+        )
+
+
+class InvalidStyle(RefusedValue):
+    """A style the clip worker could not use; pydantic's errors, located in the request's
+    ``style_json``."""
+
+    def __init__(self, error: ValidationError) -> None:
+        located = [
+            {**item, "loc": ("body", "style_json", *item["loc"])}
+            for item in error.errors(include_url=False)
+        ]
+        super().__init__(str(error), located)
+
+
+class SeriesNotFound(ApiError):
+    def __init__(self, series_id: UUID) -> None:
+        super().__init__(f"series {series_id} not found")
+
+
+class SeriesNameTaken(ApiError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"you already have a series called {name!r}")
+
+
+class UnknownSeriesPreset(RefusedValue):
+    def __init__(self, name: str, known: list[str]) -> None:
+        message = f"unknown preset {name!r}; known presets: {', '.join(known)}"
+        super().__init__(
+            message, [value_problem(("body", "preset"), message, name, {"known": known})]
+        )
+        self.name = name
+        self.known = known
+
+
+class MusicRejected(RefusedValue):
+    """The upload is not music we accept."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, [value_problem(("body", "file"), message, None)])
+
+
+class MusicTooLarge(ApiError):
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(f"music files are limited to {max_bytes // (1024 * 1024)} MB")
+
+
+class UploadLengthUnknown(ApiError):
+    def __init__(self) -> None:
+        super().__init__("send the upload's Content-Length")
+
+
+class UnknownMusic(RefusedValue):
+    """A project's ``music`` names no track of the tenant's."""
+
+    def __init__(self, music_id: UUID) -> None:
+        message = f"no uploaded music with id {music_id} (upload it with POST /v1/music)"
+        super().__init__(message, [value_problem(("body", "music"), message, str(music_id))])
+        self.music_id = music_id
+
+
+class NoSuchMusic(ApiError):
+    def __init__(self, music_id: UUID) -> None:
+        super().__init__(f"no music track {music_id}")
+        self.music_id = music_id

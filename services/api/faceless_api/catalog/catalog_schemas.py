@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from faceless_api.catalog.preset_catalog import NewPreset, PresetChange, PresetView
 from faceless_api.catalog.series_catalog import NewSeries, SeriesView
-from faceless_api.projects.project_schemas import WITHOUT_NUL, Voice
+from faceless_api.catalog.voice_schemas import Voice
+from faceless_api.http.text_fields import WITHOUT_NUL
 from faceless_shared.db.catalog_usage import PresetUsage, SeriesUsage
 from faceless_shared.db.projects import Aspect, ProjectStatus
 from faceless_shared.preset_style import PresetStyle

@@ -13,6 +13,13 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
+from faceless_api.catalog.catalog_errors import (
+    MusicRejected,
+    MusicTooLarge,
+    NoSuchMusic,
+    UnknownMusic,
+    UploadLengthUnknown,
+)
 from faceless_shared.db import music
 from faceless_shared.db.music import MUSIC_FORMATS, MusicFormat, MusicTrackRow
 from faceless_shared.db.pool import Conn
@@ -23,6 +30,7 @@ MAX_MUSIC_BYTES = 50 * 1024 * 1024
 MAX_MUSIC_S = 30 * 60
 MIN_MUSIC_S = 1.0
 PROBE_TIMEOUT_S = 60.0
+FORM_OVERHEAD_BYTES = 64 * 1024
 _COPY_CHUNK = 1024 * 1024
 
 # FFmpeg's demuxer for each accepted format; no other demuxer or protocol may open an upload.
@@ -36,25 +44,6 @@ _FORMATS: dict[str, MusicFormat] = {
 _INPUT = re.compile(r"^Input #0, (.+?), from ", re.MULTILINE)
 _VIDEO = re.compile(r"^\s+Stream #0:\d+.*: Video: (?!.*\(attached pic\)).*$", re.MULTILINE)
 _OUT_TIME_US = re.compile(r"^out_time_us=(\d+)\s*$", re.MULTILINE)
-
-
-class MusicRejected(Exception):
-    """The upload is not music we accept; ``field`` names the request field at fault."""
-
-    def __init__(self, message: str, field: str = "file") -> None:
-        super().__init__(message)
-        self.field = field
-
-
-class MusicTooLarge(Exception):
-    def __init__(self) -> None:
-        super().__init__(f"music files are limited to {MAX_MUSIC_BYTES // (1024 * 1024)} MB")
-
-
-class UnknownMusic(Exception):
-    def __init__(self, music_id: UUID) -> None:
-        super().__init__(f"no uploaded music with id {music_id} (upload it with POST /v1/music)")
-        self.music_id = music_id
 
 
 @dataclass(frozen=True)
@@ -90,6 +79,15 @@ async def probe_music(path: Path) -> AudioFile:
     if seconds > MAX_MUSIC_S:
         raise MusicRejected(f"the music must last at most {MAX_MUSIC_S // 60} minutes")
     return AudioFile(_FORMATS[container.group(1)], round(seconds * 1000))
+
+
+def check_declared_size(content_length: str | None) -> None:
+    """Refuse an upload by its declared size, before reading it; ``FORM_OVERHEAD_BYTES``
+    leaves room for the multipart boundaries and part headers around the file itself."""
+    if content_length is None or not content_length.isdigit():
+        raise UploadLengthUnknown()
+    if int(content_length) > MAX_MUSIC_BYTES + FORM_OVERHEAD_BYTES:
+        raise MusicTooLarge(MAX_MUSIC_BYTES)
 
 
 def check_filename(filename: str | None) -> None:
@@ -138,9 +136,12 @@ async def list_music(
         return await music.list_tracks(conn, tenant_id, limit=limit, offset=offset)
 
 
-async def read_music(pool: asyncpg.Pool, tenant_id: UUID, music_id: UUID) -> MusicTrackRow | None:
+async def read_music(pool: asyncpg.Pool, tenant_id: UUID, music_id: UUID) -> MusicTrackRow:
     async with pool.acquire() as conn:
-        return await music.get_track(conn, music_id, tenant_id)
+        track = await music.get_track(conn, music_id, tenant_id)
+    if track is None:
+        raise NoSuchMusic(music_id)
+    return track
 
 
 async def music_key(
@@ -161,6 +162,6 @@ def _copy_bounded(source: BinaryIO, target: Path) -> int:
         while chunk := source.read(_COPY_CHUNK):
             size += len(chunk)
             if size > MAX_MUSIC_BYTES:
-                raise MusicTooLarge()
+                raise MusicTooLarge(MAX_MUSIC_BYTES)
             out.write(chunk)
     return size

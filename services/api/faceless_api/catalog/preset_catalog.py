@@ -9,48 +9,19 @@ from uuid import UUID
 
 import asyncpg
 from pydantic import ValidationError
-from pydantic_core import ErrorDetails
 
+from faceless_api.catalog.catalog_errors import (
+    InvalidStyle,
+    PresetInUse,
+    PresetNameTaken,
+    PresetNotFound,
+    PresetReadOnly,
+)
 from faceless_shared.db import catalog_usage, presets, series
 from faceless_shared.db.catalog_usage import PresetUsage
 from faceless_shared.db.pool import Conn
 from faceless_shared.db.presets import PresetRow
 from faceless_shared.preset_style import PresetStyle, merge_patch
-
-
-class PresetNotFound(Exception):
-    def __init__(self, name: str) -> None:
-        super().__init__(f"preset {name!r} not found")
-
-
-class PresetReadOnly(Exception):
-    def __init__(self, name: str) -> None:
-        super().__init__(
-            f"preset {name!r} is built in and read-only; create your own under another "
-            "name (POST /v1/presets) to change its look"
-        )
-
-
-class PresetNameTaken(Exception):
-    def __init__(self, name: str, *, built_in: bool) -> None:
-        whose = "a built-in preset" if built_in else "another of your presets"
-        super().__init__(f"the name {name!r} is taken by {whose}")
-
-
-class PresetInUse(Exception):
-    def __init__(self, name: str, series_names: list[str]) -> None:
-        super().__init__(
-            f"preset {name!r} is the default of series {', '.join(map(repr, series_names))}: "
-            "give them another preset (PATCH /v1/series/{id}) or archive them first"
-        )
-
-
-class InvalidStyle(Exception):
-    """A style the clip worker could not use; ``errors`` are pydantic's, located in the style."""
-
-    def __init__(self, error: ValidationError) -> None:
-        super().__init__(str(error))
-        self.errors: list[ErrorDetails] = error.errors(include_url=False)
 
 
 @dataclass(frozen=True)

@@ -10,29 +10,17 @@ from uuid import UUID
 
 import asyncpg
 
+from faceless_api.catalog.catalog_errors import (
+    SeriesNameTaken,
+    SeriesNotFound,
+    UnknownSeriesPreset,
+)
 from faceless_api.catalog.preset_catalog import preset_names, resolve_preset
 from faceless_shared.db import catalog_usage, series
 from faceless_shared.db.catalog_usage import SeriesUsage
 from faceless_shared.db.pool import Conn
 from faceless_shared.db.projects import Aspect
 from faceless_shared.db.series import SeriesRow
-
-
-class SeriesNotFound(Exception):
-    def __init__(self, series_id: UUID) -> None:
-        super().__init__(f"series {series_id} not found")
-
-
-class SeriesNameTaken(Exception):
-    def __init__(self, name: str) -> None:
-        super().__init__(f"you already have a series called {name!r}")
-
-
-class UnknownSeriesPreset(Exception):
-    def __init__(self, name: str, known: list[str]) -> None:
-        super().__init__(f"unknown preset {name!r}; known presets: {', '.join(known)}")
-        self.name = name
-        self.known = known
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi.exceptions import RequestValidationError
-
+from faceless_api.api_errors import InvalidInput
 from faceless_shared.runtime.settings import Settings
 from faceless_shared.voices.voice_catalog import voice_catalog
 
@@ -32,4 +31,4 @@ def voice_problems(voice: str | None, settings: Settings) -> list[dict[str, Any]
 
 def check_voice(voice: str | None, settings: Settings) -> None:
     if problems := voice_problems(voice, settings):
-        raise RequestValidationError(problems)
+        raise InvalidInput(problems)

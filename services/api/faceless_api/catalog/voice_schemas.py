@@ -1,12 +1,24 @@
-"""What the API writes about voices: the configured provider's, to pick a project's from."""
+"""What the API reads and writes about voices: a project's or series' ``voice``, and the
+configured provider's voices to pick it from."""
 
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from faceless_shared.voices.voice_catalog import VoiceCatalog
+
+Voice = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._+:-]{0,99}$"),
+    Field(
+        description="The voice to narrate with, one the configured voice provider speaks "
+        "(GET /v1/voices lists them; another is refused with a 422): an espeak-ng voice or "
+        "language (en-gb, en-us+f3), a Cartesia voice id (a UUID), or an OpenAI voice (alloy).",
+        examples=["en-gb"],
+    ),
+]
 
 
 class VoiceOut(BaseModel):

@@ -1,4 +1,5 @@
-"""How the domain's errors read over HTTP."""
+"""How errors read over HTTP: the domain's, by the error table, and FastAPI's and Starlette's
+own where they say too little."""
 
 from __future__ import annotations
 
@@ -17,22 +18,9 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import compile_path
 
-from faceless_api.catalog.music_uploads import MusicRejected, MusicTooLarge, UnknownMusic
-from faceless_api.projects.idempotency import IdempotencyKeyInFlight, IdempotencyKeyReused
-from faceless_api.projects.lifecycle import (
-    ImageNotReady,
-    NoSuchClip,
-    ProjectAlreadyEnded,
-    ProjectNotFound,
-    ProjectNotRetryable,
-    SeriesVoiceUnknown,
-    TooManyProjectsInFlight,
-    UnknownPreset,
-    UnknownSeries,
-    VideoNotReady,
-)
+from faceless_api.api_errors import ApiError, InvalidInput, RefusedValue
+from faceless_api.http.error_table import answer_for
 
-IN_FLIGHT_RETRY_AFTER_S = 30
 ECHOED_CHARS = 200
 """How much of a string input a 422 echoes back."""
 
@@ -67,69 +55,19 @@ def _shortened(problem: dict[str, Any]) -> dict[str, Any]:
     return problem
 
 
-async def _not_found(request: Request, error: Exception) -> Response:
-    return JSONResponse({"detail": str(error)}, status_code=404)
-
-
-async def _conflict(request: Request, error: Exception) -> Response:
-    return JSONResponse({"detail": str(error)}, status_code=409)
-
-
-async def _unknown_preset(request: Request, error: Exception) -> Response:
-    """Shaped like FastAPI's own 422, so clients handle one kind of validation error."""
-    assert isinstance(error, UnknownPreset)
-    return await field_error(
-        request, ("body", "preset"), str(error), error.name, {"known": error.known}
-    )
-
-
-async def _series_voice_unknown(request: Request, error: Exception) -> Response:
-    assert isinstance(error, SeriesVoiceUnknown)
-    return await field_error(request, ("body", "voice"), str(error), error.voice)
-
-
-async def _unknown_series(request: Request, error: Exception) -> Response:
-    assert isinstance(error, UnknownSeries)
-    return await field_error(request, ("body", "series_id"), str(error), str(error.series_id))
-
-
-async def _key_reused(request: Request, error: Exception) -> Response:
-    assert isinstance(error, IdempotencyKeyReused)
-    return await field_error(request, ("header", "Idempotency-Key"), str(error), error.key)
-
-
-async def field_error(
-    request: Request,
-    loc: tuple[str, str],
-    message: str,
-    given: str | None,
-    ctx: dict[str, Any] | None = None,
-) -> Response:
-    """A 422 shaped like FastAPI's own, so clients handle one kind of validation error."""
-    problem: dict[str, Any] = {"type": "value_error", "loc": loc, "msg": message, "input": given}
-    if ctx is not None:
-        problem["ctx"] = ctx
-    return await request_validation_exception_handler(request, RequestValidationError([problem]))
-
-
-async def _too_many_in_flight(request: Request, error: Exception) -> Response:
+async def _answer(request: Request, error: Exception) -> Response:
+    """A domain error as the error table says: refused values shaped like FastAPI's own 422
+    (so clients handle one kind of validation error), anything else as ``{"detail": ...}``."""
+    assert isinstance(error, ApiError)
+    if isinstance(error, RefusedValue):
+        problems = RequestValidationError(error.problems)
+        return await request_validation_exception_handler(request, problems)
+    if isinstance(error, InvalidInput):
+        return await _invalid_request(request, RequestValidationError(error.problems))
+    answer = answer_for(error)
     return JSONResponse(
-        {"detail": str(error)},
-        status_code=429,
-        headers={"Retry-After": str(IN_FLIGHT_RETRY_AFTER_S)},
+        {"detail": str(error)}, status_code=answer.status, headers=answer.headers_of(error)
     )
-
-
-async def _too_large(request: Request, error: Exception) -> Response:
-    return JSONResponse({"detail": str(error)}, status_code=413)
-
-
-async def _bad_music(request: Request, error: Exception) -> Response:
-    """An upload or a project's ``music`` we cannot use: a 422 naming the field."""
-    assert isinstance(error, MusicRejected | UnknownMusic)
-    field = error.field if isinstance(error, MusicRejected) else "music"
-    given = str(error.music_id) if isinstance(error, UnknownMusic) else None
-    return await field_error(request, ("body", field), str(error), given)
 
 
 async def _method_not_allowed(request: Request, error: Exception) -> Response:
@@ -152,20 +90,8 @@ async def _method_not_allowed(request: Request, error: Exception) -> Response:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    """The one place errors become answers: the domain's (``ApiError``) from the error
+    table, FastAPI's 422 and Starlette's 405 refined."""
     app.add_exception_handler(405, _method_not_allowed)
     app.add_exception_handler(RequestValidationError, _invalid_request)
-    app.add_exception_handler(ProjectNotFound, _not_found)
-    app.add_exception_handler(VideoNotReady, _not_found)
-    app.add_exception_handler(UnknownPreset, _unknown_preset)
-    app.add_exception_handler(SeriesVoiceUnknown, _series_voice_unknown)
-    app.add_exception_handler(ProjectNotRetryable, _conflict)
-    app.add_exception_handler(ProjectAlreadyEnded, _conflict)
-    app.add_exception_handler(MusicRejected, _bad_music)
-    app.add_exception_handler(UnknownMusic, _bad_music)
-    app.add_exception_handler(MusicTooLarge, _too_large)
-    app.add_exception_handler(ImageNotReady, _not_found)
-    app.add_exception_handler(NoSuchClip, _not_found)
-    app.add_exception_handler(UnknownSeries, _unknown_series)
-    app.add_exception_handler(IdempotencyKeyInFlight, _conflict)
-    app.add_exception_handler(IdempotencyKeyReused, _key_reused)
-    app.add_exception_handler(TooManyProjectsInFlight, _too_many_in_flight)
+    app.add_exception_handler(ApiError, _answer)

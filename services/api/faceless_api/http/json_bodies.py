@@ -8,12 +8,18 @@ from __future__ import annotations
 
 from typing import Final
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request
 from fastapi.params import Depends as DependsParam
 
-from faceless_api.http import error_responses
+from faceless_api.api_errors import ApiError
 
 NOT_JSON: Final = "send Content-Type: application/json"
+
+
+class BodyNotJson(ApiError):
+    def __init__(self, content_type: str | None) -> None:
+        given = f"it came as {content_type}" if content_type else "it came with none"
+        super().__init__(f"{NOT_JSON} ({given})")
 
 
 def is_json(content_type: str | None) -> bool:
@@ -27,16 +33,8 @@ async def _require_json(request: Request) -> None:
     """An empty body is left to the route (a required one is a 422 naming it)."""
     content_type = request.headers.get("content-type")
     if not is_json(content_type) and await request.body():
-        given = f"it came as {content_type}" if content_type else "it came with none"
-        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, f"{NOT_JSON} ({given})")
+        raise BodyNotJson(content_type)
 
 
 REQUIRED: Final[list[DependsParam]] = [Depends(_require_json)]
-"""For a route's ``dependencies``."""
-
-RESPONSES: Final[error_responses.Responses] = {
-    **error_responses.UNREADABLE_BODY,
-    status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: error_responses.json_error(
-        "The body is not sent as JSON: send Content-Type: application/json."
-    ),
-}
+"""For a route's ``dependencies``; its OpenAPI answers are ``error_table.JSON_BODY``."""

@@ -1,16 +1,20 @@
-"""OpenAPI links: which value of one answer the next call can take (make a key, then revoke it).
+"""The OpenAPI document's own parts: operation ids named as the route functions
+(``create_project``), and links: which value of one answer the next call can take (make a
+key, then revoke it).
 
-They document the API's flows and drive schemathesis' stateful tests (tests/fuzz). Only the
+Links document the API's flows and drive schemathesis' stateful tests (tests/fuzz). Only the
 links a reader of the response bodies cannot guess are written here: an id under another name,
 a preset's name used as a project's ``preset``, and what follows an archive (its 204 has no body).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 
 
 @dataclass(frozen=True)
@@ -93,16 +97,45 @@ LINKS = (
 )
 
 
-def install_links(app: FastAPI) -> None:
-    """``app.openapi()`` carries ``LINKS``, the way FastAPI's docs extend the schema."""
+def install_openapi(app: FastAPI, routers: Iterable[APIRouter]) -> None:
+    """``app.openapi()`` names each operation as its route and carries ``LINKS``, the way
+    FastAPI's docs extend the schema. The ids are set in the document rather than through
+    FastAPI's ``generate_unique_id_function``, which also names the response schemas
+    ("Response List Keys V1 Keys Get"): those stay as they were."""
+    names = operation_names(routers)
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = with_links(generate(), LINKS)
+            app.openapi_schema = with_links(named(generate(), names), LINKS)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def operation_names(routers: Iterable[APIRouter]) -> dict[str, str]:
+    """``"METHOD /path"`` of each documented route: its name, its function's unless given
+    (``head_video``). Two routes of one name are an error, not a warning of ``openapi()``."""
+    names = {
+        f"{method} {route.path_format}": route.name
+        for router in routers
+        for route in router.routes
+        if isinstance(route, APIRoute) and route.include_in_schema
+        for method in route.methods or ()
+    }
+    taken = list(names.values())
+    if repeated := sorted({name for name in taken if taken.count(name) > 1}):
+        raise ValueError(f"operation ids must be unique; routes named alike: {repeated}")
+    return names
+
+
+def named(spec: dict[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
+    """``spec`` with each operation's id its route's name; an operation without a name is an
+    error (a route outside the routers given)."""
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            operation["operationId"] = names[f"{method.upper()} {path}"]
+    return spec
 
 
 def with_links(spec: dict[str, Any], links: tuple[Link, ...]) -> dict[str, Any]:

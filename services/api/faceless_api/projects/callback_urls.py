@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import ipaddress
 
-from fastapi.exceptions import RequestValidationError
 from pydantic import AnyHttpUrl
 
+from faceless_api.api_errors import InvalidInput
 from faceless_api.webhooks.targets import is_public_address
 
 _LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".localdomain")
@@ -27,7 +27,7 @@ def is_public_host(host: str) -> bool:
 def check(url: AnyHttpUrl | None, *, allow_private: bool) -> None:
     if url is None or allow_private or is_public_host(url.host or ""):
         return
-    raise RequestValidationError(
+    raise InvalidInput(
         [
             {
                 "type": "value_error",

@@ -12,6 +12,7 @@ from uuid import UUID
 import asyncpg
 from pydantic import BaseModel
 
+from faceless_api.projects.project_errors import IdempotencyKeyInFlight, IdempotencyKeyReused
 from faceless_shared.db import idempotency_keys
 
 MAX_KEY_CHARS = 255
@@ -28,22 +29,6 @@ class IdempotentRequest:
 class StoredResponse:
     status: int
     body: dict[str, Any]
-
-
-class IdempotencyKeyInFlight(Exception):
-    def __init__(self, key: str) -> None:
-        super().__init__(
-            f"a request with Idempotency-Key {key!r} is still being processed; retry shortly"
-        )
-
-
-class IdempotencyKeyReused(Exception):
-    def __init__(self, key: str) -> None:
-        super().__init__(
-            f"Idempotency-Key {key!r} was already used with a different request body; "
-            "use a new key for a new request"
-        )
-        self.key = key
 
 
 def fingerprint(body: BaseModel) -> str:

@@ -1,22 +1,30 @@
-"""Limits a request's fields cannot express alone: a script must fit the longest video, and
-the voice must be one the configured provider speaks."""
+"""Limits a request's fields cannot express alone: a script must fit the longest video, the
+voice must be one the configured provider speaks, and (with keys) a callback URL must be
+public."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from fastapi.exceptions import RequestValidationError
-
+from faceless_api.api_errors import InvalidInput
 from faceless_api.catalog.voice_check import voice_problems
+from faceless_api.projects import callback_urls
 from faceless_api.projects.project_schemas import MAX_DURATION_S, ProjectCreate
 from faceless_shared.runtime.settings import Settings
+
+
+def check_project_request(body: ProjectCreate, settings: Settings) -> None:
+    """InvalidInput naming what the schema let through but the project cannot take."""
+    check_input_limits(body, settings)
+    if settings.auth == "on":
+        callback_urls.check(body.callback_url, allow_private=settings.webhook_allow_private)
 
 
 def check_input_limits(body: ProjectCreate, settings: Settings) -> None:
     problems = _script_problems(body.script, settings) + voice_problems(body.voice, settings)
     if problems:
-        raise RequestValidationError(problems)
+        raise InvalidInput(problems)
 
 
 def _script_problems(script: str | None, settings: Settings) -> list[dict[str, Any]]:

@@ -20,9 +20,9 @@ import asyncpg
 
 from faceless_api.media import media_links
 from faceless_api.media.video_links import signed_video_urls
-from faceless_api.projects import lifecycle
-from faceless_api.projects.lifecycle import ProjectView
+from faceless_api.projects import queries
 from faceless_api.projects.project_schemas import ProjectDetail
+from faceless_api.projects.queries import ProjectView
 from faceless_shared.db import projects as project_rows
 from faceless_shared.db.projects import TERMINAL_STATUSES, ProjectRow
 from faceless_shared.messaging.progress import FIRST_ID, STAGE_PROGRESS, ProgressEntry, ProgressFeed
@@ -80,7 +80,7 @@ async def start_watch(
     (a message both in the snapshot and after it only repeats a state). Raises
     ProjectNotFound for another tenant's project."""
     after = last_event_id or await _position(feed, project_id)
-    view = await lifecycle.read_project(pool, project_id, tenant_id=tenant_id)
+    view = await queries.read_project(pool, project_id, tenant_id=tenant_id)
     signed = await signed_video_urls(storage, [view.project], settings.signed_url_ttl_s)
     return Watch(view, after, signed.get(project_id))
 

@@ -1,4 +1,4 @@
-"""What the API reads and writes: pydantic models that OpenAPI documents."""
+"""What the API reads and writes about projects: pydantic models that OpenAPI documents."""
 
 from __future__ import annotations
 
@@ -18,11 +18,13 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from faceless_api.catalog.voice_schemas import Voice
+from faceless_api.http.text_fields import WITHOUT_NUL
 from faceless_api.media import media_links
-from faceless_api.projects.lifecycle import NewProject, ProjectView
+from faceless_api.projects.accepting import NewProject
+from faceless_api.projects.queries import ProjectView
 from faceless_shared.db.clips import ClipRow, ClipStatus
 from faceless_shared.db.jobs import JobRow, JobStatus, JobType
-from faceless_shared.db.music import MusicFormat, MusicTrackRow
 from faceless_shared.db.presets import DEFAULT_PRESET
 from faceless_shared.db.projects import Aspect, ProjectRow, ProjectStatus
 from faceless_shared.db.usage import UsageLine
@@ -34,8 +36,6 @@ MIN_DURATION_S = 15
 MAX_DURATION_S = 600
 MIN_COST_CAP_USD = 0.0001
 """The smallest a cap stored as numeric(10, 4) keeps above zero."""
-WITHOUT_NUL = r"^[^\x00]*$"
-"""Text PostgreSQL can store: it refuses the NUL character."""
 Script = Annotated[
     str,
     StringConstraints(
@@ -50,16 +50,6 @@ Topic = Annotated[
 ]
 PresetName = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=WITHOUT_NUL)
-]
-Voice = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._+:-]{0,99}$"),
-    Field(
-        description="The voice to narrate with, one the configured voice provider speaks "
-        "(GET /v1/voices lists them; another is refused with a 422): an espeak-ng voice or "
-        "language (en-gb, en-us+f3), a Cartesia voice id (a UUID), or an OpenAI voice (alloy).",
-        examples=["en-gb"],
-    ),
 ]
 CallbackUrl = Annotated[AnyHttpUrl, UrlConstraints(max_length=2000)]
 
@@ -290,58 +280,3 @@ class ProjectPage(BaseModel):
     limit: int
     offset: int
     next_offset: int | None = Field(description="The offset of the next page; null on the last.")
-
-
-class MusicOut(BaseModel):
-    """An uploaded track: pass its ``music_id`` as a project's ``music``."""
-
-    music_id: UUID
-    format: MusicFormat
-    duration_ms: int
-    bytes: int
-    filename: str | None = Field(description="The uploaded file's name, if it had one.")
-    created_at: datetime
-
-    @classmethod
-    def from_row(cls, track: MusicTrackRow) -> Self:
-        return cls(
-            music_id=track.id,
-            format=track.format,
-            duration_ms=track.duration_ms,
-            bytes=track.bytes,
-            filename=track.filename,
-            created_at=track.created_at,
-        )
-
-
-class MusicPage(BaseModel):
-    items: list[MusicOut] = Field(description="Newest first.")
-    total: int
-    limit: int
-    offset: int
-    next_offset: int | None = Field(description="The offset of the next page; null on the last.")
-
-
-class ErrorOut(BaseModel):
-    detail: str
-
-
-class Health(BaseModel):
-    status: Literal["ok"] = "ok"
-
-
-class Readiness(BaseModel):
-    status: Literal["ok", "unavailable"]
-    checks: dict[str, str] = Field(description='Each dependency: "ok" or "error: …".')
-
-
-class Me(BaseModel):
-    """Who the key belongs to, and what it may do."""
-
-    tenant: str
-    scopes: list[str]
-    key_prefix: str | None = Field(description="The key in use (null when auth is off).")
-    auth: Literal["on", "off"]
-    webhook_secret: str = Field(description="Signs this tenant's webhook deliveries.")
-    rate_limit_per_minute: int
-    max_projects_in_flight: int

@@ -7,16 +7,17 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import anyio
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, status
+from fastapi import APIRouter, Depends, Header, Query, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from faceless_api.access import stream_limits
 from faceless_api.access.auth import TenantDep
-from faceless_api.http import error_responses
+from faceless_api.http.error_table import AUTH, declared
 from faceless_api.projects.live_progress import PACE, Watch, live_messages, start_watch
+from faceless_api.projects.project_errors import ProjectNotFound
 from faceless_api.runtime.deps import PoolDep, ProgressDep, RedisDep, SettingsDep, StorageDep
 
-router = APIRouter(prefix="/v1/projects", tags=["projects"], responses=error_responses.AUTH)
+router = APIRouter(prefix="/v1/projects", tags=["projects"], responses=AUTH)
 
 EVENT_ID = r"^[0-9]{1,19}-[0-9]{1,19}$"
 """A Redis stream entry id: two 64-bit numbers, in ASCII digits only (a regex's digit class
@@ -28,7 +29,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
         "`cancelled`; a `: ping` comment every 15 s. Each message after the snapshot has an "
         "`id:` to resume from."
     },
-    status.HTTP_404_NOT_FOUND: error_responses.json_error("No such project of yours."),
+    **declared(ProjectNotFound, inline=True, described={404: "No such project of yours."}),
 }
 
 
@@ -69,18 +70,13 @@ async def stream_slot(tenant: TenantDep, redis: RedisDep, settings: SettingsDep)
     is a plain 429) and given back when the stream ends."""
     if tenant.key_id is None:
         return None
-    try:
-        return await stream_limits.open_stream(
-            redis,
-            settings.stream_prefix,
-            tenant.key_id,
-            limit=settings.max_streams_per_key,
-            longest_s=PACE.max_s,
-        )
-    except stream_limits.TooManyStreams as error:
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS, str(error), {"Retry-After": "10"}
-        ) from error
+    return await stream_limits.open_stream(
+        redis,
+        settings.stream_prefix,
+        tenant.key_id,
+        limit=settings.max_streams_per_key,
+        longest_s=PACE.max_s,
+    )
 
 
 @router.get("/{project_id}/events", response_class=EventSourceResponse, responses=RESPONSES)

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Literal
 
 from fastapi import APIRouter, Response, status
+from pydantic import BaseModel, Field
 
-from faceless_api.projects.project_schemas import Health, Readiness
 from faceless_api.runtime.deps import PoolDep, RedisDep
 from faceless_api.runtime.readiness import check_postgres, check_redis
 
 router = APIRouter(tags=["health"])
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Readiness(BaseModel):
+    status: Literal["ok", "unavailable"]
+    checks: dict[str, str] = Field(description='Each dependency: "ok" or "error: …".')
 
 
 @router.get("/healthz", response_model=Health)

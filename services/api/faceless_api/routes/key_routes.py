@@ -3,34 +3,22 @@ the CLI). Admin keys are the operator's: made and revoked with ``faceless keys``
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Response, status
+from fastapi import APIRouter, Response, status
 
 from faceless_api.access import api_keys
+from faceless_api.access.access_errors import KeyNotFound, RevokingOwnKey, TooManyKeys
 from faceless_api.access.auth import AdminDep
 from faceless_api.access.key_schemas import KeyCreate, KeyCreated, KeyOut
-from faceless_api.http import error_responses, json_bodies
-from faceless_api.projects.project_schemas import ErrorOut
+from faceless_api.http import json_bodies
+from faceless_api.http.error_table import AUTH, JSON_BODY, declared
 from faceless_api.runtime.deps import PoolDep, SettingsDep
 
-router = APIRouter(prefix="/v1/keys", tags=["account"], responses=error_responses.AUTH)
+router = APIRouter(prefix="/v1/keys", tags=["account"], responses=AUTH)
 
-CREATE: dict[int | str, dict[str, Any]] = {
-    status.HTTP_409_CONFLICT: {
-        "model": ErrorOut,
-        "description": "The tenant holds FACELESS_MAX_KEYS_PER_TENANT active keys already.",
-    },
-    **json_bodies.RESPONSES,
-}
-REVOKE: dict[int | str, dict[str, Any]] = {
-    status.HTTP_404_NOT_FOUND: {"model": ErrorOut},
-    status.HTTP_409_CONFLICT: {
-        "model": ErrorOut,
-        "description": "The key is the one making this request.",
-    },
-}
+# Refusing to revoke an admin key is a 403, declared by AUTH.
+REVOKE = declared(KeyNotFound, RevokingOwnKey)
 
 
 @router.post(
@@ -38,18 +26,15 @@ REVOKE: dict[int | str, dict[str, Any]] = {
     status_code=status.HTTP_201_CREATED,
     response_model=KeyCreated,
     dependencies=json_bodies.REQUIRED,
-    responses=CREATE,
+    responses=declared(TooManyKeys) | JSON_BODY,
 )
 async def create_key(
     body: KeyCreate, pool: PoolDep, settings: SettingsDep, tenant: AdminDep, response: Response
 ) -> KeyCreated:
     """Make a `projects` key for your tenant (admin keys). The answer holds the key, this once."""
-    try:
-        row, key = await api_keys.create_tenant_key(
-            pool, tenant.id, name=body.name, max_active=settings.max_keys_per_tenant
-        )
-    except api_keys.KeyRefused as refused:
-        raise HTTPException(refused.status_code, str(refused)) from None
+    row, key = await api_keys.create_tenant_key(
+        pool, tenant.id, name=body.name, max_active=settings.max_keys_per_tenant
+    )
     response.headers["Cache-Control"] = "no-store"
     return KeyCreated(**KeyOut.from_row(row).model_dump(), key=key)
 
@@ -63,10 +48,5 @@ async def list_keys(pool: PoolDep, tenant: AdminDep) -> list[KeyOut]:
 @router.delete("/{key_id}", response_model=KeyOut, responses=REVOKE)
 async def revoke_key(key_id: UUID, pool: PoolDep, tenant: AdminDep) -> KeyOut:
     """Revoke one of your tenant's `projects` keys (admin keys); again changes nothing."""
-    try:
-        row = await api_keys.revoke_tenant_key(pool, tenant.id, key_id, calling_key=tenant.key_id)
-    except api_keys.KeyRefused as refused:
-        raise HTTPException(refused.status_code, str(refused)) from None
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "key not found")
+    row = await api_keys.revoke_tenant_key(pool, tenant.id, key_id, calling_key=tenant.key_id)
     return KeyOut.from_row(row)

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter
 
+from faceless_api.access.access_errors import NotAuthenticated
 from faceless_api.access.auth import TenantDep
-from faceless_api.http import error_responses
-from faceless_api.projects.project_schemas import ErrorOut, Me
+from faceless_api.access.key_schemas import Me
+from faceless_api.access.tenant_accounts import read_tenant
+from faceless_api.http.error_table import AUTH, declared
 from faceless_api.runtime.deps import PoolDep, SettingsDep
-from faceless_shared.db import tenants
 
-router = APIRouter(prefix="/v1/me", tags=["account"], responses=error_responses.AUTH)
+router = APIRouter(prefix="/v1/me", tags=["account"], responses=AUTH)
 
 
-@router.get("", response_model=Me, responses={status.HTTP_401_UNAUTHORIZED: {"model": ErrorOut}})
+@router.get("", response_model=Me, responses=declared(NotAuthenticated))
 async def read_me(tenant: TenantDep, pool: PoolDep, settings: SettingsDep) -> Me:
-    async with pool.acquire() as conn:
-        row = await tenants.get_tenant(conn, tenant.id)
-    if row is None:  # the tenant of a valid key always exists; defensive for the local one
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "tenant not found")
+    row = await read_tenant(pool, tenant.id)
     return Me(
         tenant=row.name,
         scopes=sorted(tenant.scopes),

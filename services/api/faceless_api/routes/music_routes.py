@@ -5,19 +5,22 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, Query, Request, status
 from starlette.datastructures import UploadFile
 
 from faceless_api.access.auth import TenantDep
 from faceless_api.catalog import music_uploads
-from faceless_api.http import error_responses
-from faceless_api.projects.project_schemas import ErrorOut, MusicOut, MusicPage
+from faceless_api.catalog.catalog_errors import (
+    MusicRejected,
+    MusicTooLarge,
+    NoSuchMusic,
+    UploadLengthUnknown,
+)
+from faceless_api.catalog.music_schemas import MusicOut, MusicPage
+from faceless_api.http.error_table import AUTH, UNREADABLE_BODY, declared
 from faceless_api.runtime.deps import PoolDep, StorageDep
 
-router = APIRouter(prefix="/v1/music", tags=["music"], responses=error_responses.AUTH)
-
-FORM_OVERHEAD_BYTES = 64 * 1024
-"""Room for the multipart boundaries and part headers around the file itself."""
+router = APIRouter(prefix="/v1/music", tags=["music"], responses=AUTH)
 
 # The body is read by hand (to refuse an oversized upload before reading it), so its
 # schema is declared here rather than inferred from an ``UploadFile`` parameter.
@@ -49,28 +52,17 @@ UPLOAD_BODY: dict[str, Any] = {
     status_code=status.HTTP_201_CREATED,
     response_model=MusicOut,
     openapi_extra=UPLOAD_BODY,
-    responses={
-        **error_responses.UNREADABLE_BODY,
-        status.HTTP_411_LENGTH_REQUIRED: {"model": ErrorOut},
-        status.HTTP_413_CONTENT_TOO_LARGE: {"model": ErrorOut},
-        status.HTTP_422_UNPROCESSABLE_CONTENT: {
-            "description": "Not music we accept: a validation error naming the field 'file'."
-        },
-    },
+    responses=UNREADABLE_BODY | declared(UploadLengthUnknown, MusicTooLarge, MusicRejected),
 )
 async def create_music(
     request: Request, pool: PoolDep, storage: StorageDep, tenant: TenantDep
 ) -> MusicOut:
     """Upload a music track (multipart field ``file``); use its music_id as a project's music."""
-    declared = request.headers.get("content-length")
-    if declared is None or not declared.isdigit():
-        raise HTTPException(status.HTTP_411_LENGTH_REQUIRED, "send the upload's Content-Length")
-    if int(declared) > music_uploads.MAX_MUSIC_BYTES + FORM_OVERHEAD_BYTES:
-        raise music_uploads.MusicTooLarge()
+    music_uploads.check_declared_size(request.headers.get("content-length"))
     async with request.form(max_files=1, max_fields=0) as form:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
-            raise music_uploads.MusicRejected("send the music as the multipart field 'file'")
+            raise MusicRejected("send the music as the multipart field 'file'")
         track = await music_uploads.store_music(
             pool, storage, upload.file, filename=upload.filename, tenant_id=tenant.id
         )
@@ -99,11 +91,8 @@ async def list_music(
 @router.get(
     "/{music_id}",
     response_model=MusicOut,
-    responses={status.HTTP_404_NOT_FOUND: {"model": ErrorOut}},
+    responses=declared(NoSuchMusic),
 )
 async def read_music(music_id: UUID, pool: PoolDep, tenant: TenantDep) -> MusicOut:
     """Read one of your uploaded tracks."""
-    track = await music_uploads.read_music(pool, tenant.id, music_id)
-    if track is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no music track {music_id}")
-    return MusicOut.from_row(track)
+    return MusicOut.from_row(await music_uploads.read_music(pool, tenant.id, music_id))

@@ -2,31 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 
+from faceless_api.access.access_errors import AdminScopeMissing
 from faceless_api.access.auth import AdminDep, TenantDep
 from faceless_api.catalog import preset_catalog
+from faceless_api.catalog.catalog_errors import (
+    PresetInUse,
+    PresetNameTaken,
+    PresetNotFound,
+    PresetReadOnly,
+)
 from faceless_api.catalog.catalog_schemas import PresetCreate, PresetOut, PresetUpdate
-from faceless_api.http import error_responses, json_bodies
-from faceless_api.projects.project_schemas import WITHOUT_NUL, ErrorOut
+from faceless_api.http import json_bodies
+from faceless_api.http.error_table import AUTH, JSON_BODY, declared
+from faceless_api.http.text_fields import WITHOUT_NUL
 from faceless_api.runtime.deps import PoolDep
 
-router = APIRouter(prefix="/v1/presets", tags=["presets"], responses=error_responses.AUTH)
+router = APIRouter(prefix="/v1/presets", tags=["presets"], responses=AUTH)
 
-NOT_FOUND: dict[int | str, dict[str, Any]] = {status.HTTP_404_NOT_FOUND: {"model": ErrorOut}}
-WRITE: dict[int | str, dict[str, Any]] = {
-    status.HTTP_403_FORBIDDEN: {
-        "model": ErrorOut,
-        "description": "The key lacks the admin scope, or the preset is built in (read-only).",
+NOT_FOUND = declared(PresetNotFound)
+WRITE = declared(
+    AdminScopeMissing,
+    PresetReadOnly,
+    PresetNameTaken,
+    PresetInUse,
+    PresetNotFound,
+    described={
+        403: "The key lacks the admin scope, or the preset is built in (read-only).",
+        409: "The name is taken, or (to archive) a series still uses the preset.",
     },
-    status.HTTP_409_CONFLICT: {
-        "model": ErrorOut,
-        "description": "The name is taken, or (to archive) a series still uses the preset.",
-    },
-    **NOT_FOUND,
-}
+)
 Name = Annotated[str, Path(pattern=WITHOUT_NUL)]
 
 
@@ -49,7 +57,7 @@ async def read_preset(name: Name, pool: PoolDep, tenant: TenantDep) -> PresetOut
     status_code=status.HTTP_201_CREATED,
     response_model=PresetOut,
     dependencies=json_bodies.REQUIRED,
-    responses={**WRITE, **json_bodies.RESPONSES},
+    responses=WRITE | JSON_BODY,
 )
 async def create_preset(body: PresetCreate, pool: PoolDep, tenant: AdminDep) -> PresetOut:
     """Create a preset of your own (admin keys)."""
@@ -61,7 +69,7 @@ async def create_preset(body: PresetCreate, pool: PoolDep, tenant: AdminDep) -> 
     "/{name}",
     response_model=PresetOut,
     dependencies=json_bodies.REQUIRED,
-    responses={**WRITE, **json_bodies.RESPONSES},
+    responses=WRITE | JSON_BODY,
 )
 async def update_preset(
     name: Name, body: PresetUpdate, pool: PoolDep, tenant: AdminDep

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, status
 
 from faceless_api.access.auth import TenantDep
 from faceless_api.catalog import series_catalog
+from faceless_api.catalog.catalog_errors import SeriesNameTaken, SeriesNotFound
 from faceless_api.catalog.catalog_schemas import SeriesCreate, SeriesOut, SeriesUpdate
 from faceless_api.catalog.voice_check import check_voice
-from faceless_api.http import error_responses, json_bodies
-from faceless_api.projects.project_schemas import ErrorOut
+from faceless_api.http import json_bodies
+from faceless_api.http.error_table import AUTH, JSON_BODY, declared
 from faceless_api.runtime.deps import PoolDep, SettingsDep
 
-router = APIRouter(prefix="/v1/series", tags=["series"], responses=error_responses.AUTH)
+router = APIRouter(prefix="/v1/series", tags=["series"], responses=AUTH)
 
-NOT_FOUND: dict[int | str, dict[str, Any]] = {status.HTTP_404_NOT_FOUND: {"model": ErrorOut}}
-NAME_TAKEN: dict[int | str, dict[str, Any]] = {
-    status.HTTP_409_CONFLICT: {"model": ErrorOut, "description": "You have a series so named."}
-}
+NOT_FOUND = declared(SeriesNotFound)
 
 
 @router.get("", response_model=list[SeriesOut])
@@ -40,7 +37,7 @@ async def read_series(series_id: UUID, pool: PoolDep, tenant: TenantDep) -> Seri
     status_code=status.HTTP_201_CREATED,
     response_model=SeriesOut,
     dependencies=json_bodies.REQUIRED,
-    responses={**NAME_TAKEN, **json_bodies.RESPONSES},
+    responses=declared(SeriesNameTaken) | JSON_BODY,
 )
 async def create_series(
     body: SeriesCreate, pool: PoolDep, tenant: TenantDep, settings: SettingsDep
@@ -55,7 +52,7 @@ async def create_series(
     "/{series_id}",
     response_model=SeriesOut,
     dependencies=json_bodies.REQUIRED,
-    responses={**NOT_FOUND, **NAME_TAKEN, **json_bodies.RESPONSES},
+    responses=declared(SeriesNotFound, SeriesNameTaken) | JSON_BODY,
 )
 async def update_series(
     series_id: UUID, body: SeriesUpdate, pool: PoolDep, tenant: TenantDep, settings: SettingsDep

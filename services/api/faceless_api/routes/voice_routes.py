@@ -6,11 +6,11 @@ from fastapi import APIRouter
 
 from faceless_api.access.auth import TenantDep
 from faceless_api.catalog.voice_schemas import VoicesOut
-from faceless_api.http import error_responses
+from faceless_api.http.error_table import AUTH
 from faceless_api.runtime.deps import SettingsDep
 from faceless_shared.voices.voice_catalog import voice_catalog
 
-router = APIRouter(prefix="/v1/voices", tags=["voices"], responses=error_responses.AUTH)
+router = APIRouter(prefix="/v1/voices", tags=["voices"], responses=AUTH)
 
 
 @router.get("", response_model=VoicesOut)

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter
 from fastapi.responses import FileResponse
+
+from faceless_api.api_errors import ApiError
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 ASSETS = {
@@ -35,6 +37,11 @@ CONTENT_SECURITY_POLICY = (
 router = APIRouter(include_in_schema=False)
 
 
+class NoWebAsset(ApiError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no web asset {name!r}")
+
+
 @router.get("/")
 async def read_page() -> FileResponse:
     """The page: make a video, watch it being made, browse past ones."""
@@ -45,7 +52,7 @@ async def read_page() -> FileResponse:
 async def read_asset(name: str) -> FileResponse:
     media_type = ASSETS.get(name)
     if media_type is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no web asset {name!r}")
+        raise NoWebAsset(name)
     return _static(name, media_type)
 
 

@@ -6,17 +6,18 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
 from faceless_api.access.auth import TenantDep
-from faceless_api.http import error_responses
-from faceless_api.projects.project_schemas import ErrorOut
+from faceless_api.http.error_table import AUTH, declared
+from faceless_api.projects.project_errors import ProjectNotFound
 from faceless_api.runtime.deps import PoolDep, SettingsDep
 from faceless_api.webhooks import delivery_log
+from faceless_api.webhooks.webhook_errors import NothingToRedeliver
 from faceless_shared.db.webhook_deliveries import DeliveryRow, DeliveryStatus, WebhookEvent
 
-router = APIRouter(prefix="/v1/projects", tags=["webhooks"], responses=error_responses.AUTH)
+router = APIRouter(prefix="/v1/projects", tags=["webhooks"], responses=AUTH)
 
 
 class WebhookDeliveryOut(BaseModel):
@@ -47,7 +48,7 @@ class WebhookDeliveryList(BaseModel):
     items: list[WebhookDeliveryOut]
 
 
-NOT_FOUND: dict[int | str, dict[str, Any]] = {status.HTTP_404_NOT_FOUND: {"model": ErrorOut}}
+NOT_FOUND = declared(ProjectNotFound)
 
 
 @router.get("/{project_id}/webhooks", response_model=WebhookDeliveryList, responses=NOT_FOUND)
@@ -63,7 +64,7 @@ async def list_webhook_deliveries(
     "/{project_id}/webhooks/redeliver",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=WebhookDeliveryList,
-    responses={**NOT_FOUND, status.HTTP_409_CONFLICT: {"model": ErrorOut}},
+    responses=declared(ProjectNotFound, NothingToRedeliver),
 )
 async def redeliver_webhooks(
     project_id: UUID,
@@ -73,10 +74,7 @@ async def redeliver_webhooks(
     event: Annotated[WebhookEvent | None, Query(description="Only this event's delivery.")] = None,
 ) -> WebhookDeliveryList:
     """Send the project's delivered or failed webhooks again, with a new budget of attempts."""
-    try:
-        rows = await delivery_log.redeliver(
-            pool, settings, project_id, tenant_id=tenant.id, event=event
-        )
-    except delivery_log.NothingToRedeliver as error:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+    rows = await delivery_log.redeliver(
+        pool, settings, project_id, tenant_id=tenant.id, event=event
+    )
     return WebhookDeliveryList(items=[WebhookDeliveryOut.from_row(row) for row in rows])

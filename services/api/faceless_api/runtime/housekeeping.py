@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from faceless_shared.db import idempotency_keys, webhook_deliveries
+from faceless_shared.runtime.service import Resources
 from faceless_shared.runtime.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,11 @@ async def _sweep_forever(
         await asyncio.sleep(every_s)
 
 
+async def keep_house(resources: Resources) -> None:
+    """The sweeps, as one of the API service's background tasks: until cancelled."""
+    await _sweep_forever(resources.pool, resources.settings, EVERY_S, _utc_now)
+
+
 @asynccontextmanager
 async def running_housekeeping(
     pool: asyncpg.Pool,
@@ -81,6 +87,7 @@ async def running_housekeeping(
     every_s: float = EVERY_S,
     clock: Callable[[], datetime] = _utc_now,
 ) -> AsyncIterator[None]:
+    """The sweeps running for the block (for tests, which pick the pace and the clock)."""
     task = asyncio.create_task(_sweep_forever(pool, settings, every_s, clock))
     try:
         yield

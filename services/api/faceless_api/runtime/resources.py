@@ -1,44 +1,49 @@
-"""What the API holds while it runs: opened at start-up, closed at shutdown."""
+"""What the API holds while it runs: the one service runtime the workers run on too (pool,
+consumer groups, broker, outbox relay, storage; the webhook intake's handlers, registered as
+a worker's are), plus the API's own: a Redis client for readiness, the webhook delivery
+metrics, and the delivery loop and housekeeping as background tasks."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 
-import asyncpg
-from faststream.redis import RedisBroker
 from redis.asyncio import Redis
 
-from faceless_api.runtime.housekeeping import running_housekeeping
+from faceless_api.runtime.housekeeping import keep_house
 from faceless_api.runtime.readiness import CHECK_TIMEOUT_S
-from faceless_api.webhooks.delivery_loop import running_webhooks
+from faceless_api.webhooks.delivery_loop import deliver_webhooks
 from faceless_api.webhooks.delivery_metrics import WebhookMetrics
-from faceless_shared.messaging.broker import create_broker, ensure_groups
-from faceless_shared.messaging.outbox_relay import OutboxRelay
-from faceless_shared.messaging.streams import Streams
-from faceless_shared.runtime.service import create_storage, open_pool
+from faceless_api.webhooks.handlers import register_handlers
+from faceless_shared.runtime.service import Resources, Service
 from faceless_shared.runtime.settings import Settings
 from faceless_shared.runtime.telemetry import Telemetry
-from faceless_shared.storage.object_storage import Storage
-
-logger = logging.getLogger(__name__)
-
-GROUPS_TIMEOUT_S = 5.0
 
 
 @dataclass(frozen=True)
-class ApiResources:
-    settings: Settings
-    pool: asyncpg.Pool
-    broker: RedisBroker
-    storage: Storage
-    streams: Streams
+class ApiResources(Resources):
     redis: Redis
     """A plain client for readiness checks (the broker's own is private)."""
     webhook_metrics: WebhookMetrics
+
+
+def create_service(
+    settings: Settings, telemetry: Telemetry, *, redis: Redis, webhook_metrics: WebhookMetrics
+) -> Service:
+    """The API's service: it closes ``redis`` when it stops; Redis is not required to start."""
+    deliver = partial(deliver_webhooks, telemetry=telemetry, metrics=webhook_metrics)
+    return Service(
+        "api",
+        settings,
+        register_handlers,
+        background=[deliver, keep_house],
+        providers=[redis],
+        telemetry=telemetry,
+        requires_redis=False,
+        metrics="app",
+    )
 
 
 @asynccontextmanager
@@ -46,37 +51,28 @@ async def open_resources(settings: Settings, telemetry: Telemetry) -> AsyncItera
     """Open the pool (migrating) and the broker; an unreachable Redis is not fatal.
 
     The API still serves reads without Redis, ``/readyz`` reports it, and creating a
-    project answers 503. Workers create their consumer groups themselves at start, so
-    the groups made here are a head start, not a requirement.
+    project answers 503. Its consumer groups are made, and its intake started, as soon as
+    Redis answers (``revive_subscribers``).
     """
-    redis_url = settings.require_redis_url()
-    streams = Streams(settings.stream_prefix)
-    async with AsyncExitStack() as stack:
-        pool = await open_pool(settings)
-        stack.push_async_callback(pool.close)
-        await _ensure_groups(redis_url, streams)
-        broker = create_broker(redis_url, middlewares=telemetry.broker_middlewares())
-        await broker.connect()
-        stack.push_async_callback(broker.stop)
-        relay = OutboxRelay(pool, broker, streams)
-        await relay.start()
-        stack.push_async_callback(relay.stop)
-        webhook_metrics = await stack.enter_async_context(
-            running_webhooks(settings, pool, broker, streams, telemetry)
-        )
-        await stack.enter_async_context(running_housekeeping(pool, settings))
-        redis: Redis = Redis.from_url(
-            redis_url, socket_connect_timeout=CHECK_TIMEOUT_S, socket_timeout=CHECK_TIMEOUT_S
-        )
-        stack.push_async_callback(redis.aclose)
-        storage = create_storage(settings)
-        stack.push_async_callback(storage.aclose)
-        yield ApiResources(settings, pool, broker, storage, streams, redis, webhook_metrics)
-
-
-async def _ensure_groups(redis_url: str, streams: Streams) -> None:
+    redis: Redis = Redis.from_url(
+        settings.require_redis_url(),
+        socket_connect_timeout=CHECK_TIMEOUT_S,
+        socket_timeout=CHECK_TIMEOUT_S,
+    )
+    webhook_metrics = WebhookMetrics(telemetry.registry)
     try:
-        async with asyncio.timeout(GROUPS_TIMEOUT_S):
-            await ensure_groups(redis_url, streams.groups())
-    except Exception as error:
-        logger.warning("could not create the consumer groups (Redis unreachable?): %r", error)
+        service = create_service(settings, telemetry, redis=redis, webhook_metrics=webhook_metrics)
+        async with service:
+            opened = service.resources
+            yield ApiResources(
+                opened.settings,
+                opened.pool,
+                opened.broker,
+                opened.storage,
+                opened.streams,
+                opened.progress,
+                redis,
+                webhook_metrics,
+            )
+    finally:
+        webhook_metrics.unregister()  # another lifespan of the same app registers it again

@@ -6,20 +6,12 @@ from uuid import UUID
 
 import asyncpg
 
-from faceless_api.projects.lifecycle import owned_project
+from faceless_api.projects.queries import owned_project
 from faceless_api.webhooks.bodies import link_for, webhook_body
+from faceless_api.webhooks.webhook_errors import NothingToRedeliver
 from faceless_shared.db import webhook_deliveries
 from faceless_shared.db.webhook_deliveries import DeliveryRow, WebhookEvent
 from faceless_shared.runtime.settings import Settings
-
-
-class NothingToRedeliver(Exception):
-    def __init__(self, project_id: UUID, event: WebhookEvent | None) -> None:
-        what = f"{event} delivery" if event else "delivery"
-        super().__init__(
-            f"project {project_id} has no finished {what} to send again "
-            "(none was made for its latest run, or it is still being delivered)"
-        )
 
 
 async def list_project_deliveries(

@@ -27,31 +27,27 @@ and is counted by outcome, with its time (``webhook_metrics``).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 import asyncpg
 import httpx
-from faststream.redis import RedisBroker
 from opentelemetry import trace
 from prometheus_client import CollectorRegistry
 
 from faceless_api.webhooks.bodies import attempt_body
 from faceless_api.webhooks.delivery_metrics import Outcome, WebhookMetrics
 from faceless_api.webhooks.delivery_tracing import attempt_span, record_answer
-from faceless_api.webhooks.intake import keep_intake_running, subscribe_intake
 from faceless_api.webhooks.posting import Answer, encode_body, post_delivery, storable
 from faceless_api.webhooks.targets import Resolve, ThreadedResolver
 from faceless_shared.db import tenants, webhook_deliveries
 from faceless_shared.db.webhook_deliveries import DeliveryRow
-from faceless_shared.messaging.streams import Streams
+from faceless_shared.runtime.service import Resources
 from faceless_shared.runtime.settings import Settings
 from faceless_shared.runtime.telemetry import Telemetry
 
@@ -253,37 +249,22 @@ def delivery_client(settings: Settings) -> httpx.AsyncClient:
     )
 
 
-@asynccontextmanager
-async def running_webhooks(
-    settings: Settings,
-    pool: asyncpg.Pool,
-    broker: RedisBroker,
-    streams: Streams,
-    telemetry: Telemetry,
-) -> AsyncIterator[WebhookMetrics]:
-    """The intake (stream consumers) and the delivery loop, for the API's lifespan; yields
-    the delivery metrics, registered in the API's registry until it ends."""
-    subscribers = subscribe_intake(broker, streams, settings, pool)
+async def deliver_webhooks(
+    resources: Resources, *, telemetry: Telemetry, metrics: WebhookMetrics
+) -> None:
+    """The delivery loop, as one of the API service's background tasks: until cancelled."""
+    settings = resources.settings
     resolver = ThreadedResolver(2 * CONCURRENCY)  # spares for lookups that outlive a timeout
-    metrics = WebhookMetrics(telemetry.registry)
-    async with delivery_client(settings) as client:
-        deliverer = WebhookDeliverer(
-            pool, settings, client, resolve=resolver, tracer=telemetry.tracer, metrics=metrics
-        )
-        tasks = [
-            asyncio.create_task(deliverer.run(), name="webhook-delivery"),
-            asyncio.create_task(
-                keep_intake_running(subscribers, settings.require_redis_url(), streams),
-                name="webhook-intake",
-            ),
-        ]
-        try:
-            yield metrics
-        finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            resolver.close()
-            metrics.unregister()
+    try:
+        async with delivery_client(settings) as client:
+            deliverer = WebhookDeliverer(
+                resources.pool,
+                settings,
+                client,
+                resolve=resolver,
+                tracer=telemetry.tracer,
+                metrics=metrics,
+            )
+            await deliverer.run()
+    finally:
+        resolver.close()

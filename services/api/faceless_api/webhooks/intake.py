@@ -2,12 +2,12 @@
 
 Completion and failure happen in the workers, which announce them with a VideoCompleted or
 ProjectFailed through their outbox (so the event exists exactly when the status changed).
-The API reads both streams in its own consumer group, ``webhooks``, inserts the delivery
-and only then acks: a crash before the ack means the event is read again, never lost, and
-UNIQUE (project_id, event, run) turns the repeat into a no-op. The workers stay ignorant of
-webhooks (no signed links, no URL rules in them), and each API replica is one consumer of
-the group, so they share the work. Cancellation happens in the API itself, so its delivery
-is written in the cancelling transaction.
+The API reads both streams in its own consumer group, ``webhooks`` (its ``handlers`` call
+``on_outcome``), inserts the delivery and only then acks: a crash before the ack means the
+event is read again, never lost, and UNIQUE (project_id, event, run) turns the repeat into
+a no-op. The workers stay ignorant of webhooks (no signed links, no URL rules in them), and
+each API replica is one consumer of the group, so they share the work. Cancellation happens
+in the API itself, so its delivery is written in the cancelling transaction.
 
 A delivery is recorded only while the project is still in the state the event reports: a
 stale ProjectFailed read after the project was retried describes nothing true any more.
@@ -24,44 +24,28 @@ window, and the guard still holds there.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 from uuid import UUID, uuid4
 
 import asyncpg
-from faststream.redis import RedisBroker
 
 from faceless_api.webhooks.bodies import link_for, webhook_body
 from faceless_shared.db import projects, webhook_deliveries
 from faceless_shared.db.pool import Conn
 from faceless_shared.db.projects import ProjectRow
 from faceless_shared.db.webhook_deliveries import DeliveryRow, WebhookEvent
-from faceless_shared.messaging.broker import consumer_name, ensure_groups, stream_subs
-from faceless_shared.messaging.events import ProjectFailed, VideoCompleted
-from faceless_shared.messaging.streams import Streams
 from faceless_shared.runtime.settings import Settings
 from faceless_shared.runtime.telemetry import current_headers
 
 logger = logging.getLogger(__name__)
-
-WEBHOOKS_GROUP = "webhooks"
-"""The API's consumer group. Not in ``Streams.groups()``: those are the workers' groups,
-which workers create, scale on (KEDA) and drain; this one is created and read by the API."""
 
 STATUS_OF: dict[WebhookEvent, str] = {
     "project.completed": "completed",
     "project.failed": "failed",
     "project.cancelled": "cancelled",
 }
-
-
-class Subscriber(Protocol):
-    running: bool
-
-    async def start(self) -> None: ...
 
 
 async def record_outcome(
@@ -131,55 +115,3 @@ def ended_before_retention(project: ProjectRow, retention_days: int, *, now: dat
     completed; a failure has no time of its own, so its last change counts."""
     ended = project.completed_at or project.updated_at
     return ended < now - timedelta(days=retention_days)
-
-
-def subscribe_intake(
-    broker: RedisBroker, streams: Streams, settings: Settings, pool: asyncpg.Pool
-) -> list[Subscriber]:
-    """Subscribe (not yet started) the ``webhooks`` group to completions and failures."""
-    consumer = consumer_name(WEBHOOKS_GROUP)
-
-    async def on_video_completed(event: VideoCompleted) -> None:
-        await on_outcome(pool, settings, event.project_id, "project.completed")
-
-    async def on_project_failed(event: ProjectFailed) -> None:
-        await on_outcome(pool, settings, event.project_id, "project.failed")
-
-    subscribers: list[Subscriber] = []
-    for stream, handler in (
-        (streams.video_completed, on_video_completed),
-        (streams.project_failed, on_project_failed),
-    ):
-        for source in stream_subs(
-            stream, group=WEBHOOKS_GROUP, consumer=consumer, settings=settings
-        ):
-            subscriber = broker.subscriber(stream=source)
-            subscriber(handler)
-            subscribers.append(subscriber)
-    return subscribers
-
-
-def intake_groups(streams: Streams) -> dict[str, tuple[str, ...]]:
-    return {WEBHOOKS_GROUP: (streams.video_completed, streams.project_failed)}
-
-
-async def keep_intake_running(
-    subscribers: Sequence[Subscriber], redis_url: str, streams: Streams, *, every_s: float = 1.0
-) -> None:
-    """Start the subscribers, and start them again whenever they stop: Redis was away when
-    the API started (it serves without Redis), or the group vanished with a Redis wipe.
-    The group is created at id 0 first, so nothing published before is skipped."""
-    failing = False
-    while True:
-        stopped = [subscriber for subscriber in subscribers if not subscriber.running]
-        if stopped:
-            try:
-                await ensure_groups(redis_url, intake_groups(streams))
-                for subscriber in stopped:
-                    await subscriber.start()
-                failing = False
-            except Exception as error:  # Redis still away: the next round tries again
-                if not failing:
-                    logger.warning("webhook intake cannot start yet: %r", error)
-                failing = True
-        await asyncio.sleep(every_s)

@@ -12,17 +12,14 @@ answer, not a failure, so it is never retried.
 
 from __future__ import annotations
 
-import asyncio
-import time
-from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Unpack
 
 from google import genai
 from google.genai import errors, types
 
-from faceless_clip.images.drawn_images import ImageStyle
-from faceless_clip.images.image_fitting import Aspect, frame_aspect, image_prompt, save_fitted_png
-from faceless_shared.costs.provider_usage import Usage
+from faceless_clip.images.generated_images import GeneratedImages
+from faceless_clip.images.image_fitting import Aspect
+from faceless_shared.providers.sdk_client import LazyClient, SdkOptions, sdk_options, secret_key
 from faceless_shared.runtime.settings import Settings
 
 if TYPE_CHECKING:
@@ -37,72 +34,31 @@ class GeminiImageError(RuntimeError):
     """Gemini refused or failed to draw; the message is the provider's reason."""
 
 
-class GeminiImages:
+class GeminiImages(GeneratedImages[genai.Client]):
     name = "gemini"
-    uses_style = False  # the prompt and the preset's wording make the picture
 
     def __init__(
         self,
         *,
-        api_key: str,
         model: str,
-        timeout_s: float,
-        max_retries: int,
-        concurrency: int,
         backoff_s: float = 1.0,
-        http_client: httpx2.AsyncClient | None = None,
+        **options: Unpack[SdkOptions[httpx2.AsyncClient]],
     ) -> None:
-        """``backoff_s`` is the first retry's delay (and its jitter); ``http_client`` replaces
-        the SDK's own, e.g. with a mock transport in tests."""
+        """``backoff_s`` is the first retry's delay (and its jitter)."""
         if _is_imagen(model):
             raise ValueError(
                 f"{model}: Imagen models need Vertex AI; use a Gemini image model such as "
                 "gemini-2.5-flash-image"
             )
-        self.model = model
-        self._api_key = api_key
-        self._timeout_s = timeout_s
-        self._max_retries = max_retries
-        self._concurrency = concurrency
+        super().__init__(LazyClient(self._new_client, _close), options, model=model)
+        self._options = options
         self._backoff_s = backoff_s
-        self._http_client = http_client
-        self._client: genai.Client | None = None
-        self._semaphore: asyncio.Semaphore | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> GeminiImages:
-        if settings.gemini_api_key is None:
-            raise RuntimeError("gemini images need GEMINI_API_KEY to be set")
-        return cls(
-            api_key=settings.gemini_api_key.get_secret_value(),
-            model=settings.gemini_image_model,
-            timeout_s=settings.provider_timeout_s,
-            max_retries=settings.provider_max_retries,
-            concurrency=settings.gemini_concurrency,
-        )
-
-    @property
-    def identity(self) -> str:
-        return f"gemini:{self.model}"
-
-    async def draw(
-        self,
-        prompt: str,
-        *,
-        style: ImageStyle,
-        prompt_addition: str = "",
-        width: int,
-        height: int,
-        out_path: Path,
-    ) -> Usage | None:
-        aspect = frame_aspect(width, height)
-        text = image_prompt(prompt, prompt_addition, aspect)
-        started = time.monotonic()
-        async with self._limit():
-            data, units = await self._generate(text, aspect)
-        latency_ms = round((time.monotonic() - started) * 1000)
-        await save_fitted_png(data, width=width, height=height, out_path=out_path)
-        return Usage(provider="gemini", model=self.model, units=units, latency_ms=latency_ms)
+        api_key = secret_key(settings.gemini_api_key, "gemini images need GEMINI_API_KEY to be set")
+        options = sdk_options(settings, api_key=api_key, concurrency=settings.gemini_concurrency)
+        return cls(model=settings.gemini_image_model, **options)
 
     async def _generate(self, text: str, aspect: Aspect) -> tuple[bytes, dict[str, float]]:
         config = types.GenerateContentConfig(
@@ -117,37 +73,30 @@ class GeminiImages:
             raise _api_error(error) from error
         return _inline_image(response), _token_units(response.usage_metadata)
 
-    async def aclose(self) -> None:
-        """Close the HTTP clients the SDK made for itself; a later call opens new ones. The
-        SDK leaves a given ``http_client`` open: it is its caller's to close."""
-        client, self._client = self._client, None
-        if client is not None:
-            await client.aio.aclose()
-            client.close()
+    def _new_client(self) -> genai.Client:
+        retry = types.HttpRetryOptions(
+            attempts=self._options["max_retries"] + 1,
+            initial_delay=self._backoff_s,
+            max_delay=max(self._backoff_s, MAX_BACKOFF_S),
+            exp_base=2.0,
+            jitter=self._backoff_s,
+            http_status_codes=list(RETRY_STATUS_CODES),
+        )
+        options = types.HttpOptions(
+            api_version=API_VERSION,
+            timeout=round(self._options["timeout_s"] * 1000),
+            retry_options=retry,
+            httpx_async_client=self._options.get("http_client"),
+        )
+        api_key = self._options["api_key"]
+        return genai.Client(api_key=api_key, vertexai=False, http_options=options)
 
-    def _sdk(self) -> genai.Client:
-        if self._client is None:
-            retry = types.HttpRetryOptions(
-                attempts=self._max_retries + 1,
-                initial_delay=self._backoff_s,
-                max_delay=max(self._backoff_s, MAX_BACKOFF_S),
-                exp_base=2.0,
-                jitter=self._backoff_s,
-                http_status_codes=list(RETRY_STATUS_CODES),
-            )
-            options = types.HttpOptions(
-                api_version=API_VERSION,
-                timeout=round(self._timeout_s * 1000),
-                retry_options=retry,
-                httpx_async_client=self._http_client,
-            )
-            self._client = genai.Client(api_key=self._api_key, vertexai=False, http_options=options)
-        return self._client
 
-    def _limit(self) -> asyncio.Semaphore:
-        if self._semaphore is None:
-            self._semaphore = asyncio.Semaphore(self._concurrency)
-        return self._semaphore
+async def _close(client: genai.Client) -> None:
+    """Close the HTTP clients the SDK made for itself. The SDK leaves a given ``http_client``
+    open: it is its caller's to close."""
+    await client.aio.aclose()
+    client.close()
 
 
 def _is_imagen(model: str) -> bool:

@@ -8,20 +8,22 @@ honoured); a 400 (a content-policy refusal among them) is never retried.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
-import time
-from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Unpack
 
 import openai
 from openai import AsyncOpenAI
 from openai.types import ImagesResponse
 
-from faceless_clip.images.drawn_images import ImageStyle
-from faceless_clip.images.image_fitting import Aspect, frame_aspect, image_prompt, save_fitted_png
-from faceless_shared.costs.provider_usage import Usage
+from faceless_clip.images.generated_images import GeneratedImages
+from faceless_clip.images.image_fitting import Aspect
+from faceless_shared.providers.sdk_client import (
+    StainlessOptions,
+    sdk_options,
+    secret_key,
+    stainless_client,
+)
 from faceless_shared.runtime.settings import Settings
 
 if TYPE_CHECKING:
@@ -44,75 +46,25 @@ class OpenAIImageError(RuntimeError):
     """OpenAI refused or failed to draw; the message is the provider's."""
 
 
-class OpenAIImages:
+class OpenAIImages(GeneratedImages[AsyncOpenAI]):
     name = "openai"
-    uses_style = False  # the prompt and the preset's wording make the picture
 
     def __init__(
-        self,
-        *,
-        api_key: str,
-        model: str,
-        timeout_s: float,
-        max_retries: int,
-        concurrency: int,
-        base_url: str | None = None,
-        http_client: httpx2.AsyncClient | None = None,
+        self, *, model: str, **options: Unpack[StainlessOptions[httpx2.AsyncClient]]
     ) -> None:
-        """``http_client`` replaces the SDK's own, e.g. with a mock transport in tests."""
-        self.model = model
-        self._api_key = api_key
-        self._base_url = base_url
-        self._timeout_s = timeout_s
-        self._max_retries = max_retries
-        self._concurrency = concurrency
-        self._http_client = http_client
-        self._client: AsyncOpenAI | None = None
-        self._semaphore: asyncio.Semaphore | None = None
+        super().__init__(stainless_client(AsyncOpenAI, options), options, model=model)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenAIImages:
-        if settings.openai_api_key is None:
-            raise RuntimeError("openai images need OPENAI_API_KEY to be set")
-        return cls(
-            api_key=settings.openai_api_key.get_secret_value(),
-            model=settings.openai_image_model,
-            base_url=settings.openai_base_url,
-            timeout_s=settings.provider_timeout_s,
-            max_retries=settings.provider_max_retries,
-            concurrency=settings.openai_concurrency,
-        )
+        api_key = secret_key(settings.openai_api_key, "openai images need OPENAI_API_KEY to be set")
+        options = sdk_options(settings, api_key=api_key, concurrency=settings.openai_concurrency)
+        return cls(model=settings.openai_image_model, base_url=settings.openai_base_url, **options)
 
-    @property
-    def identity(self) -> str:
-        return f"openai:{self.model}"
-
-    async def draw(
-        self,
-        prompt: str,
-        *,
-        style: ImageStyle,
-        prompt_addition: str = "",
-        width: int,
-        height: int,
-        out_path: Path,
-    ) -> Usage | None:
-        aspect = frame_aspect(width, height)
-        text = image_prompt(prompt, prompt_addition, aspect)
-        started = time.monotonic()
-        async with self._limit():
-            response = await self._generate(text, aspect)
-        latency_ms = round((time.monotonic() - started) * 1000)
-        await save_fitted_png(_first_image(response), width=width, height=height, out_path=out_path)
-        return Usage(
-            provider="openai", model=self.model, units=_units(response), latency_ms=latency_ms
-        )
-
-    async def _generate(self, text: str, aspect: Aspect) -> ImagesResponse:
+    async def _generate(self, text: str, aspect: Aspect) -> tuple[bytes, dict[str, float]]:
         dall_e_3 = self.model.startswith("dall-e-3")
         sizes = DALL_E_3_SIZES if dall_e_3 else GPT_IMAGE_SIZES
         try:
-            return await self._sdk().images.generate(
+            response = await self._sdk().images.generate(
                 model=self.model,
                 prompt=text,
                 size=sizes[aspect],
@@ -123,29 +75,7 @@ class OpenAIImages:
             raise _status_error(error) from error
         except openai.APIConnectionError as error:
             raise OpenAIImageError(f"openai images: {error.message}") from error
-
-    async def aclose(self) -> None:
-        """Close the HTTP client the SDK made for itself; a later call opens a new one. A
-        given ``http_client`` stays open: it is its caller's to close."""
-        client, self._client = self._client, None
-        if client is not None and self._http_client is None:
-            await client.close()  # the SDK's close would close a given client too
-
-    def _sdk(self) -> AsyncOpenAI:
-        if self._client is None:
-            self._client = AsyncOpenAI(
-                api_key=self._api_key,
-                base_url=self._base_url,
-                timeout=self._timeout_s,
-                max_retries=self._max_retries,
-                http_client=self._http_client,
-            )
-        return self._client
-
-    def _limit(self) -> asyncio.Semaphore:
-        if self._semaphore is None:
-            self._semaphore = asyncio.Semaphore(self._concurrency)
-        return self._semaphore
+        return _first_image(response), _units(response)
 
 
 def _status_error(error: openai.APIStatusError) -> OpenAIImageError:

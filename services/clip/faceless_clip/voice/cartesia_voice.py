@@ -9,13 +9,11 @@ half-way is not retried here: the clip fails and its redelivery tries again.
 from __future__ import annotations
 
 import asyncio
-import copy
 import re
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final, get_args
+from typing import Final, Unpack, get_args
 
 import cartesia
 import httpx
@@ -26,16 +24,15 @@ from cartesia.types.generation_config_param import GenerationConfigParam
 from cartesia.types.shared.word_timestamps import WordTimestamps
 from cartesia.types.tts_generate_sse_params import OutputFormat
 
-from faceless_clip.voice.espeak_voice import (
-    ENCODE_TIMEOUT_S,
-    MP3_BITRATE,
-    MP3_SAMPLE_RATE,
-    Speech,
-    WordTiming,
+from faceless_clip.voice.mp3_encoding import encode_mp3
+from faceless_clip.voice.sdk_voice import SdkVoice, Synthesized
+from faceless_clip.voice.voice_maker import WordTiming
+from faceless_shared.providers.sdk_client import (
+    StainlessOptions,
+    sdk_options,
+    secret_key,
+    stainless_client,
 )
-from faceless_clip.voice.word_timing import estimate_word_timings, tidy_word_timings
-from faceless_shared.costs.provider_usage import Usage
-from faceless_shared.media import atomic_output, media_duration_ms, run_ffmpeg
 from faceless_shared.runtime.settings import Settings
 
 SAMPLE_RATE: Final = 44100
@@ -58,116 +55,38 @@ class _Stream:
     done: bool = False
 
 
-class CartesiaVoice:
+class CartesiaVoice(SdkVoice[AsyncCartesia]):
     """``style`` becomes a Sonic-3 emotion when it names one Cartesia knows ("calm",
     "curious", "confident"...); older models have no such control and ignore it."""
 
     name = "cartesia"
 
     def __init__(
-        self,
-        *,
-        api_key: str,
-        model: str,
-        voice_id: str,
-        timeout_s: float,
-        max_retries: int,
-        concurrency: int,
-        base_url: str | None = None,
+        self, *, model: str, voice_id: str, **options: Unpack[StainlessOptions[httpx.AsyncClient]]
     ) -> None:
-        self.model = model
-        self.voice_id = voice_id
-        self._api_key = api_key
-        self._base_url = base_url
-        self._timeout_s = timeout_s
-        self._max_retries = max_retries
-        self._concurrency = concurrency
-        self._client: AsyncCartesia | None = None
-        self._semaphore: asyncio.Semaphore | None = None
+        client = stainless_client(AsyncCartesia, options)
+        super().__init__(client, options, model=model, voice=voice_id)
+        self._timeout_s = options["timeout_s"]
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CartesiaVoice:
-        if settings.cartesia_api_key is None:
-            raise RuntimeError("the cartesia voice needs CARTESIA_API_KEY to be set")
-        return cls(
-            api_key=settings.cartesia_api_key.get_secret_value(),
-            model=settings.cartesia_model,
-            voice_id=settings.cartesia_voice_id,
-            timeout_s=settings.provider_timeout_s,
-            max_retries=settings.provider_max_retries,
-            concurrency=settings.cartesia_concurrency,
-        )
+        missing = "the cartesia voice needs CARTESIA_API_KEY to be set"
+        api_key = secret_key(settings.cartesia_api_key, missing)
+        options = sdk_options(settings, api_key=api_key, concurrency=settings.cartesia_concurrency)
+        return cls(model=settings.cartesia_model, voice_id=settings.cartesia_voice_id, **options)
 
-    @property
-    def identity(self) -> str:
-        return f"cartesia:{self.model}:{self.voice_id}"
-
-    def with_voice(self, voice: str) -> CartesiaVoice:
-        # the concurrency limit and the client are made now, so that the copy shares them
-        self._limit()
-        self._sdk()
-        other = copy.copy(self)
-        other.voice_id = voice
-        return other
-
-    async def speak(self, text: str, *, style: str, out_path: Path) -> Speech:
-        if not text.strip():
-            raise ValueError("nothing to say: the text is empty")
-        started = time.monotonic()
-        async with self._limit():
-            stream = await self._synthesize(text, style)
-        latency_ms = round((time.monotonic() - started) * 1000)
-        with atomic_output(out_path) as partial:
-            await _encode_mp3(bytes(stream.pcm), partial)
-            duration_ms = await media_duration_ms(partial)
-        words = stream.words
-        timings = (
-            tidy_word_timings(words, duration_ms)
-            if words
-            else estimate_word_timings(text, duration_ms)
-        )
-        usage = Usage(
-            provider="cartesia",
-            model=self.model,
-            units={"characters": len(text)},
-            latency_ms=latency_ms,
-        )
-        return Speech(audio_path=out_path, duration_ms=duration_ms, words=timings, usage=usage)
-
-    async def aclose(self) -> None:
-        """Close the SDK's HTTP client; a later call opens a new one. Copies from
-        ``with_voice`` share the client."""
-        client, self._client = self._client, None
-        if client is not None:
-            await client.close()
-
-    def _limit(self) -> asyncio.Semaphore:
-        if self._semaphore is None:
-            self._semaphore = asyncio.Semaphore(self._concurrency)
-        return self._semaphore
-
-    def _sdk(self) -> AsyncCartesia:
-        if self._client is None:
-            self._client = AsyncCartesia(
-                api_key=self._api_key,
-                base_url=self._base_url,
-                timeout=self._timeout_s,
-                max_retries=self._max_retries,
-            )
-        return self._client
-
-    async def _synthesize(self, text: str, style: str) -> _Stream:
+    async def _synthesize(self, text: str, style: str) -> Synthesized:
         try:
             events = await self._sdk().tts.generate_sse(
                 model_id=self.model,
                 transcript=text,
-                voice={"id": self.voice_id},
+                voice={"id": self.voice},
                 output_format=OUTPUT_FORMAT,
                 add_timestamps=True,
                 generation_config=_generation_config(self.model, style) or omit,
             )
             async with events, asyncio.timeout(self._timeout_s):
-                return await _read(events)
+                stream = await _read(events)
         except cartesia.APIStatusError as error:
             raise CartesiaVoiceError(
                 f"Cartesia TTS failed ({error.status_code}): {_provider_message(error)}"
@@ -178,6 +97,15 @@ class CartesiaVoice:
             raise CartesiaVoiceError(
                 f"Cartesia TTS stream took longer than {self._timeout_s:g}s"
             ) from None
+        return Synthesized(bytes(stream.pcm), tuple(stream.words))
+
+    async def _write_mp3(self, audio: bytes, path: Path) -> None:
+        """Signed 16-bit little-endian mono PCM to the MP3 every voice makes."""
+        with tempfile.TemporaryDirectory(prefix="faceless-cartesia-") as workdir:
+            raw_path = Path(workdir) / "speech.pcm"
+            await asyncio.to_thread(raw_path.write_bytes, audio)
+            source = ("-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", "1", "-i", str(raw_path))
+            await encode_mp3(source, path)
 
 
 def _generation_config(model: str, style: str) -> GenerationConfigParam:
@@ -233,18 +161,3 @@ def _provider_message(error: cartesia.APIStatusError) -> str:
     if isinstance(body, str) and body:
         return body
     return error.message
-
-
-async def _encode_mp3(pcm: bytes, out_path: Path) -> None:
-    """Signed 16-bit little-endian mono PCM to MP3, encoded as EspeakVoice encodes."""
-    with tempfile.TemporaryDirectory(prefix="faceless-cartesia-") as workdir:
-        raw_path = Path(workdir) / "speech.pcm"
-        await asyncio.to_thread(raw_path.write_bytes, pcm)
-        await run_ffmpeg(
-            [
-                *("-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", "1", "-i", str(raw_path)),
-                *("-ac", "1", "-ar", str(MP3_SAMPLE_RATE)),
-                *("-c:a", "libmp3lame", "-b:a", MP3_BITRATE, str(out_path)),
-            ],
-            timeout_s=ENCODE_TIMEOUT_S,
-        )

@@ -9,18 +9,15 @@ honoured); there is no second retry layer here.
 from __future__ import annotations
 
 import asyncio
-import copy
-import time
 from pathlib import Path
+from typing import Unpack
 
 import httpx2
 import openai
 from openai import AsyncOpenAI, omit
 
-from faceless_clip.voice.espeak_voice import Speech
-from faceless_clip.voice.word_timing import estimate_word_timings
-from faceless_shared.costs.provider_usage import Usage
-from faceless_shared.media import atomic_output, media_duration_ms
+from faceless_clip.voice.sdk_voice import SdkVoice, Synthesized
+from faceless_shared.providers.sdk_client import StainlessOptions, sdk_options, stainless_client
 from faceless_shared.runtime.settings import Settings
 
 _NO_INSTRUCTIONS = frozenset({"tts-1", "tts-1-hd"})  # these models refuse a style
@@ -31,33 +28,16 @@ class OpenAIVoiceError(RuntimeError):
     """OpenAI refused or failed the speech; the message is the provider's."""
 
 
-class OpenAIVoice:
+class OpenAIVoice(SdkVoice[AsyncOpenAI]):
     """``style`` is passed as ``instructions`` (gpt-4o-mini-tts and later)."""
 
     name = "openai"
 
     def __init__(
-        self,
-        *,
-        api_key: str,
-        model: str,
-        voice: str,
-        timeout_s: float,
-        max_retries: int,
-        concurrency: int,
-        base_url: str | None = None,
-        http_client: httpx2.AsyncClient | None = None,
+        self, *, model: str, voice: str, **options: Unpack[StainlessOptions[httpx2.AsyncClient]]
     ) -> None:
-        self.model = model
-        self.voice = voice
-        self._api_key = api_key
-        self._base_url = base_url
-        self._timeout_s = timeout_s
-        self._max_retries = max_retries
-        self._concurrency = concurrency
-        self._http_client = http_client
-        self._client: AsyncOpenAI | None = None
-        self._semaphore: asyncio.Semaphore | None = None
+        client = stainless_client(AsyncOpenAI, options)
+        super().__init__(client, options, model=model, voice=voice)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenAIVoice:
@@ -66,76 +46,12 @@ class OpenAIVoice:
             raise RuntimeError(
                 "the openai voice needs OPENAI_API_KEY (or FACELESS_OPENAI_BASE_URL) to be set"
             )
-        return cls(
-            api_key=key.get_secret_value() if key else _NO_KEY,
-            model=settings.openai_tts_model,
-            voice=settings.openai_tts_voice,
-            timeout_s=settings.provider_timeout_s,
-            max_retries=settings.provider_max_retries,
-            concurrency=settings.openai_concurrency,
-            base_url=settings.openai_base_url,
-        )
+        api_key = key.get_secret_value() if key else _NO_KEY
+        options = sdk_options(settings, api_key=api_key, concurrency=settings.openai_concurrency)
+        model, voice = settings.openai_tts_model, settings.openai_tts_voice
+        return cls(model=model, voice=voice, base_url=settings.openai_base_url, **options)
 
-    @property
-    def identity(self) -> str:
-        return f"openai:{self.model}:{self.voice}"
-
-    def with_voice(self, voice: str) -> OpenAIVoice:
-        # the concurrency limit and the client are made now, so that the copy shares them
-        self._limit()
-        self._sdk()
-        other = copy.copy(self)
-        other.voice = voice
-        return other
-
-    async def speak(self, text: str, *, style: str, out_path: Path) -> Speech:
-        if not text.strip():
-            raise ValueError("nothing to say: the text is empty")
-        started = time.monotonic()
-        async with self._limit():
-            audio = await self._synthesize(text, style)
-        latency_ms = round((time.monotonic() - started) * 1000)
-        with atomic_output(out_path) as partial:
-            await asyncio.to_thread(partial.write_bytes, audio)
-            duration_ms = await media_duration_ms(partial)  # fails on audio that is not audio
-        usage = Usage(
-            provider="openai",
-            model=self.model,
-            units={"characters": len(text)},
-            latency_ms=latency_ms,
-        )
-        return Speech(
-            audio_path=out_path,
-            duration_ms=duration_ms,
-            words=estimate_word_timings(text, duration_ms),
-            usage=usage,
-        )
-
-    async def aclose(self) -> None:
-        """Close the HTTP client the SDK made for itself; a later call opens a new one. A
-        given ``http_client`` stays open: it is its caller's to close. Copies from
-        ``with_voice`` share the client."""
-        client, self._client = self._client, None
-        if client is not None and self._http_client is None:
-            await client.close()  # the SDK's close would close a given client too
-
-    def _limit(self) -> asyncio.Semaphore:
-        if self._semaphore is None:
-            self._semaphore = asyncio.Semaphore(self._concurrency)
-        return self._semaphore
-
-    def _sdk(self) -> AsyncOpenAI:
-        if self._client is None:
-            self._client = AsyncOpenAI(
-                api_key=self._api_key,
-                base_url=self._base_url,
-                timeout=self._timeout_s,
-                max_retries=self._max_retries,
-                http_client=self._http_client,
-            )
-        return self._client
-
-    async def _synthesize(self, text: str, style: str) -> bytes:
+    async def _synthesize(self, text: str, style: str) -> Synthesized:
         use_style = style.strip() and self.model not in _NO_INSTRUCTIONS
         try:
             response = await self._sdk().audio.speech.create(
@@ -153,7 +69,10 @@ class OpenAIVoice:
             raise OpenAIVoiceError(f"OpenAI TTS connection failed: {error}") from error
         if not response.content:
             raise OpenAIVoiceError("OpenAI TTS returned no audio")
-        return response.content
+        return Synthesized(response.content)
+
+    async def _write_mp3(self, audio: bytes, path: Path) -> None:
+        await asyncio.to_thread(path.write_bytes, audio)  # OpenAI's MP3, kept as it is
 
 
 def _provider_message(error: openai.APIStatusError) -> str:

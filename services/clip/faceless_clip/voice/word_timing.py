@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from faceless_clip.voice.espeak_voice import WordTiming
+from faceless_clip.voice.voice_maker import WordTiming
 
 COMMA_PAUSE = 1.0  # in syllables
 SENTENCE_PAUSE = 2.0

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from faceless_shared.messaging.streams import Streams
-from tests.deploy_files import (
+from tests.deploy.deploy_files import (
     API_PORT,
     APP,
     DEPLOY,

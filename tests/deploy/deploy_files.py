@@ -9,7 +9,7 @@ from pydantic import AliasChoices
 
 from faceless_shared.runtime.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 SERVICES = ("api", "planner", "clip", "renderer")
 WORKERS = ("planner", "clip", "renderer")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy_files import APP, ROOT, SERVICES
+from tests.deploy.deploy_files import APP, ROOT, SERVICES
 
 TARGETS = APP
 PACKAGE = {**{name: f"faceless-{name}" for name in SERVICES}, "migrate": "faceless-shared"}

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.deploy_files import (
+from tests.deploy.deploy_files import (
     API_PORT,
     APP,
     DEPLOY,

@@ -1,0 +1,236 @@
+"""Every error the API answers with, in one table: the HTTP status of each domain error, the
+headers it carries, and how OpenAPI describes it. The handler (http/errors.py) answers from
+``ERRORS`` and routes declare their ``responses`` with ``declared(...)``, so the answers and
+their documentation cannot drift apart.
+
+What FastAPI and Starlette refuse themselves (an unreadable body, a 405, their own 422) keeps
+their handlers; a status given to ``declared`` as a number documents one of those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any, Final, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from faceless_api.access.access_errors import (
+    AdminKeyNotRevocable,
+    AdminScopeMissing,
+    KeyNotFound,
+    NotAuthenticated,
+    NotOnThisMachine,
+    RateLimited,
+    RevokingOwnKey,
+    TenantNotFound,
+    TooManyKeys,
+    TooManyStreams,
+)
+from faceless_api.api_errors import ApiError, InvalidInput, RefusedValue
+from faceless_api.catalog.catalog_errors import (
+    InvalidStyle,
+    MusicRejected,
+    MusicTooLarge,
+    NoSuchMusic,
+    PresetInUse,
+    PresetNameTaken,
+    PresetNotFound,
+    PresetReadOnly,
+    SeriesNameTaken,
+    SeriesNotFound,
+    UnknownMusic,
+    UnknownSeriesPreset,
+    UploadLengthUnknown,
+)
+from faceless_api.http.json_bodies import BodyNotJson
+from faceless_api.media.media_errors import MediaGone, MediaNotServable, StorageUnreachable
+from faceless_api.projects.project_errors import (
+    IdempotencyKeyInFlight,
+    IdempotencyKeyReused,
+    ImageNotReady,
+    NoSuchClip,
+    ProjectAlreadyEnded,
+    ProjectNotFound,
+    ProjectNotRetryable,
+    SeriesVoiceUnknown,
+    TooManyProjectsInFlight,
+    UnknownPreset,
+    UnknownSeries,
+    VideoNotReady,
+)
+from faceless_api.routes.web_routes import NoWebAsset
+from faceless_api.webhooks.webhook_errors import NothingToRedeliver
+
+Responses = dict[int | str, dict[str, Any]]
+E = TypeVar("E", bound=ApiError)
+
+IN_FLIGHT_RETRY_AFTER_S = 30
+STREAM_RETRY_AFTER_S = 10
+
+
+class ErrorOut(BaseModel):
+    detail: str
+
+
+@dataclass(frozen=True)
+class Answer(Generic[E]):
+    status: int
+    description: str | None = None
+    """OpenAPI's, where the status's own phrase says too little."""
+    headers: Callable[[E], dict[str, str]] | None = None
+
+    def headers_of(self, error: E) -> dict[str, str] | None:
+        return None if self.headers is None else self.headers(error)
+
+
+def _retry_after(seconds: int) -> Callable[[ApiError], dict[str, str]]:
+    return lambda _: {"Retry-After": str(seconds)}
+
+
+def _bearer(_: NotAuthenticated) -> dict[str, str]:
+    return {"WWW-Authenticate": "Bearer"}
+
+
+def _rate_limit(error: RateLimited) -> dict[str, str]:
+    return {
+        "Retry-After": str(error.retry_after_s),
+        "RateLimit-Limit": str(error.limit),
+        "RateLimit-Remaining": "0",
+    }
+
+
+ERRORS: Final[Mapping[type[ApiError], Answer[Any]]] = {
+    # shaped like FastAPI's own validation errors
+    RefusedValue: Answer(422),
+    InvalidInput: Answer(422),
+    # access
+    NotAuthenticated: Answer(401, headers=_bearer),
+    NotOnThisMachine: Answer(403),
+    AdminScopeMissing: Answer(403),
+    AdminKeyNotRevocable: Answer(403),
+    RateLimited: Answer(
+        429,
+        "The key's requests a minute are used up; Retry-After says when to retry.",
+        _rate_limit,
+    ),
+    TooManyStreams: Answer(429, headers=_retry_after(STREAM_RETRY_AFTER_S)),
+    TooManyKeys: Answer(409, "The tenant holds FACELESS_MAX_KEYS_PER_TENANT active keys already."),
+    RevokingOwnKey: Answer(409, "The key is the one making this request."),
+    KeyNotFound: Answer(404),
+    TenantNotFound: Answer(404),
+    # projects
+    ProjectNotFound: Answer(404),
+    VideoNotReady: Answer(404),
+    ImageNotReady: Answer(404),
+    NoSuchClip: Answer(404),
+    ProjectNotRetryable: Answer(409),
+    ProjectAlreadyEnded: Answer(409),
+    TooManyProjectsInFlight: Answer(429, headers=_retry_after(IN_FLIGHT_RETRY_AFTER_S)),
+    IdempotencyKeyInFlight: Answer(
+        409, "A request with this Idempotency-Key is still being processed."
+    ),
+    IdempotencyKeyReused: Answer(422),
+    UnknownPreset: Answer(422),
+    UnknownSeries: Answer(422),
+    SeriesVoiceUnknown: Answer(422),
+    # catalog
+    PresetNotFound: Answer(404),
+    PresetReadOnly: Answer(403),
+    PresetNameTaken: Answer(409),
+    PresetInUse: Answer(409),
+    InvalidStyle: Answer(422),
+    SeriesNotFound: Answer(404),
+    SeriesNameTaken: Answer(409, "You have a series so named."),
+    UnknownSeriesPreset: Answer(422),
+    NoSuchMusic: Answer(404),
+    UnknownMusic: Answer(422),
+    MusicRejected: Answer(422, "Not music we accept: a validation error naming the field 'file'."),
+    MusicTooLarge: Answer(413),
+    UploadLengthUnknown: Answer(411),
+    # media
+    MediaGone: Answer(404),
+    StorageUnreachable: Answer(502),
+    MediaNotServable: Answer(501),
+    # webhooks
+    NothingToRedeliver: Answer(409),
+    # the web page and JSON bodies
+    NoWebAsset: Answer(404),
+    BodyNotJson: Answer(415, "The body is not sent as JSON: send Content-Type: application/json."),
+}
+
+
+def answer_for(error: ApiError) -> Answer[Any]:
+    """The entry of the error's class, else of the nearest base class listed."""
+    for kind in type(error).__mro__:
+        if kind in ERRORS:
+            return ERRORS[kind]
+    raise LookupError(f"{type(error).__name__} has no answer in the error table")
+
+
+def declared(
+    *errors: type[ApiError] | int,
+    described: Mapping[int, str] | None = None,
+    inline: bool = False,
+) -> Responses:
+    """OpenAPI ``responses`` for the errors a route answers with, one per status, with the
+    table's description; ``described`` describes a status several errors share. ``inline``
+    spells the body's schema out under ``application/json`` instead of naming a model:
+    FastAPI files a model under the route's own media type, which for the event stream is
+    ``text/event-stream``, while errors are always JSON. A 422 is declared only where
+    FastAPI declares none of its own (a route without parameters): elsewhere FastAPI's
+    covers the refused values, which are shaped like its validation errors."""
+    descriptions: dict[int, set[str]] = {}
+    for error in errors:
+        if isinstance(error, int):
+            descriptions.setdefault(error, set())
+        else:
+            answer = ERRORS[error]
+            found = descriptions.setdefault(answer.status, set())
+            found.update([answer.description] if answer.description else [])
+    return {
+        status: _declaration(status, _described(status, found, described or {}), inline=inline)
+        for status, found in descriptions.items()
+    }
+
+
+def _described(status: int, found: set[str], described: Mapping[int, str]) -> str | None:
+    if status in described:
+        return described[status]
+    if len(found) > 1:
+        raise ValueError(f"several descriptions of {status}: give `described` one for them all")
+    return next(iter(found), None)
+
+
+def _declaration(status: int, description: str | None, *, inline: bool) -> dict[str, Any]:
+    if status == 422:
+        return {} if description is None else {"description": description}
+    if inline:
+        return {
+            "description": description or HTTPStatus(status).phrase,
+            "content": {"application/json": {"schema": ErrorOut.model_json_schema()}},
+        }
+    return {"model": ErrorOut} | ({} if description is None else {"description": description})
+
+
+AUTH: Final = declared(
+    NotAuthenticated,
+    NotOnThisMachine,
+    AdminScopeMissing,
+    RateLimited,
+    inline=True,
+    described={
+        401: "No API key, or an unknown or revoked one (when keys are required).",
+        403: "The key lacks the scope the route needs; or keys are not required and the "
+        "caller is not on this machine.",
+    },
+)
+"""Every route behind a key answers these (a router's ``responses``)."""
+UNREADABLE_BODY: Final = declared(
+    400,
+    inline=True,
+    described={400: "The body could not be read: not UTF-8, or a malformed multipart form."},
+)
+JSON_BODY: Final = UNREADABLE_BODY | declared(BodyNotJson, inline=True)
+"""What a route with ``json_bodies.REQUIRED`` adds."""

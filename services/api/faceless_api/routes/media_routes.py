@@ -1,0 +1,125 @@
+"""/v1/projects/{id}/video and its clips' pictures: served from local storage, or redirected
+to a signed URL of the remote one. A key, or a signed link, lets the caller see them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Path, Query, Response, status
+from fastapi.responses import FileResponse, RedirectResponse
+
+from faceless_api.access.auth import MediaViewerDep
+from faceless_api.http.error_table import AUTH, declared
+from faceless_api.media.media_errors import MediaGone, MediaNotServable, StorageUnreachable
+from faceless_api.projects import queries
+from faceless_api.projects.project_errors import (
+    ImageNotReady,
+    NoSuchClip,
+    ProjectNotFound,
+    VideoNotReady,
+)
+from faceless_api.runtime.deps import PoolDep, SettingsDep, StorageDep
+from faceless_shared.storage.object_storage import LocalStorage, SignsUrls, Storage, StorageError
+
+router = APIRouter(prefix="/v1/projects", tags=["projects"], responses=AUTH)
+
+VIDEO_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status.HTTP_200_OK: {"content": {"video/mp4": {}}, "description": "The MP4."},
+    status.HTTP_206_PARTIAL_CONTENT: {"description": "The requested byte range."},
+    status.HTTP_307_TEMPORARY_REDIRECT: {
+        "description": "A signed, expiring URL of the MP4 (Supabase or S3 storage)."
+    },
+    **declared(StorageUnreachable, ProjectNotFound, VideoNotReady, MediaGone),
+}
+IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status.HTTP_200_OK: {"content": {"image/png": {}}, "description": "The picture."},
+    status.HTTP_307_TEMPORARY_REDIRECT: {"description": "A signed URL of the picture."},
+    **declared(StorageUnreachable, ProjectNotFound, NoSuchClip, ImageNotReady, MediaGone),
+}
+
+
+@router.head(
+    "/{project_id}/video",
+    response_class=FileResponse,
+    responses=VIDEO_RESPONSES,
+    name="head_video",
+    summary="Head Video",
+    description="The headers GET answers with (length, type, ranges, redirect), no body.",
+)
+@router.get("/{project_id}/video", response_class=FileResponse, responses=VIDEO_RESPONSES)
+async def read_video(
+    project_id: UUID,
+    pool: PoolDep,
+    storage: StorageDep,
+    settings: SettingsDep,
+    viewer: MediaViewerDep,
+    download: Annotated[bool, Query(description="Ask the browser to save the file.")] = False,
+) -> Response:
+    """Download or stream a completed project's MP4 (HTTP Range supported), or be
+    redirected to a signed URL of it when the storage is Supabase or S3. Needs a key, or
+    the signed link given as the project's ``video_url``."""
+    key = await queries.final_video_key(pool, project_id, tenant_id=viewer)
+    if isinstance(storage, SignsUrls):
+        return await _redirect_to_signed(storage, key, project_id, settings.signed_url_ttl_s)
+    return _local_file(
+        storage, key, "video/mp4", f"{project_id}.mp4", "attachment" if download else "inline"
+    )
+
+
+@router.head(
+    "/{project_id}/clips/{clip_index}/image",
+    response_class=FileResponse,
+    responses=IMAGE_RESPONSES,
+    name="head_clip_image",
+    summary="Head Clip Image",
+    description="The headers GET answers with, no body.",
+)
+@router.get(
+    "/{project_id}/clips/{clip_index}/image",
+    response_class=FileResponse,
+    responses=IMAGE_RESPONSES,
+)
+async def read_clip_image(
+    project_id: UUID,
+    clip_index: Annotated[int, Path(ge=0, le=10_000)],
+    pool: PoolDep,
+    storage: StorageDep,
+    settings: SettingsDep,
+    viewer: MediaViewerDep,
+) -> Response:
+    """A clip's picture, once drawn. Needs a key, or the signed link of the clip's
+    ``image_url``."""
+    key = await queries.clip_image_key(pool, project_id, clip_index, tenant_id=viewer)
+    if isinstance(storage, SignsUrls):
+        return await _redirect_to_signed(storage, key, project_id, settings.signed_url_ttl_s)
+    return _local_file(storage, key, "image/png", f"{project_id}-{clip_index}.png", "inline")
+
+
+def _local_file(
+    storage: Storage, key: str, media_type: str, filename: str, disposition: str
+) -> FileResponse:
+    if not isinstance(storage, LocalStorage):
+        raise MediaNotServable()
+    path = storage.path(key)
+    if not path.is_file():
+        raise MediaGone(f"{filename} is gone from storage")
+    return FileResponse(
+        path,
+        media_type=media_type,
+        filename=filename,
+        content_disposition_type=disposition,
+        headers={"Cache-Control": "private, max-age=3600"},
+    )
+
+
+async def _redirect_to_signed(
+    storage: SignsUrls, key: str, project_id: UUID, ttl_s: int
+) -> RedirectResponse:
+    try:
+        url = await storage.signed_url(key, ttl_s)
+    except FileNotFoundError as error:
+        raise MediaGone(f"the video of project {project_id} is gone") from error
+    except StorageError as error:
+        raise StorageUnreachable(error) from error
+    return RedirectResponse(url, status.HTTP_307_TEMPORARY_REDIRECT, {"Cache-Control": "no-store"})

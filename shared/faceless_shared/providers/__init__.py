@@ -1,0 +1,1 @@
+"""What every SDK-backed provider stands on: its lazily made client and its limit on calls."""

@@ -1,0 +1,255 @@
+"""Completing a project, against the in-memory store: no PostgreSQL, no Redis.
+
+FFmpeg's join is stood in for; the stored clips are placeholders it never reads."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+import faceless_renderer.completion
+from faceless_renderer.completion import complete_if_all_rendered, fail_project, kept_fresh
+from faceless_shared.messaging.events import ProjectFailed, VideoCompleted
+from faceless_shared.messaging.progress import Completed, Failed, StatusChanged
+from faceless_shared.storage.object_storage import LocalStorage, clip_key, final_key
+from tests.unit.fake_stores import FakeCompletionStore, FakeDatabase, Job, RecordedProgress
+
+
+class Joins:
+    """Stands in for FFmpeg's join: writes the final, after ``takes_s``, or raises."""
+
+    def __init__(self, takes_s: float = 0.0, error: Exception | None = None) -> None:
+        self.takes_s = takes_s
+        self.error = error
+        self.asked: list[dict[str, Any]] = []
+
+    async def __call__(self, paths: list[Path], out: Path, **given: Any) -> float:
+        self.asked.append({"paths": paths, **given})
+        await asyncio.sleep(self.takes_s)
+        if self.error is not None:
+            raise self.error
+        out.write_bytes(b"final")
+        return 1.2 * len(paths)
+
+
+@pytest.fixture
+def db() -> FakeDatabase:
+    return FakeDatabase()
+
+
+@pytest.fixture
+def storage(tmp_path: Path) -> LocalStorage:
+    return LocalStorage(tmp_path / "storage")
+
+
+@pytest.fixture
+def joins(monkeypatch: pytest.MonkeyPatch) -> Joins:
+    joins = Joins()
+    monkeypatch.setattr(faceless_renderer.completion, "join_clips", joins)
+    return joins
+
+
+async def rendered(
+    db: FakeDatabase, storage: LocalStorage, clips: int = 2, *, done: int | None = None
+) -> UUID:
+    """A project whose first ``done`` clips (all, by default) are rendered and stored."""
+    project_id = db.add_project()
+    db.add_clips(project_id, [f"Sentence {i}." for i in range(clips)])
+    for index in range(clips if done is None else done):
+        db.update_clip(project_id, index, status="rendered", duration_ms=1200)
+        await storage.put_bytes(clip_key(project_id, index), b"clip")
+    return project_id
+
+
+async def test_the_last_clip_rendered_makes_the_final(
+    db: FakeDatabase, storage: LocalStorage, joins: Joins
+) -> None:
+    project_id = await rendered(db, storage)
+    progress = RecordedProgress()
+
+    outcome = await complete_if_all_rendered(
+        FakeCompletionStore(db), storage, project_id, timeout_s=60, progress=progress
+    )
+
+    assert isinstance(outcome, VideoCompleted)
+    assert (outcome.duration_ms, outcome.video_key) == (2400, final_key(project_id))
+    assert db.outbox == [outcome]
+    project = db.project(project_id)
+    assert (project.status, project.duration_ms) == ("completed", 2400)
+    [final] = db.assets
+    assert (final.type, final.id, final.bytes) == ("final", project.final_asset_id, 5)
+    assert await storage.exists(final_key(project_id))
+    assert db.jobs[project_id, "final", None] == Job("succeeded", 1)
+    [asked] = joins.asked
+    assert len(asked["paths"]) == 2 and asked["crossfade_s"] == 0.0 and asked["music"] is None
+    assert progress.of(project_id) == [StatusChanged("rendering_final"), Completed(2400)]
+
+
+async def test_a_clip_not_rendered_yet_leaves_the_final_for_later(
+    db: FakeDatabase, storage: LocalStorage, joins: Joins
+) -> None:
+    project_id = await rendered(db, storage, 2, done=1)
+
+    assert (
+        await complete_if_all_rendered(FakeCompletionStore(db), storage, project_id, timeout_s=60)
+        is None
+    )
+    assert joins.asked == [] and db.jobs == {} and db.outbox == []
+    assert db.project(project_id).status == "rendering_clips"
+
+
+async def test_renderers_finishing_at_once_make_one_final(
+    db: FakeDatabase, storage: LocalStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Duplicate and simultaneous ClipRendered: one caller joins, the others do nothing."""
+    joins = Joins(takes_s=0.05)
+    monkeypatch.setattr(faceless_renderer.completion, "join_clips", joins)
+    project_id = await rendered(db, storage)
+    store = FakeCompletionStore(db)
+
+    outcomes = await asyncio.gather(
+        *(complete_if_all_rendered(store, storage, project_id, timeout_s=60) for _ in range(3))
+    )
+
+    completed = [outcome for outcome in outcomes if isinstance(outcome, VideoCompleted)]
+    assert len(completed) == 1 and outcomes.count(None) == 2
+    assert len(joins.asked) == 1 and db.outbox == completed
+    assert db.jobs[project_id, "final", None] == Job("succeeded", 1)
+
+
+async def test_a_redelivered_clip_rendered_after_completion_does_nothing(
+    db: FakeDatabase, storage: LocalStorage, joins: Joins
+) -> None:
+    project_id = await rendered(db, storage)
+    store = FakeCompletionStore(db)
+    await complete_if_all_rendered(store, storage, project_id, timeout_s=60)
+    db.outbox.clear()
+
+    assert await complete_if_all_rendered(store, storage, project_id, timeout_s=60) is None
+    assert len(joins.asked) == 1 and db.outbox == []
+
+
+async def test_a_final_that_fails_fails_the_project_and_its_job(
+    db: FakeDatabase, storage: LocalStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        faceless_renderer.completion, "join_clips", Joins(error=RuntimeError("ffmpeg exited 1"))
+    )
+    project_id = await rendered(db, storage)
+    progress = RecordedProgress()
+
+    outcome = await complete_if_all_rendered(
+        FakeCompletionStore(db), storage, project_id, timeout_s=60, progress=progress
+    )
+
+    message = "final render failed: ffmpeg exited 1"
+    assert isinstance(outcome, ProjectFailed)
+    assert (outcome.stage, outcome.error) == ("final", message)
+    assert db.outbox == [outcome]
+    assert db.project(project_id).status == "failed"
+    assert db.jobs[project_id, "final", None] == Job("failed", 1, message)
+    assert progress.of(project_id) == [StatusChanged("rendering_final"), Failed(message)]
+
+
+async def test_a_stored_clip_gone_missing_fails_the_final(
+    db: FakeDatabase, storage: LocalStorage, joins: Joins
+) -> None:
+    project_id = await rendered(db, storage)
+    storage.path(clip_key(project_id, 1)).unlink()
+
+    outcome = await complete_if_all_rendered(
+        FakeCompletionStore(db), storage, project_id, timeout_s=60
+    )
+
+    assert isinstance(outcome, ProjectFailed) and "no stored object" in outcome.error
+    assert joins.asked == []
+
+
+async def test_a_project_cancelled_during_its_final_is_not_announced_as_completed(
+    db: FakeDatabase, storage: LocalStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project_id = await rendered(db, storage)
+
+    class CancelledMeanwhile(Joins):
+        async def __call__(self, paths: list[Path], out: Path, **given: Any) -> float:
+            db.update_project(project_id, status="cancelled")
+            return await super().__call__(paths, out, **given)
+
+    monkeypatch.setattr(faceless_renderer.completion, "join_clips", CancelledMeanwhile())
+    progress = RecordedProgress()
+
+    outcome = await complete_if_all_rendered(
+        FakeCompletionStore(db), storage, project_id, timeout_s=60, progress=progress
+    )
+
+    assert isinstance(outcome, VideoCompleted)  # returned for the record, never announced
+    assert db.outbox == [] and db.project(project_id).status == "cancelled"
+    assert progress.of(project_id) == [StatusChanged("rendering_final")]
+
+
+async def test_a_failed_clip_fails_the_project_once(db: FakeDatabase) -> None:
+    project_id = db.add_project(status="rendering_clips")
+    store, progress = FakeCompletionStore(db), RecordedProgress()
+
+    first = await fail_project(store, project_id, "clip 1 failed: x", "clips", progress=progress)
+    again = await fail_project(store, project_id, "clip 1 failed: x", "clips", progress=progress)
+
+    assert isinstance(first, ProjectFailed) and again is None
+    assert (first.stage, first.error) == ("clips", "clip 1 failed: x")
+    assert db.outbox == [first] and db.jobs == {}
+    assert progress.of(project_id) == [Failed("clip 1 failed: x")]
+
+
+async def test_a_long_final_beats_until_it_is_done(
+    db: FakeDatabase, storage: LocalStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(faceless_renderer.completion, "join_clips", Joins(takes_s=0.2))
+    project_id = await rendered(db, storage)
+    store = FakeCompletionStore(db)
+
+    outcome = await complete_if_all_rendered(
+        store, storage, project_id, timeout_s=60, heartbeat_s=0.02
+    )
+
+    assert isinstance(outcome, VideoCompleted)
+    assert store.beats >= 3
+    beats = store.beats
+    await asyncio.sleep(0.1)
+    assert store.beats == beats  # they stopped with the render
+
+
+async def test_beats_stop_once_the_final_was_reopened(
+    db: FakeDatabase, caplog: pytest.LogCaptureFixture
+) -> None:
+    project_id = db.add_project(status="rendering_final")
+    store = FakeCompletionStore(db)
+    caplog.set_level("INFO", logger="faceless_renderer.completion")
+
+    async with kept_fresh(store, project_id, every_s=0.01):
+        await asyncio.sleep(0.05)
+        db.update_project(project_id, status="rendering_clips")
+        await asyncio.sleep(0.1)
+        beats = store.beats
+        await asyncio.sleep(0.05)
+        assert store.beats == beats
+
+    assert "no longer rendering; beats stop" in caplog.text
+
+
+async def test_a_failed_beat_is_logged_and_the_render_goes_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class Away(FakeCompletionStore):
+        async def touch_final(self, project_id: UUID) -> bool:
+            self.beats += 1
+            raise ConnectionError("postgres is away")
+
+    store = Away(FakeDatabase())
+    async with kept_fresh(store, UUID(int=1), every_s=0.01):
+        while store.beats < 3:
+            await asyncio.sleep(0.01)
+    assert caplog.text.count("heartbeat failed") >= 2 and "postgres is away" in caplog.text
