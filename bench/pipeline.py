@@ -620,14 +620,14 @@ async def ping_loop(redis_url: str, prefix: str, log: HopLog, count: int) -> Non
     """Small events, one at a time, from a publisher broker to a consumer group's handler."""
     streams = Streams(f"{prefix}.ping")
     group = "bench-ping"
-    await ensure_groups(redis_url, {group: (streams.project_created,)})
+    await ensure_groups(redis_url, {group: (streams.for_event(ProjectCreated),)})
     arrivals: asyncio.Queue[None] = asyncio.Queue()
 
     async def on_ping(event: ProjectCreated) -> None:
         arrivals.put_nowait(None)
 
     consumer = hop_broker(redis_url, log, "ping")
-    consumer.subscriber(stream=bench_sub(streams.project_created, group))(on_ping)
+    consumer.subscriber(stream=bench_sub(streams.for_event(ProjectCreated), group))(on_ping)
     publisher = create_broker(redis_url)
     await consumer.start()
     await publisher.connect()
@@ -940,7 +940,7 @@ def print_hops(results: Results) -> None:
     for topic, service in CONSUMERS.items():
         values = log.latencies("product", streams.name(topic), projects)
         print(_latency_row(f"  {topic} -> {service}", values))
-    ping = log.latencies("ping", Streams(f"{streams.prefix}.ping").project_created)
+    ping = log.latencies("ping", Streams(f"{streams.prefix}.ping").for_event(ProjectCreated))
     print("ping loop (one event at a time, idle process)")
     print(_latency_row("  project.created -> bench consumer group", ping))
     if transit and ping:

@@ -146,7 +146,7 @@ async def test_a_clip_past_its_attempts_is_dead_lettered(
     assert project.error_message == f"clip 2 failed: {reason}"
     redis: Redis = Redis.from_url(settings.require_redis_url())
     try:
-        dead = await redis.xrange(f"{Streams(settings.stream_prefix).clip_planned}.dlq")
+        dead = await redis.xrange(f"{Streams(settings.stream_prefix).for_event(ClipPlanned)}.dlq")
     finally:
         await redis.aclose()
     assert len(dead) == 1 and reason.encode() in dead[0][1][b"__data__"]
@@ -178,7 +178,9 @@ async def test_sigterm_lets_a_busy_worker_finish_and_the_stream_drains(
     assert all(j.attempts == 1 for j in clip_jobs)  # nothing was abandoned half-done
     redis: Redis = Redis.from_url(settings.require_redis_url())
     try:
-        pending = await redis.xpending(Streams(settings.stream_prefix).clip_planned, "clip")
+        pending = await redis.xpending(
+            Streams(settings.stream_prefix).for_event(ClipPlanned), "clip"
+        )
     finally:
         await redis.aclose()
     assert pending["pending"] == 0

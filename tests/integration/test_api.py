@@ -89,7 +89,7 @@ async def test_create_with_script_saves_and_publishes(
     assert (row["status"], row["script"], row["target_duration_s"]) == ("queued", SCRIPT, 45)
 
     redis: Redis = Redis.from_url(settings.require_redis_url())
-    stream = Streams(settings.stream_prefix).project_created
+    stream = Streams(settings.stream_prefix).for_event(ProjectCreated)
     try:
         async with asyncio.timeout(10):  # the outbox relay publishes it after the commit
             while not (entries := await redis.xrange(stream)):

@@ -42,30 +42,6 @@ class Streams:
     def for_event(self, event: Event | type[Event]) -> str:
         return self.name(event.topic)
 
-    @property
-    def project_created(self) -> str:
-        return self.for_event(ProjectCreated)
-
-    @property
-    def clip_planned(self) -> str:
-        return self.for_event(ClipPlanned)
-
-    @property
-    def clip_rendered(self) -> str:
-        return self.for_event(ClipRendered)
-
-    @property
-    def clip_failed(self) -> str:
-        return self.for_event(ClipFailed)
-
-    @property
-    def project_failed(self) -> str:
-        return self.for_event(ProjectFailed)
-
-    @property
-    def video_completed(self) -> str:
-        return self.for_event(VideoCompleted)
-
     def groups(self) -> dict[str, tuple[str, ...]]:
         """Every consumer group, the API's ``webhooks`` too, and the streams it reads.
 

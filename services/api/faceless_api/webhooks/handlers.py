@@ -20,8 +20,8 @@ def register_handlers(resources: Resources) -> None:
         await on_outcome(resources.pool, settings, event.project_id, "project.failed")
 
     for stream, handler in (
-        (streams.video_completed, on_video_completed),
-        (streams.project_failed, on_project_failed),
+        (streams.for_event(VideoCompleted), on_video_completed),
+        (streams.for_event(ProjectFailed), on_project_failed),
     ):
         for source in stream_subs(
             stream, group=WEBHOOKS_GROUP, consumer=consumer, settings=settings
