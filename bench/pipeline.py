@@ -74,8 +74,14 @@ from faceless_shared.messaging.broker import (
     ensure_groups,
     publish_event,
 )
-from faceless_shared.messaging.events import ProjectCreated
-from faceless_shared.messaging.streams import Streams
+from faceless_shared.messaging.events import (
+    ClipPlanned,
+    ClipRendered,
+    ProjectCreated,
+    ProjectFailed,
+    VideoCompleted,
+)
+from faceless_shared.messaging.streams import READS, WEBHOOKS_GROUP, Streams
 from faceless_shared.runtime.service import Service
 from faceless_shared.runtime.settings import Settings
 
@@ -96,9 +102,12 @@ VOICE, IMAGE, CLIP_RENDER, JOIN, HANDLER = "voice", "image", "clip render", "joi
 PROVIDER_KINDS = (VOICE, IMAGE)
 RENDER_KINDS = (CLIP_RENDER, JOIN)
 MEDIA_KINDS = PROVIDER_KINDS + RENDER_KINDS
-OBSERVED_TOPICS = ("project.created", "clip.planned", "clip.rendered", "video.completed")
-FINAL_TOPICS = ("video.completed", "project.failed")
-CONSUMERS = {"project.created": "planner", "clip.planned": "clip", "clip.rendered": "renderer"}
+OBSERVED_TOPICS = tuple(
+    e.topic for e in (ProjectCreated, ClipPlanned, ClipRendered, VideoCompleted)
+)
+FINAL_TOPICS = (VideoCompleted.topic, ProjectFailed.topic)
+CONSUMERS = {events[0].topic: group for group, events in READS.items() if group != WEBHOOKS_GROUP}
+"""The first stream each worker group reads, by topic: where its hop latency is measured."""
 
 
 class BenchError(Exception):
@@ -409,11 +418,11 @@ def _ignore(body: dict[str, Any]) -> None:
 async def observer(redis_url: str, streams: Streams, log: HopLog) -> AsyncIterator[Finishes]:
     """Extra subscribers on the pipeline's streams, in a consumer group of their own."""
     group = "bench-observer"
-    names = [streams.name(topic) for topic in (*OBSERVED_TOPICS, "project.failed")]
+    names = [streams.name(topic) for topic in (*OBSERVED_TOPICS, ProjectFailed.topic)]
     await ensure_groups(redis_url, {group: names})
     finishes = Finishes()
     broker = hop_broker(redis_url, log, "observer")
-    for topic in (*OBSERVED_TOPICS, "project.failed"):
+    for topic in (*OBSERVED_TOPICS, ProjectFailed.topic):
         on_event = functools.partial(finishes.arrived, topic) if topic in FINAL_TOPICS else _ignore
         _observe(broker, streams.name(topic), group, on_event)
     await broker.start()

@@ -5,10 +5,14 @@ Each method does what its PostgreSQL twin's transaction does to the rows, with t
 guards (status moves only forward, a lease has one owner, a success is never undone), so
 the domain functions run here exactly as they do against PostgreSQL. A method never awaits
 in the middle, so it is as atomic under asyncio as a transaction is.
+
+What runs in the background (the final's heartbeats, a clip's lease renewals) is counted in a
+``Tally`` a test awaits, so no test guesses how long the background needs.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,6 +52,24 @@ ASSET_TYPES: dict[AssetKind, tuple[AssetType, str]] = {
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+class Tally:
+    """A count that a test can wait on: ``await tally.reached(n)``."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._changed = asyncio.Event()
+
+    def add(self) -> None:
+        self.count += 1
+        self._changed.set()
+
+    async def reached(self, count: int) -> None:
+        """Return once the count is at least ``count``; bound the wait with a timeout."""
+        while self.count < count:
+            self._changed.clear()
+            await self._changed.wait()
 
 
 class RecordedProgress:
@@ -297,7 +319,7 @@ class FakePlanStore:
 class FakeClipStore:
     def __init__(self, db: FakeDatabase) -> None:
         self.db = db
-        self.lease_extensions = 0
+        self.lease_extensions = Tally()
 
     async def claim(
         self, project_id: UUID, clip_index: int, *, owner: str, lease_s: float, max_attempts: int
@@ -349,7 +371,7 @@ class FakeClipStore:
     async def extend_lease(self, claimed: Claim, lease_s: float) -> None:
         clip = self.db.clip(claimed.project.id, claimed.clip.clip_index)
         if clip.status == "rendering" and clip.lease_owner == claimed.owner:
-            self.lease_extensions += 1
+            self.lease_extensions.add()
             self.db.update_clip(
                 clip.project_id,
                 clip.clip_index,
@@ -456,7 +478,7 @@ def _claimable(clip: ClipRow) -> bool:
 class FakeCompletionStore:
     def __init__(self, db: FakeDatabase) -> None:
         self.db = db
-        self.beats = 0
+        self.beats = Tally()
 
     async def claim_final(self, project_id: UUID) -> bool:
         project = self.db.project(project_id)
@@ -468,7 +490,7 @@ class FakeCompletionStore:
         return True
 
     async def touch_final(self, project_id: UUID) -> bool:
-        self.beats += 1
+        self.beats.add()
         if self.db.project(project_id).status != "rendering_final":
             return False
         self.db.update_project(project_id)

@@ -103,16 +103,6 @@ class Renders:
 
 
 @pytest.fixture
-def db() -> FakeDatabase:
-    return FakeDatabase()
-
-
-@pytest.fixture
-def storage(tmp_path: Path) -> LocalStorage:
-    return LocalStorage(tmp_path / "storage")
-
-
-@pytest.fixture
 def renders(monkeypatch: pytest.MonkeyPatch) -> Renders:
     renders = Renders()
     monkeypatch.setattr(faceless_clip.clip_rendering, "render_clip", renders)
@@ -368,17 +358,26 @@ async def test_a_clip_taken_over_after_its_lease_lapsed_is_not_announced_twice(
 async def test_the_lease_is_renewed_while_the_clip_renders(
     db: FakeDatabase, storage: LocalStorage, renders: Renders
 ) -> None:
+    """The voice is held until the lease was renewed twice: no guess at how long that takes."""
     project_id = planned(db)
     store = FakeClipStore(db)
+    released = asyncio.Event()
 
-    class SlowVoice(PaidVoice):
+    class HeldVoice(PaidVoice):
         async def speak(self, text: str, *, style: str, out_path: Path) -> Speech:
-            await asyncio.sleep(0.2)
+            await released.wait()
             return await super().speak(text, style=style, out_path=out_path)
 
-    outcome = await render_planned_clip(
-        store, storage, replace(makers(SlowVoice()), lease_s=0.05), project_id, 0
-    )
+    async with asyncio.timeout(10):
+        rendering = asyncio.create_task(
+            render_planned_clip(
+                store, storage, replace(makers(HeldVoice()), lease_s=0.03), project_id, 0
+            )
+        )
+        await store.lease_extensions.reached(2)
+        assert not rendering.done()  # renewed while the clip was still being made
+        released.set()
+        outcome = await rendering
 
     assert isinstance(outcome, ClipRendered)
-    assert store.lease_extensions >= 2
+    assert store.lease_extensions.count >= 2

@@ -1,6 +1,8 @@
 """Completing a project, against the in-memory store: no PostgreSQL, no Redis.
 
-FFmpeg's join is stood in for; the stored clips are placeholders it never reads."""
+FFmpeg's join is stood in for; the stored clips are placeholders it never reads. Tests of
+what happens while a join runs hold it until they release it, and wait for what they expect
+(so many heartbeats, so many callers answered) with ``WAIT_S`` as the only bound."""
 
 from __future__ import annotations
 
@@ -18,18 +20,29 @@ from faceless_shared.messaging.progress import Completed, Failed, StatusChanged
 from faceless_shared.storage.object_storage import LocalStorage, clip_key, final_key
 from tests.unit.fake_stores import FakeCompletionStore, FakeDatabase, Job, RecordedProgress
 
+WAIT_S = 10.0
+"""How long a test waits for what it expects before failing: far more than it takes."""
+
 
 class Joins:
-    """Stands in for FFmpeg's join: writes the final, after ``takes_s``, or raises."""
+    """Stands in for FFmpeg's join: writes the final, or raises. A ``held`` join starts, then
+    waits until the test calls ``release()``."""
 
-    def __init__(self, takes_s: float = 0.0, error: Exception | None = None) -> None:
-        self.takes_s = takes_s
+    def __init__(self, error: Exception | None = None, *, held: bool = False) -> None:
         self.error = error
         self.asked: list[dict[str, Any]] = []
+        self.started = asyncio.Event()
+        self._released = asyncio.Event()
+        if not held:
+            self._released.set()
+
+    def release(self) -> None:
+        self._released.set()
 
     async def __call__(self, paths: list[Path], out: Path, **given: Any) -> float:
         self.asked.append({"paths": paths, **given})
-        await asyncio.sleep(self.takes_s)
+        self.started.set()
+        await self._released.wait()
         if self.error is not None:
             raise self.error
         out.write_bytes(b"final")
@@ -37,20 +50,23 @@ class Joins:
 
 
 @pytest.fixture
-def db() -> FakeDatabase:
-    return FakeDatabase()
-
-
-@pytest.fixture
-def storage(tmp_path: Path) -> LocalStorage:
-    return LocalStorage(tmp_path / "storage")
-
-
-@pytest.fixture
 def joins(monkeypatch: pytest.MonkeyPatch) -> Joins:
     joins = Joins()
     monkeypatch.setattr(faceless_renderer.completion, "join_clips", joins)
     return joins
+
+
+def heartbeats(project_id: UUID) -> list[asyncio.Task[Any]]:
+    """The final's heartbeat tasks still running."""
+    name = f"final-heartbeat-{project_id}"
+    return [task for task in asyncio.all_tasks() if task.get_name() == name]
+
+
+async def answered(tasks: list[asyncio.Task[Any]], count: int) -> None:
+    """Return once ``count`` of the tasks are done."""
+    pending = set(tasks)
+    while len(tasks) - len(pending) < count:
+        _, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
 
 
 async def rendered(
@@ -106,14 +122,21 @@ async def test_renderers_finishing_at_once_make_one_final(
     db: FakeDatabase, storage: LocalStorage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Duplicate and simultaneous ClipRendered: one caller joins, the others do nothing."""
-    joins = Joins(takes_s=0.05)
+    joins = Joins(held=True)
     monkeypatch.setattr(faceless_renderer.completion, "join_clips", joins)
     project_id = await rendered(db, storage)
     store = FakeCompletionStore(db)
 
-    outcomes = await asyncio.gather(
-        *(complete_if_all_rendered(store, storage, project_id, timeout_s=60) for _ in range(3))
-    )
+    async with asyncio.timeout(WAIT_S):
+        callers = [
+            asyncio.create_task(complete_if_all_rendered(store, storage, project_id, timeout_s=60))
+            for _ in range(3)
+        ]
+        await joins.started.wait()
+        await answered(callers, 2)  # while the join is held
+        assert [caller.result() for caller in callers if caller.done()] == [None, None]
+        joins.release()
+        outcomes = await asyncio.gather(*callers)
 
     completed = [outcome for outcome in outcomes if isinstance(outcome, VideoCompleted)]
     assert len(completed) == 1 and outcomes.count(None) == 2
@@ -207,19 +230,22 @@ async def test_a_failed_clip_fails_the_project_once(db: FakeDatabase) -> None:
 async def test_a_long_final_beats_until_it_is_done(
     db: FakeDatabase, storage: LocalStorage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(faceless_renderer.completion, "join_clips", Joins(takes_s=0.2))
+    joins = Joins(held=True)
+    monkeypatch.setattr(faceless_renderer.completion, "join_clips", joins)
     project_id = await rendered(db, storage)
     store = FakeCompletionStore(db)
 
-    outcome = await complete_if_all_rendered(
-        store, storage, project_id, timeout_s=60, heartbeat_s=0.02
-    )
+    async with asyncio.timeout(WAIT_S):
+        completing = asyncio.create_task(
+            complete_if_all_rendered(store, storage, project_id, timeout_s=60, heartbeat_s=0.01)
+        )
+        await store.beats.reached(3)
+        assert not completing.done()  # the beats came while the join was held
+        joins.release()
+        outcome = await completing
 
     assert isinstance(outcome, VideoCompleted)
-    assert store.beats >= 3
-    beats = store.beats
-    await asyncio.sleep(0.1)
-    assert store.beats == beats  # they stopped with the render
+    assert heartbeats(project_id) == []  # they stopped with the render
 
 
 async def test_beats_stop_once_the_final_was_reopened(
@@ -229,14 +255,14 @@ async def test_beats_stop_once_the_final_was_reopened(
     store = FakeCompletionStore(db)
     caplog.set_level("INFO", logger="faceless_renderer.completion")
 
-    async with kept_fresh(store, project_id, every_s=0.01):
-        await asyncio.sleep(0.05)
+    async with kept_fresh(store, project_id, every_s=0.01), asyncio.timeout(WAIT_S):
+        await store.beats.reached(1)
         db.update_project(project_id, status="rendering_clips")
-        await asyncio.sleep(0.1)
-        beats = store.beats
-        await asyncio.sleep(0.05)
-        assert store.beats == beats
+        [heartbeat] = heartbeats(project_id)
+        await heartbeat  # it ends by itself, while the body still runs
+        beats = store.beats.count
 
+    assert store.beats.count == beats
     assert "no longer rendering; beats stop" in caplog.text
 
 
@@ -245,11 +271,10 @@ async def test_a_failed_beat_is_logged_and_the_render_goes_on(
 ) -> None:
     class Away(FakeCompletionStore):
         async def touch_final(self, project_id: UUID) -> bool:
-            self.beats += 1
+            self.beats.add()
             raise ConnectionError("postgres is away")
 
     store = Away(FakeDatabase())
-    async with kept_fresh(store, UUID(int=1), every_s=0.01):
-        while store.beats < 3:
-            await asyncio.sleep(0.01)
+    async with kept_fresh(store, UUID(int=1), every_s=0.01), asyncio.timeout(WAIT_S):
+        await store.beats.reached(3)
     assert caplog.text.count("heartbeat failed") >= 2 and "postgres is away" in caplog.text

@@ -3,6 +3,8 @@ operation has a unique id named as its route function."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import uuid
 from collections.abc import AsyncIterator
 
@@ -10,6 +12,7 @@ import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
 
+import faceless_api
 from faceless_api.access.access_errors import NotAuthenticated, RateLimited, TooManyStreams
 from faceless_api.api_errors import ApiError, InvalidInput, RefusedValue, value_problem
 from faceless_api.http.error_table import ERRORS, Answer, answer_for, declared
@@ -31,13 +34,22 @@ def _kinds(base: type[ApiError]) -> set[type[ApiError]]:
     return found.union(*(_kinds(kind) for kind in found))
 
 
+def _import_every_module() -> None:
+    """A subclass exists only once its module is imported: import them all, so an error
+    class in a module nothing imported yet is seen too."""
+    for module in pkgutil.walk_packages(faceless_api.__path__, "faceless_api."):
+        importlib.import_module(module.name)
+
+
 def test_every_domain_error_has_an_answer_and_refused_values_are_422() -> None:
-    for kind in _kinds(ApiError):
-        if not kind.__module__.startswith("faceless_api."):
-            continue  # made by a test
-        status = next(ERRORS[base].status for base in kind.__mro__ if base in ERRORS)
+    _import_every_module()
+    kinds = {kind for kind in _kinds(ApiError) if kind.__module__.startswith("faceless_api.")}
+    assert len(kinds) > 30  # the walk found the error modules
+    for kind in kinds:
+        answered = [ERRORS[base] for base in kind.__mro__ if base in ERRORS]
+        assert answered, f"{kind.__module__}.{kind.__name__} has no answer in the error table"
         if issubclass(kind, RefusedValue | InvalidInput):
-            assert status == 422, kind
+            assert answered[0].status == 422, kind
 
 
 def test_a_subclass_answers_as_its_base() -> None:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from uuid import UUID
-
-import pytest
 
 from faceless_planner.plan_writer import Plan, PlannedClip, PlanRequest
 from faceless_planner.planning import PlanningRules, plan_project
@@ -36,16 +33,6 @@ class CountingWriter:
         plan = await ScriptPlanWriter().write_plan(request)
         usage = (Usage("llm", "m1", {"calls": 1}, latency_ms=3),)
         return Plan(plan.title, plan.clips, usage)
-
-
-@pytest.fixture
-def db() -> FakeDatabase:
-    return FakeDatabase()
-
-
-@pytest.fixture
-def storage(tmp_path: Path) -> LocalStorage:
-    return LocalStorage(tmp_path / "storage")
 
 
 async def test_a_project_is_planned_into_clips_each_announced(

@@ -1,5 +1,6 @@
-"""Who works on a clip: a lease taken in the store, kept alive while rendering, given
-up when the clip keeps failing (dead-lettered with the reason)."""
+"""Who works on a clip: the claim a worker holds (a lease with one owner per attempt), the
+lease kept alive while the clip renders, and the reason given when a clip is given up.
+Taking the lease, giving up and dead-lettering are the store's (``clip_store.py``)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ import json
 import logging
 import tempfile
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from uuid import UUID
 
@@ -35,7 +35,8 @@ class PlanningRules:
 
     words_per_minute: int
     clip_seconds: float
-    prices: Mapping[str, float] = field(default_factory=dict)
+    prices: Mapping[str, float]
+    """Required: a caller that forgot them would price every call at $0."""
 
 
 async def plan_project(

@@ -58,7 +58,9 @@ class SeriesNameTaken(ApiError):
         super().__init__(f"you already have a series called {name!r}")
 
 
-class UnknownSeriesPreset(RefusedValue):
+class UnknownPreset(RefusedValue):
+    """A project or a series names a preset the tenant does not have."""
+
     def __init__(self, name: str, known: list[str]) -> None:
         message = f"unknown preset {name!r}; known presets: {', '.join(known)}"
         super().__init__(

@@ -13,7 +13,7 @@ import asyncpg
 from faceless_api.catalog.catalog_errors import (
     SeriesNameTaken,
     SeriesNotFound,
-    UnknownSeriesPreset,
+    UnknownPreset,
 )
 from faceless_api.catalog.preset_catalog import preset_names, resolve_preset
 from faceless_shared.db import catalog_usage, series
@@ -122,5 +122,5 @@ async def _preset_id(conn: Conn, tenant_id: UUID, name: str | None) -> UUID | No
         return None
     preset = await resolve_preset(conn, tenant_id, name)
     if preset is None:
-        raise UnknownSeriesPreset(name, await preset_names(conn, tenant_id))
+        raise UnknownPreset(name, await preset_names(conn, tenant_id))
     return preset.id

@@ -41,10 +41,11 @@ from faceless_api.catalog.catalog_errors import (
     SeriesNameTaken,
     SeriesNotFound,
     UnknownMusic,
-    UnknownSeriesPreset,
+    UnknownPreset,
     UploadLengthUnknown,
 )
 from faceless_api.http.json_bodies import BodyNotJson
+from faceless_api.http.web_errors import NoWebAsset
 from faceless_api.media.media_errors import MediaGone, MediaNotServable, StorageUnreachable
 from faceless_api.projects.project_errors import (
     IdempotencyKeyInFlight,
@@ -56,11 +57,9 @@ from faceless_api.projects.project_errors import (
     ProjectNotRetryable,
     SeriesVoiceUnknown,
     TooManyProjectsInFlight,
-    UnknownPreset,
     UnknownSeries,
     VideoNotReady,
 )
-from faceless_api.routes.web_routes import NoWebAsset
 from faceless_api.webhooks.webhook_errors import NothingToRedeliver
 
 Responses = dict[int | str, dict[str, Any]]
@@ -132,7 +131,6 @@ ERRORS: Final[Mapping[type[ApiError], Answer[Any]]] = {
         409, "A request with this Idempotency-Key is still being processed."
     ),
     IdempotencyKeyReused: Answer(422),
-    UnknownPreset: Answer(422),
     UnknownSeries: Answer(422),
     SeriesVoiceUnknown: Answer(422),
     # catalog
@@ -141,9 +139,9 @@ ERRORS: Final[Mapping[type[ApiError], Answer[Any]]] = {
     PresetNameTaken: Answer(409),
     PresetInUse: Answer(409),
     InvalidStyle: Answer(422),
+    UnknownPreset: Answer(422),
     SeriesNotFound: Answer(404),
     SeriesNameTaken: Answer(409, "You have a series so named."),
-    UnknownSeriesPreset: Answer(422),
     NoSuchMusic: Answer(404),
     UnknownMusic: Answer(422),
     MusicRejected: Answer(422, "Not music we accept: a validation error naming the field 'file'."),

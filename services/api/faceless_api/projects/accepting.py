@@ -12,6 +12,7 @@ from uuid import UUID, uuid4
 import asyncpg
 
 from faceless_api.catalog import preset_catalog, series_catalog
+from faceless_api.catalog.catalog_errors import UnknownPreset
 from faceless_api.catalog.music_uploads import music_key
 from faceless_api.projects import idempotency
 from faceless_api.projects.idempotency import IdempotentRequest
@@ -19,7 +20,6 @@ from faceless_api.projects.project_errors import (
     ArchivedSeries,
     SeriesVoiceUnknown,
     TooManyProjectsInFlight,
-    UnknownPreset,
     UnknownSeries,
 )
 from faceless_api.projects.queries import ProjectView

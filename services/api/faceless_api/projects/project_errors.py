@@ -58,16 +58,6 @@ class TooManyProjectsInFlight(ApiError):
         self.limit = limit
 
 
-class UnknownPreset(RefusedValue):
-    def __init__(self, name: str, known: list[str]) -> None:
-        message = f"unknown preset {name!r}; known presets: {', '.join(known)}"
-        super().__init__(
-            message, [value_problem(("body", "preset"), message, name, {"known": known})]
-        )
-        self.name = name
-        self.known = known
-
-
 class SeriesVoiceUnknown(RefusedValue):
     """The series' default voice is not one the voice provider speaks (the provider changed
     since the series was saved)."""

@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
-from faceless_api.api_errors import ApiError
+from faceless_api.http.web_errors import NoWebAsset
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 ASSETS = {
@@ -35,11 +35,6 @@ CONTENT_SECURITY_POLICY = (
 )
 
 router = APIRouter(include_in_schema=False)
-
-
-class NoWebAsset(ApiError):
-    def __init__(self, name: str) -> None:
-        super().__init__(f"no web asset {name!r}")
 
 
 @router.get("/")

@@ -50,8 +50,9 @@ def create_service(
 async def open_resources(settings: Settings, telemetry: Telemetry) -> AsyncIterator[ApiResources]:
     """Open the pool (migrating) and the broker; an unreachable Redis is not fatal.
 
-    The API still serves reads without Redis, ``/readyz`` reports it, and creating a
-    project answers 503. Its consumer groups are made, and its intake started, as soon as
+    Without Redis the API still serves reads, ``/readyz`` reports it, and a new project is
+    accepted (202) as usual: its ProjectCreated waits in the outbox until the relay can
+    publish it. The consumer groups are made, and the webhook intake started, as soon as
     Redis answers (``revive_subscribers``).
     """
     redis: Redis = Redis.from_url(

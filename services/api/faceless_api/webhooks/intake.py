@@ -3,11 +3,12 @@
 Completion and failure happen in the workers, which announce them with a VideoCompleted or
 ProjectFailed through their outbox (so the event exists exactly when the status changed).
 The API reads both streams in its own consumer group, ``webhooks`` (its ``handlers`` call
-``on_outcome``), inserts the delivery and only then acks: a crash before the ack means the
-event is read again, never lost, and UNIQUE (project_id, event, run) turns the repeat into
-a no-op. The workers stay ignorant of webhooks (no signed links, no URL rules in them), and
-each API replica is one consumer of the group, so they share the work. Cancellation happens
-in the API itself, so its delivery is written in the cancelling transaction.
+``on_outcome`` with an ``OutcomeStore``), inserts the delivery and only then acks: a crash
+before the ack means the event is read again, never lost, and UNIQUE (project_id, event,
+run) turns the repeat into a no-op. The workers stay ignorant of webhooks (no signed links,
+no URL rules in them), and each API replica is one consumer of the group, so they share the
+work. Cancellation happens in the API itself, so its delivery is written in the cancelling
+transaction (``record_cancellation``).
 
 A delivery is recorded only while the project is still in the state the event reports: a
 stale ProjectFailed read after the project was retried describes nothing true any more.
@@ -26,17 +27,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
-import asyncpg
-
-from faceless_api.webhooks.bodies import link_for, webhook_body
-from faceless_shared.db import projects, webhook_deliveries
+from faceless_api.webhooks.bodies import webhook_body
+from faceless_api.webhooks.outcome_store import NewDelivery, OutcomeStore, insert_delivery
+from faceless_shared.db import projects
 from faceless_shared.db.pool import Conn
 from faceless_shared.db.projects import ProjectRow
 from faceless_shared.db.webhook_deliveries import DeliveryRow, WebhookEvent
-from faceless_shared.runtime.settings import Settings
 from faceless_shared.runtime.telemetry import current_headers
 
 logger = logging.getLogger(__name__)
@@ -48,30 +48,45 @@ STATUS_OF: dict[WebhookEvent, str] = {
 }
 
 
-async def record_outcome(
-    conn: Conn, project: ProjectRow, event: WebhookEvent, *, video_url: str | None
-) -> DeliveryRow | None:
+@dataclass(frozen=True)
+class IntakeRules:
+    """What the intake reads of the settings: how long deliveries are kept, and the signed
+    video link a project's webhook carries (``bodies.link_for``: None unless completed)."""
+
+    retention_days: int
+    video_link: Callable[[ProjectRow], str | None]
+
+
+def new_delivery(
+    project: ProjectRow, event: WebhookEvent, *, video_url: str | None
+) -> NewDelivery | None:
     """The delivery of ``event`` to the project's callback URL, for the project's current
-    run; None without a URL, or if this run has one for this event already. It keeps the
-    current trace context (the project's, when handling its outcome event), which its
-    attempts' spans continue."""
+    run; None without a URL. It keeps the current trace context (the project's, when
+    handling its outcome event), which its attempts' spans continue."""
     if project.callback_url is None:
         return None
     delivery_id = uuid4()
-    body = webhook_body(
-        delivery_id, event, project, created_at=datetime.now(UTC), video_url=video_url
-    )
-    return await webhook_deliveries.insert_delivery(
-        conn,
-        delivery_id=delivery_id,
+    return NewDelivery(
+        id=delivery_id,
         project_id=project.id,
         tenant_id=project.tenant_id,
         event=event,
         run=project.run,
         url=project.callback_url,
-        payload=body,
+        payload=webhook_body(
+            delivery_id, event, project, created_at=datetime.now(UTC), video_url=video_url
+        ),
         trace_context=current_headers(),
     )
+
+
+async def record_outcome(
+    conn: Conn, project: ProjectRow, event: WebhookEvent, *, video_url: str | None
+) -> DeliveryRow | None:
+    """``new_delivery`` inserted in the caller's transaction; None without a URL, or if this
+    run has one for this event already."""
+    new = new_delivery(project, event, video_url=video_url)
+    return None if new is None else await insert_delivery(conn, new)
 
 
 async def record_cancellation(conn: Conn, project_id: UUID) -> None:
@@ -86,28 +101,32 @@ def _utc_now() -> datetime:
 
 
 async def on_outcome(
-    pool: asyncpg.Pool,
-    settings: Settings,
+    store: OutcomeStore,
+    rules: IntakeRules,
     project_id: UUID,
     event: WebhookEvent,
     *,
     clock: Callable[[], datetime] = _utc_now,
 ) -> DeliveryRow | None:
-    async with pool.acquire() as conn, conn.transaction():
-        project = await projects.get_project(conn, project_id)
-        if project is None or project.status != STATUS_OF[event]:
+    """The delivery of the project's outcome, if the project is still in that state, ended
+    inside the retention and has a callback URL; None otherwise, or if it exists already."""
+
+    def delivery_for(project: ProjectRow) -> NewDelivery | None:
+        if project.status != STATUS_OF[event]:
             return None
-        if ended_before_retention(project, settings.webhook_retention_days, now=clock()):
+        if ended_before_retention(project, rules.retention_days, now=clock()):
             logger.info(
                 "%s of project %s not delivered: it ended before the %d days deliveries are "
                 "kept (an old event read again)",
                 event,
                 project_id,
-                settings.webhook_retention_days,
+                rules.retention_days,
                 extra={"project_id": str(project_id)},
             )
             return None
-        return await record_outcome(conn, project, event, video_url=link_for(settings, project))
+        return new_delivery(project, event, video_url=rules.video_link(project))
+
+    return await store.record_delivery(project_id, delivery_for)
 
 
 def ended_before_retention(project: ProjectRow, retention_days: int, *, now: datetime) -> bool:

@@ -1,5 +1,6 @@
-"""What the generated-image makers share: the frame's aspect, the prompt that asks for it, and
+"""Pictures and their frame: the frame's aspect, the prompt that asks a provider for it, and
 fitting the provider's picture to the frame (scale to cover, crop the centre, save a PNG).
+``generated_images.py`` builds the generated-image makers on these.
 
 Providers draw at their own sizes (Gemini 768x1344 for 9:16, OpenAI 1024x1536), so the
 picture is always refitted: the output is exactly the frame, whatever came back.
