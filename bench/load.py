@@ -137,7 +137,7 @@ async def run(projects: int, kills: int) -> None:
             async with (
                 app.router.lifespan_context(app),
                 httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=app), base_url="http://load", timeout=60
+                    transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1", timeout=60
                 ) as api,
             ):
                 ids = await submit(api, projects)

@@ -104,7 +104,7 @@ async def one_run(
             async with (
                 app.router.lifespan_context(app),
                 httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=app), base_url="http://scale"
+                    transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
                 ) as api,
             ):
                 started = time.perf_counter()

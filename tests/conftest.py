@@ -60,6 +60,7 @@ async def settings(database_url: str, redis_url: str, tmp_path: Path) -> AsyncIt
         ffmpeg_timeout_s=120,
         clip_seconds=3.0,
         auth="off",
+        allowed_hosts=["faceless.test"],  # the in-process clients' base URL
         webhook_allow_private=True,
     )
     client: Redis = Redis.from_url(redis_url)

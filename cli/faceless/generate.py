@@ -56,7 +56,7 @@ async def pipeline(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
             await worker.start()
         try:
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://faceless") as api:
+            async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as api:
                 yield api
         finally:
             for worker in reversed(workers):

@@ -49,7 +49,7 @@ def stderr_tail(stderr: str, lines: int = STDERR_TAIL_LINES) -> str:
     return "\n".join(stderr.strip().splitlines()[-lines:])
 
 
-async def _run(command: Sequence[str], *, timeout_s: float) -> _Completed:
+async def _run(command: Sequence[str], *, timeout_s: float, nice: int = 0) -> _Completed:
     try:
         process = await asyncio.create_subprocess_exec(
             *command,
@@ -59,6 +59,8 @@ async def _run(command: Sequence[str], *, timeout_s: float) -> _Completed:
         )
     except OSError as error:
         raise FFmpegError(f"cannot start {command[0]}: {error}") from error
+    if nice:
+        _lower_priority(process.pid, nice)
     try:
         async with asyncio.timeout(timeout_s):
             stdout, stderr = await process.communicate()
@@ -73,6 +75,13 @@ async def _run(command: Sequence[str], *, timeout_s: float) -> _Completed:
         stdout.decode("utf-8", errors="replace"),
         stderr.decode("utf-8", errors="replace"),
     )
+
+
+def _lower_priority(pid: int, nice: int) -> None:
+    """Make the child yield the CPU to its parent (a niceness only a privileged process could
+    undo); a child that already exited has nothing to lower."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.setpriority(os.PRIO_PROCESS, pid, os.getpriority(os.PRIO_PROCESS, 0) + nice)
 
 
 async def _kill(process: asyncio.subprocess.Process) -> None:
@@ -92,12 +101,13 @@ async def run_ffmpeg(args: Sequence[str], *, timeout_s: float) -> None:
         raise FFmpegError(f"ffmpeg exited with code {done.returncode}:\n{stderr_tail(done.stderr)}")
 
 
-async def run_ffmpeg_logged(args: Sequence[str], *, timeout_s: float) -> str:
+async def run_ffmpeg_logged(args: Sequence[str], *, timeout_s: float, nice: int = 0) -> str:
     """Run FFmpeg at the ``info`` log level and return its log (stderr), where the filters
-    that measure (``ebur128``, ``volumedetect``, ``astats``) report."""
+    that measure (``ebur128``, ``volumedetect``, ``astats``) report. ``nice`` lowers its
+    priority below this process's by that much."""
     command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-y", "-loglevel", "info"]
     with span("ffmpeg", output=str(args[-1]) if args else ""):
-        done = await _run([*command, *args], timeout_s=timeout_s)
+        done = await _run([*command, *args], timeout_s=timeout_s, nice=nice)
     if done.returncode != 0:
         raise FFmpegError(f"ffmpeg exited with code {done.returncode}:\n{stderr_tail(done.stderr)}")
     return done.stderr

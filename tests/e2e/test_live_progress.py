@@ -261,9 +261,9 @@ async def test_messages_arrive_as_they_happen_and_a_client_leaving_stops_its_str
     stopped = asyncio.Event()
     live = event_routes.live_messages
 
-    async def recorded(*args: Any) -> AsyncIterator[Any]:
+    async def recorded(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
         try:
-            async for message in live(*args):
+            async for message in live(*args, **kwargs):
                 yield message
         finally:
             stopped.set()

@@ -65,7 +65,11 @@ def serving_in_thread(settings: Settings) -> Iterator[str]:
 def fuzz_settings(settings: Settings) -> Settings:
     """Limits that would turn the fuzzer's request rate into 429s are lifted."""
     return settings.model_copy(
-        update={"rate_limit_per_minute": UNLIMITED, "max_projects_in_flight": UNLIMITED}
+        update={
+            "rate_limit_per_minute": UNLIMITED,
+            "auth_failures_per_minute": UNLIMITED,
+            "max_projects_in_flight": UNLIMITED,
+        }
     )
 
 

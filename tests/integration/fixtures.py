@@ -54,9 +54,11 @@ async def queued_project(
 
 async def add_plan(conn: Conn, project_id: UUID, planned: list[NewClip]) -> None:
     """What the planner commits once it has the clips."""
-    await projects.start_planning(conn, project_id)
+    await projects.take_planning_lease(conn, project_id, owner="fixture", lease_s=60)
     await clips.insert_clips(conn, project_id, planned)
-    await projects.mark_planned(conn, project_id, clip_count=len(planned), title="t")
+    await projects.mark_planned(
+        conn, project_id, clip_count=len(planned), title="t", owner="fixture"
+    )
 
 
 async def project_with_clips(

@@ -332,7 +332,8 @@ async def test_unreachable_redis_is_reported_not_fatal(
     app = create_app(settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"}))
     async with asyncio.timeout(20), app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        base_url = "http://faceless.test"
+        async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
             assert (await client.get("/healthz")).status_code == 200
 
             ready = await client.get("/readyz")

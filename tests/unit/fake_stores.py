@@ -22,6 +22,7 @@ from uuid import UUID
 
 from faceless_clip.clip_claims import Claim, ClipBusy, give_up_reason
 from faceless_clip.clip_store import AssetKind
+from faceless_planner.plan_store import PlanBusy
 from faceless_shared.costs.cost_ledger import CostCapReached
 from faceless_shared.costs.prices import estimate_cost
 from faceless_shared.costs.provider_usage import Usage
@@ -257,18 +258,54 @@ class FakeDatabase:
         self.spent.append(Spend(project_id, clip_index, capability, usage, cost))
 
 
+@dataclass
+class PlanLease:
+    owner: str
+    expires_at: datetime
+
+    @property
+    def live(self) -> bool:
+        return self.expires_at > now()
+
+
 class FakePlanStore:
+    """The planning leases live here (the fake projects have no lease fields): planners that
+    race over one project share one store, as they share the projects table."""
+
     def __init__(self, db: FakeDatabase) -> None:
         self.db = db
+        self.leases: dict[UUID, PlanLease] = {}
+        self.lease_extensions = Tally()
 
-    async def begin_planning(self, project_id: UUID) -> ProjectRow | None:
+    async def begin_planning(
+        self, project_id: UUID, *, owner: str, lease_s: float
+    ) -> ProjectRow | None:
         project = self.db.projects.get(project_id)
         if project is None or project.status not in ("queued", "planning"):
             return None
+        lease = self.leases.get(project_id)
+        if lease is not None and lease.live:
+            raise PlanBusy(f"project {project_id} is leased to {lease.owner}")
+        self.leases[project_id] = PlanLease(owner, now() + timedelta(seconds=lease_s))
         if project.status == "queued":
             self.db.update_project(project_id, status="planning")
         self.db.start_job(project_id, "plan")
-        return project
+        return self.db.project(project_id)
+
+    def holds(self, project_id: UUID, owner: str) -> bool:
+        lease = self.leases.get(project_id)
+        return lease is not None and lease.owner == owner and lease.live
+
+    async def extend_lease(self, project_id: UUID, *, owner: str, lease_s: float) -> bool:
+        if not self.holds(project_id, owner):
+            return False
+        self.lease_extensions.add()
+        self.leases[project_id] = PlanLease(owner, now() + timedelta(seconds=lease_s))
+        return True
+
+    async def release_lease(self, project_id: UUID, *, owner: str) -> None:
+        if self.holds(project_id, owner):
+            del self.leases[project_id]
 
     async def replay_planned(self, project_id: UUID) -> list[Event]:
         project = self.db.projects.get(project_id)
@@ -295,20 +332,30 @@ class FakePlanStore:
         self.db.record_asset(project_id, None, "plan", stored, "application/json")
 
     async def record_clips(
-        self, project_id: UUID, new_clips: Sequence[NewClip], *, title: str, events: Sequence[Event]
+        self,
+        project_id: UUID,
+        new_clips: Sequence[NewClip],
+        *,
+        title: str,
+        events: Sequence[Event],
+        owner: str,
     ) -> bool:
-        for new in new_clips:
-            self.db.insert_clip(project_id, new)
-        if self.db.project(project_id).status != "planning":
+        if self.db.project(project_id).status != "planning" or not self.holds(project_id, owner):
             return False
+        del self.leases[project_id]
         self.db.update_project(
             project_id, status="rendering_clips", clip_count=len(new_clips), title=title
         )
+        for new in new_clips:
+            self.db.insert_clip(project_id, new)
         self.db.finish_job(project_id, "plan")
         self.db.outbox += events
         return True
 
-    async def fail(self, event: ProjectFailed) -> bool:
+    async def fail(self, event: ProjectFailed, *, owner: str) -> bool:
+        if not self.holds(event.project_id, owner):
+            return False
+        del self.leases[event.project_id]
         self.db.finish_job(event.project_id, "plan", error=event.error)
         if not self.db.mark_failed(event.project_id, event.error):
             return False
@@ -368,15 +415,27 @@ class FakeClipStore:
         self._fail(event)
         return event
 
-    async def extend_lease(self, claimed: Claim, lease_s: float) -> None:
+    async def extend_lease(self, claimed: Claim, lease_s: float) -> bool:
         clip = self.db.clip(claimed.project.id, claimed.clip.clip_index)
+        live = clip.lease_expires_at is not None and clip.lease_expires_at > now()
+        if clip.status != "rendering" or clip.lease_owner != claimed.owner or not live:
+            return False
+        self.lease_extensions.add()
+        self.db.update_clip(
+            clip.project_id,
+            clip.clip_index,
+            lease_expires_at=now() + timedelta(seconds=lease_s),
+        )
+        return True
+
+    async def still_wanted(self, claimed: Claim) -> bool:
+        project_id, clip_index = claimed.project.id, claimed.clip.clip_index
+        if self.db.project(project_id).status != "cancelled":
+            return True
+        clip = self.db.clip(project_id, clip_index)
         if clip.status == "rendering" and clip.lease_owner == claimed.owner:
-            self.lease_extensions.add()
-            self.db.update_clip(
-                clip.project_id,
-                clip.clip_index,
-                lease_expires_at=now() + timedelta(seconds=lease_s),
-            )
+            self.db.update_clip(project_id, clip_index, lease_expires_at=now())
+        return False
 
     async def fail(self, event: ClipFailed) -> None:
         self._fail(event)
@@ -480,28 +539,50 @@ class FakeCompletionStore:
         self.db = db
         self.beats = Tally()
 
-    async def claim_final(self, project_id: UUID) -> bool:
+    async def claim_final(
+        self, project_id: UUID, *, owner: str, lease_s: float | None = None
+    ) -> bool:
         project = self.db.project(project_id)
         rendered = [clip for clip in self.db.clips_of(project_id) if clip.status == "rendered"]
         if project.status != "rendering_clips" or project.clip_count != len(rendered):
             return False
-        self.db.update_project(project_id, status="rendering_final")
+        self.db.update_project(
+            project_id,
+            status="rendering_final",
+            final_owner=owner,
+            final_lease_expires_at=_lease_end(lease_s),
+        )
         self.db.start_job(project_id, "final")
         return True
 
-    async def touch_final(self, project_id: UUID) -> bool:
+    async def touch_final(
+        self, project_id: UUID, *, owner: str | None = None, lease_s: float | None = None
+    ) -> bool:
         self.beats.add()
-        if self.db.project(project_id).status != "rendering_final":
+        project = self.db.project(project_id)
+        expires = project.final_lease_expires_at
+        held = project.status == "rendering_final" or (
+            project.status == "cancelled" and owner is not None
+        )
+        live = expires is None or expires > now()
+        if not held or not live or project.final_owner != owner:
             return False
-        self.db.update_project(project_id)
+        self.db.update_project(project_id, final_lease_expires_at=_lease_end(lease_s))
         return True
+
+    async def release_final(self, project_id: UUID, *, owner: str) -> None:
+        if self.db.project(project_id).final_owner == owner:
+            self.db.update_project(project_id, final_owner=None, final_lease_expires_at=None)
 
     async def project_and_clips(self, project_id: UUID) -> tuple[ProjectRow | None, list[ClipRow]]:
         return self.db.projects.get(project_id), self.db.clips_of(project_id)
 
-    async def complete(self, event: VideoCompleted, stored: StoredObject) -> bool:
+    async def complete(
+        self, event: VideoCompleted, stored: StoredObject, *, owner: str | None = None
+    ) -> bool:
         asset = self.db.record_asset(event.project_id, None, "final", stored, "video/mp4")
-        completed = self.db.project(event.project_id).status == "rendering_final"
+        project = self.db.project(event.project_id)
+        completed = project.status == "rendering_final" and project.final_owner == owner
         if completed:
             self.db.update_project(
                 event.project_id,
@@ -509,8 +590,12 @@ class FakeCompletionStore:
                 final_asset_id=asset.id,
                 duration_ms=event.duration_ms,
                 completed_at=now(),
+                final_owner=None,
+                final_lease_expires_at=None,
             )
             self.db.outbox.append(event)
+        elif owner is not None:
+            await self.release_final(event.project_id, owner=owner)
         self.db.finish_job(event.project_id, "final")
         return completed
 
@@ -521,3 +606,7 @@ class FakeCompletionStore:
             return False
         self.db.outbox.append(event)
         return True
+
+
+def _lease_end(lease_s: float | None) -> datetime | None:
+    return None if lease_s is None else now() + timedelta(seconds=lease_s)

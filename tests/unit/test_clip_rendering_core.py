@@ -371,7 +371,7 @@ async def test_the_lease_is_renewed_while_the_clip_renders(
     async with asyncio.timeout(10):
         rendering = asyncio.create_task(
             render_planned_clip(
-                store, storage, replace(makers(HeldVoice()), lease_s=0.03), project_id, 0
+                store, storage, replace(makers(HeldVoice()), lease_s=0.6), project_id, 0
             )
         )
         await store.lease_extensions.reached(2)

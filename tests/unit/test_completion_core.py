@@ -270,7 +270,7 @@ async def test_a_failed_beat_is_logged_and_the_render_goes_on(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     class Away(FakeCompletionStore):
-        async def touch_final(self, project_id: UUID) -> bool:
+        async def touch_final(self, project_id: UUID, **lease: Any) -> bool:
             self.beats.add()
             raise ConnectionError("postgres is away")
 
@@ -278,3 +278,85 @@ async def test_a_failed_beat_is_logged_and_the_render_goes_on(
     async with kept_fresh(store, UUID(int=1), every_s=0.01), asyncio.timeout(WAIT_S):
         await store.beats.reached(3)
     assert caplog.text.count("heartbeat failed") >= 2 and "postgres is away" in caplog.text
+
+
+async def test_a_reopened_final_claimed_by_a_second_renderer_stops_the_first(
+    db: FakeDatabase, storage: LocalStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first renderer's final was reopened (its lease expired: the reconciler took it for
+    dead) and claimed by a second: the first's next beat finds the lease lost and cancels its
+    join; only the second records the final."""
+    joins = Joins(held=True)
+    monkeypatch.setattr(faceless_renderer.completion, "join_clips", joins)
+    project_id = await rendered(db, storage)
+    store = FakeCompletionStore(db)
+
+    async with asyncio.timeout(WAIT_S):
+        first = asyncio.create_task(
+            complete_if_all_rendered(
+                store, storage, project_id, timeout_s=60, heartbeat_s=0.01, lease_s=60
+            )
+        )
+        await joins.started.wait()
+        db.update_project(  # what reopen_final does once the lease expired
+            project_id, status="rendering_clips", final_owner=None, final_lease_expires_at=None
+        )
+        second = asyncio.create_task(
+            complete_if_all_rendered(
+                store, storage, project_id, timeout_s=60, heartbeat_s=0.01, lease_s=60
+            )
+        )
+        assert await first is None  # while its join is still held: cancelled
+        joins.release()
+        outcome = await second
+
+    assert isinstance(outcome, VideoCompleted)
+    assert db.outbox == [outcome] and db.project(project_id).status == "completed"
+    assert len(joins.asked) == 2 and [a.type for a in db.assets] == ["final"]
+    assert db.jobs[project_id, "final", None] == Job("succeeded", 2)
+    assert heartbeats(project_id) == []
+
+
+async def test_an_owned_final_whose_lease_is_lost_cancels_the_body(db: FakeDatabase) -> None:
+    """Stronger than the beats stopping (``test_beats_stop_once_the_final_was_reopened``,
+    a final with no owner): the work under a lost lease stops too."""
+    project_id = db.add_project(status="rendering_final", final_owner="final/mine")
+    store = FakeCompletionStore(db)
+
+    with pytest.raises(faceless_renderer.completion.FinalLost):
+        async with (
+            asyncio.timeout(WAIT_S),
+            kept_fresh(store, project_id, every_s=0.01, owner="final/mine", lease_s=60),
+        ):
+            await store.beats.reached(1)
+            db.update_project(project_id, final_owner="final/theirs")
+            await asyncio.Event().wait()  # until cancelled
+    assert heartbeats(project_id) == []
+
+
+async def test_a_final_cancelled_and_retried_while_it_joins_stays_its_renderers(
+    db: FakeDatabase, storage: LocalStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cancel does not take the final's lease; a retry meanwhile gives the project back to
+    the renderer still holding it, which completes it once."""
+    joins = Joins(held=True)
+    monkeypatch.setattr(faceless_renderer.completion, "join_clips", joins)
+    project_id = await rendered(db, storage)
+    store = FakeCompletionStore(db)
+
+    async with asyncio.timeout(WAIT_S):
+        completing = asyncio.create_task(
+            complete_if_all_rendered(
+                store, storage, project_id, timeout_s=60, heartbeat_s=0.01, lease_s=60
+            )
+        )
+        await joins.started.wait()
+        db.update_project(project_id, status="cancelled")
+        beats = store.beats.count
+        await store.beats.reached(beats + 2)  # renewed while cancelled
+        db.update_project(project_id, status="rendering_final")  # the retry's reopen
+        joins.release()
+        outcome = await completing
+
+    assert isinstance(outcome, VideoCompleted) and db.outbox == [outcome]
+    assert len(joins.asked) == 1

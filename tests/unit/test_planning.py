@@ -166,7 +166,8 @@ async def test_a_project_at_its_cost_cap_is_failed_before_the_writer_is_paid(
 async def test_a_project_failed_meanwhile_announces_nothing(
     db: FakeDatabase, storage: LocalStorage
 ) -> None:
-    """Cancelled while the writer wrote: the clips are kept, nothing is announced."""
+    """Cancelled while the writer wrote: no clip is recorded (the clips come only with the
+    plan, in its transaction), nothing is announced."""
     project_id = db.add_project(script=SCRIPT)
 
     class CancelledMeanwhile(CountingWriter):
@@ -179,7 +180,7 @@ async def test_a_project_failed_meanwhile_announces_nothing(
         FakePlanStore(db), storage, CancelledMeanwhile(), RULES, project_id, progress=progress
     )
 
-    assert events == [] and db.outbox == []
+    assert events == [] and db.outbox == [] and db.clips_of(project_id) == []
     assert db.project(project_id).status == "cancelled"
     assert progress.of(project_id) == [StatusChanged("planning")]
 

@@ -11,8 +11,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
+from faceless_api.catalog.music_limits import MusicLimits
+from faceless_api.http.body_limits import BodyLimit, BodyLimits
 from faceless_api.http.errors import install_error_handlers
+from faceless_api.http.local_origin_guard import LocalOriginGuard
 from faceless_api.http.openapi_links import install_openapi
+from faceless_api.http.request_errors import BodyTooLarge
 from faceless_api.routes import (
     event_routes,
     health_routes,
@@ -67,14 +71,29 @@ def create_app(settings: Settings, *, telemetry: Telemetry | None = None) -> Fas
         lifespan=lifespan,
     )
     app.state.telemetry = traces
+    app.state.music_limits = MusicLimits.from_settings(settings)
     FastAPIInstrumentor.instrument_app(
         app, tracer_provider=traces.provider, excluded_urls="healthz,readyz,metrics"
     )
     install_error_handlers(app)
+    install_request_guards(app, settings)
     for routes in ROUTES:
         app.include_router(routes.router)
     install_openapi(app, [routes.router for routes in ROUTES])
     return app
+
+
+def install_request_guards(app: FastAPI, settings: Settings) -> None:
+    """What is refused before any route reads the request: a body over its limit, and with
+    auth off a Host or Origin of another site (the guard, added last, runs first)."""
+    json_limit = settings.max_json_body_bytes
+    app.add_middleware(
+        BodyLimits,
+        default=BodyLimit(json_limit, BodyTooLarge(json_limit, "FACELESS_MAX_JSON_BODY_BYTES")),
+        routes=music_routes.BODY_LIMITS,
+    )
+    if settings.auth == "off":
+        app.add_middleware(LocalOriginGuard, allowed_hosts=settings.allowed_hosts)
 
 
 def app_from_environment() -> FastAPI:

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from faceless_clip.asset_keeping import ClipSlot, content_key, keep_asset, reuse_asset
 from faceless_clip.captions import CaptionStyle
-from faceless_clip.clip_claims import Claim, kept_alive, new_owner
+from faceless_clip.clip_claims import Claim, LeaseLost, ProjectEnded, kept_alive, new_owner
 from faceless_clip.clip_store import ClipStore
 from faceless_clip.images.image_maker import ImageMaker, ImageStyle
 from faceless_clip.motion import MotionStyle, Move
@@ -66,8 +66,11 @@ async def render_planned_clip(
     tracker: ClipTracker | None = None,
 ) -> Event | None:
     """Render the clip if it is this worker's to render. The event it causes (ClipRendered
-    or ClipFailed) goes out through the outbox and is returned for the record.
-    Raises ClipBusy while another worker holds the clip."""
+    or ClipFailed) goes out through the outbox and is returned for the record; None when
+    there was nothing to do, or the lease was lost mid-render (the render stopped there and
+    the clip is the new holder's, or the next claimer's), or the project was cancelled
+    mid-render (the render stopped at the next stage, the clip given back). Raises ClipBusy while
+    another worker holds the clip."""
     claimed = await store.claim(
         project_id,
         clip_index,
@@ -83,10 +86,12 @@ async def render_planned_clip(
                 store,
                 storage,
                 makers,
-                claimed.project,
-                claimed.clip,
+                claimed,
                 tracker or ClipTracker(NO_PROGRESS, project_id, clip_index),
             )
+    except (LeaseLost, ProjectEnded) as stopped:
+        logger.warning("%s; the render stopped", stopped)
+        return None
     except StageError as error:
         logger.warning("clip %s/%s failed: %s", project_id, clip_index, error)
         failed = ClipFailed(project_id=project_id, clip_index=clip_index, error=str(error))
@@ -110,18 +115,21 @@ async def _make_clip(
     store: ClipStore,
     storage: Storage,
     makers: ClipMakers,
-    project: ProjectRow,
-    clip: ClipRow,
+    claimed: Claim,
     tracker: ClipTracker,
 ) -> Speech:
+    """The clip's stages; between two, the project must still be live (see ``_still_wanted``)."""
+    project, clip = claimed.project, claimed.clip
     width, height = FRAME_SIZES[project.aspect]
     with tempfile.TemporaryDirectory(prefix="faceless-clip-") as workdir:
         slot = ClipSlot(project.id, clip.clip_index, Path(workdir))
         look = await _preset_look(store, project)
         await tracker.reached("voice")
         speech = await _speech(store, storage, makers, project, clip, slot)
+        await _still_wanted(store, claimed, "voice")
         await tracker.reached("image")
         image = await _picture(store, storage, makers, project, clip, slot, look)
+        await _still_wanted(store, claimed, "image")
         await tracker.reached("render")
         video = slot.work / "clip.mp4"
         captions, motion = _render_look(look, project, clip.clip_index)
@@ -142,7 +150,16 @@ async def _make_clip(
             ),
         )
         await keep_asset(store, storage, slot, "video", video)
+    await _still_wanted(store, claimed, "render")
     return speech
+
+
+async def _still_wanted(store: ClipStore, claimed: Claim, after: str) -> None:
+    """Raises ProjectEnded when the project was cancelled during the stage just done: the
+    next stage is not paid for, and the clip is not recorded as rendered."""
+    if not await store.still_wanted(claimed):
+        where = f"{claimed.project.id}/{claimed.clip.clip_index}"
+        raise ProjectEnded(f"clip {where}: the project was cancelled during its {after}")
 
 
 async def _speech(

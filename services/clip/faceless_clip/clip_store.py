@@ -42,7 +42,16 @@ class ClipStore(Protocol):
         Raises ClipBusy while another owner holds a live lease."""
         ...
 
-    async def extend_lease(self, claimed: Claim, lease_s: float) -> None: ...
+    async def extend_lease(self, claimed: Claim, lease_s: float) -> bool:
+        """The live lease renewed; False when it is lost (another owner, or expired)."""
+        ...
+
+    async def still_wanted(self, claimed: Claim) -> bool:
+        """False once the clip's project was cancelled (a cheap read, between stages): the
+        clip is then given back (its lease ended, for a retry to reset and announce). True
+        otherwise, and again if a retry reopened the project meanwhile. A failed project's
+        clips go on: a retry reuses them and redoes only what failed."""
+        ...
 
     async def fail(self, event: ClipFailed) -> None:
         """The clip and its job failed, the event announced."""
@@ -116,15 +125,24 @@ class PostgresClipStore:
             await jobs.start_job(conn, project_id, "clip", clip_index)
             return Claim(project, clip, owner)
 
-    async def extend_lease(self, claimed: Claim, lease_s: float) -> None:
+    async def extend_lease(self, claimed: Claim, lease_s: float) -> bool:
         async with self._pool.acquire() as conn:
-            await clips.extend_lease(
+            return await clips.extend_lease(
                 conn,
                 claimed.project.id,
                 claimed.clip.clip_index,
                 owner=claimed.owner,
                 lease_s=lease_s,
             )
+
+    async def still_wanted(self, claimed: Claim) -> bool:
+        project_id, clip_index = claimed.project.id, claimed.clip.clip_index
+        async with self._pool.acquire() as conn:
+            if not await _cancelled(conn, project_id):
+                return True
+            if await clips.give_back(conn, project_id, clip_index, owner=claimed.owner):
+                return False
+            return not await _cancelled(conn, project_id)  # a retry reopened it meanwhile
 
     async def fail(self, event: ClipFailed) -> None:
         async with self._pool.acquire() as conn, conn.transaction():
@@ -214,6 +232,11 @@ class PostgresClipStore:
             capability=capability,
             usage=usage,
         )
+
+
+async def _cancelled(conn: Conn, project_id: UUID) -> bool:
+    project = await projects.get_project(conn, project_id)
+    return project is not None and project.status == "cancelled"
 
 
 async def _unclaimable(conn: Conn, project_id: UUID, clip_index: int) -> Event | None:

@@ -1,12 +1,14 @@
-"""The planner's event handler: parse, plan (the plan's events leave through the outbox)."""
+"""The planner's event handler: parse, plan (the plan's events leave through the outbox);
+a project another planner holds is nacked, to be delivered again later."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from faststream.exceptions import NackMessage
 from faststream.redis import RedisBroker
 
-from faceless_planner.plan_store import PlanStore, PostgresPlanStore
+from faceless_planner.plan_store import PlanBusy, PlanStore, PostgresPlanStore
 from faceless_planner.plan_writer import PlanWriter
 from faceless_planner.planning import PlanningRules, plan_project
 from faceless_shared.messaging.broker import consumer_name, stream_subs
@@ -31,7 +33,9 @@ class Planner:
 
 def register_handlers(resources: Resources, writer: PlanWriter) -> None:
     settings = resources.settings
-    rules = PlanningRules(settings.words_per_minute, settings.clip_seconds, settings.prices)
+    rules = PlanningRules(
+        settings.words_per_minute, settings.clip_seconds, settings.prices, settings.lease_s
+    )
     store = PostgresPlanStore(resources.pool)
     planner = Planner(store, resources.storage, writer, rules, resources.progress)
     subscribe(resources.broker, resources.streams, settings, planner)
@@ -39,22 +43,24 @@ def register_handlers(resources: Resources, writer: PlanWriter) -> None:
 
 def subscribe(broker: RedisBroker, streams: Streams, settings: Settings, planner: Planner) -> None:
     """The handler on the planner group's reader and claimer (tests pass a fake store)."""
+    consumer = consumer_name(PLANNER_GROUP)
     reader, claimer = stream_subs(
-        streams.for_event(ProjectCreated),
-        group=PLANNER_GROUP,
-        consumer=consumer_name(PLANNER_GROUP),
-        settings=settings,
+        streams.for_event(ProjectCreated), group=PLANNER_GROUP, consumer=consumer, settings=settings
     )
 
     async def on_project_created(event: ProjectCreated) -> None:
-        await plan_project(
-            planner.store,
-            planner.storage,
-            planner.writer,
-            planner.rules,
-            event.project_id,
-            progress=planner.progress,
-        )
+        try:
+            await plan_project(
+                planner.store,
+                planner.storage,
+                planner.writer,
+                planner.rules,
+                event.project_id,
+                owner=consumer,
+                progress=planner.progress,
+            )
+        except PlanBusy:
+            raise NackMessage() from None  # stays pending; taken over if its holder dies
 
     for source in (reader, claimer):
         broker.subscriber(stream=source)(on_project_created)

@@ -1,5 +1,7 @@
 """What planning reads and writes, one transaction a method: the interface planning uses,
-and its PostgreSQL implementation over the ``db`` modules and the cost ledger."""
+and its PostgreSQL implementation over the ``db`` modules and the cost ledger.
+The project's planning lease makes one planner at a time plan it: its outcome (the clips, or
+the failure) is recorded only by the lease's owner."""
 
 from __future__ import annotations
 
@@ -18,10 +20,25 @@ from faceless_shared.messaging.events import ClipPlanned, Event, ProjectFailed
 from faceless_shared.storage.object_storage import StoredObject
 
 
+class PlanBusy(Exception):
+    """Another planner holds a live lease on the project: leave the message pending."""
+
+
 class PlanStore(Protocol):
-    async def begin_planning(self, project_id: UUID) -> ProjectRow | None:
-        """The project to plan now (queued → planning, the plan job started), or None
-        when it is not (or no longer) this step's to plan."""
+    async def begin_planning(
+        self, project_id: UUID, *, owner: str, lease_s: float
+    ) -> ProjectRow | None:
+        """The project to plan now (queued → planning, leased to ``owner`` for ``lease_s``
+        seconds, the plan job started), or None when it is not (or no longer) this step's
+        to plan. Raises PlanBusy while another owner holds a live lease."""
+        ...
+
+    async def extend_lease(self, project_id: UUID, *, owner: str, lease_s: float) -> bool:
+        """The live lease renewed; False when it is lost (expired, or another owner's)."""
+        ...
+
+    async def release_lease(self, project_id: UUID, *, owner: str) -> None:
+        """The lease given up, if it is still ``owner``'s (the work stopped unrecorded)."""
         ...
 
     async def replay_planned(self, project_id: UUID) -> list[Event]:
@@ -44,15 +61,23 @@ class PlanStore(Protocol):
         ...
 
     async def record_clips(
-        self, project_id: UUID, new_clips: Sequence[NewClip], *, title: str, events: Sequence[Event]
+        self,
+        project_id: UUID,
+        new_clips: Sequence[NewClip],
+        *,
+        title: str,
+        events: Sequence[Event],
+        owner: str,
     ) -> bool:
-        """The clips inserted and the project planned (the plan job finished, the events
-        announced); False when the project was cancelled or failed meanwhile."""
+        """With the project planned (``clip_count`` the clips' number, the lease released),
+        the clips inserted, the plan job finished and the events announced, all at once;
+        nothing when the project was cancelled or failed meanwhile or ``owner``'s lease is
+        lost (then False)."""
         ...
 
-    async def fail(self, event: ProjectFailed) -> bool:
+    async def fail(self, event: ProjectFailed, *, owner: str) -> bool:
         """The plan job and the project failed, the event announced; False when the
-        project had already ended."""
+        project had already ended, or ``owner``'s lease is lost (then nothing changes)."""
         ...
 
 
@@ -60,15 +85,30 @@ class PostgresPlanStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 
-    async def begin_planning(self, project_id: UUID) -> ProjectRow | None:
+    async def begin_planning(
+        self, project_id: UUID, *, owner: str, lease_s: float
+    ) -> ProjectRow | None:
         async with self._pool.acquire() as conn, conn.transaction():
-            project = await projects.get_project(conn, project_id)
-            if project is None or project.status not in ("queued", "planning"):
+            project = await projects.take_planning_lease(
+                conn, project_id, owner=owner, lease_s=lease_s
+            )
+            if project is None:
+                found = await projects.get_project(conn, project_id)
+                if found is not None and found.status in ("queued", "planning"):
+                    raise PlanBusy(f"project {project_id} is being planned by another planner")
                 return None
-            if project.status == "queued":
-                await projects.start_planning(conn, project_id)
             await jobs.start_job(conn, project_id, "plan")
             return project
+
+    async def extend_lease(self, project_id: UUID, *, owner: str, lease_s: float) -> bool:
+        async with self._pool.acquire() as conn:
+            return await projects.extend_planning_lease(
+                conn, project_id, owner=owner, lease_s=lease_s
+            )
+
+    async def release_lease(self, project_id: UUID, *, owner: str) -> None:
+        async with self._pool.acquire() as conn:
+            await projects.release_planning_lease(conn, project_id, owner=owner)
 
     async def replay_planned(self, project_id: UUID) -> list[Event]:
         async with self._pool.acquire() as conn, conn.transaction():
@@ -113,21 +153,29 @@ class PostgresPlanStore:
             )
 
     async def record_clips(
-        self, project_id: UUID, new_clips: Sequence[NewClip], *, title: str, events: Sequence[Event]
+        self,
+        project_id: UUID,
+        new_clips: Sequence[NewClip],
+        *,
+        title: str,
+        events: Sequence[Event],
+        owner: str,
     ) -> bool:
         async with self._pool.acquire() as conn, conn.transaction():
-            await clips.insert_clips(conn, project_id, new_clips)
             planned = await projects.mark_planned(
-                conn, project_id, clip_count=len(new_clips), title=title
+                conn, project_id, clip_count=len(new_clips), title=title, owner=owner
             )
             if not planned:
                 return False
+            await clips.insert_clips(conn, project_id, new_clips)
             await jobs.finish_job(conn, project_id, "plan")
             await outbox.enqueue(conn, *events)
         return True
 
-    async def fail(self, event: ProjectFailed) -> bool:
+    async def fail(self, event: ProjectFailed, *, owner: str) -> bool:
         async with self._pool.acquire() as conn, conn.transaction():
+            if not await projects.release_planning_lease(conn, event.project_id, owner=owner):
+                return False
             await jobs.finish_job(conn, event.project_id, "plan", error=event.error)
             if not await projects.mark_failed(conn, event.project_id, error=event.error):
                 return False

@@ -1,11 +1,15 @@
-"""Planning a project: write the plan, store it, record the clips, announce each clip."""
+"""Planning a project: write the plan, store it, record the clips, announce each clip.
+One planner at a time plans a project: it holds the project's planning lease, kept alive while
+the plan is written, and records the outcome only while it still holds it."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import tempfile
+import uuid
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -23,6 +27,7 @@ from faceless_shared.messaging.progress import (
     ProgressPublisher,
     StatusChanged,
 )
+from faceless_shared.runtime.lease_keeping import LeaseLost, kept_alive
 from faceless_shared.runtime.telemetry import span
 from faceless_shared.storage.object_storage import Storage, plan_key
 
@@ -37,6 +42,8 @@ class PlanningRules:
     clip_seconds: float
     prices: Mapping[str, float]
     """Required: a caller that forgot them would price every call at $0."""
+    lease_s: float = 60.0
+    """How long the planning lease lasts between renewals."""
 
 
 async def plan_project(
@@ -46,27 +53,55 @@ async def plan_project(
     rules: PlanningRules,
     project_id: UUID,
     *,
+    owner: str = "planner",
     progress: ProgressPublisher = NO_PROGRESS,
 ) -> list[Event]:
     """Plans the project; the events it causes (a ClipPlanned per clip, or a ProjectFailed)
-    go out through the outbox and are returned for the record."""
-    project = await store.begin_planning(project_id)
+    go out through the outbox and are returned for the record. None go out when the lease
+    was lost mid-plan (the plan call stopped there; the project is its next holder's).
+    Raises PlanBusy while another planner holds the project."""
+    owner = f"{owner}/{uuid.uuid4().hex[:8]}"  # one owner per attempt, even in one process
+    project = await store.begin_planning(project_id, owner=owner, lease_s=rules.lease_s)
     if project is None:
         return await store.replay_planned(project_id)
-    await progress.publish(project_id, StatusChanged("planning"))
-    plan = await _stored_plan(storage, project_id)
+    try:
+        return await _plan(store, storage, writer, rules, project, owner, progress)
+    except LeaseLost as lost:
+        logger.warning("%s; the plan call stopped", lost)
+        return []
+    finally:
+        await store.release_lease(project_id, owner=owner)  # when the outcome did not
+
+
+async def _plan(
+    store: PlanStore,
+    storage: Storage,
+    writer: PlanWriter,
+    rules: PlanningRules,
+    project: ProjectRow,
+    owner: str,
+    progress: ProgressPublisher,
+) -> list[Event]:
+    await progress.publish(project.id, StatusChanged("planning"))
+    plan = await _stored_plan(storage, project.id)
     if plan is None:
+        renew = functools.partial(
+            store.extend_lease, project.id, owner=owner, lease_s=rules.lease_s
+        )
         try:
-            await store.check_budget(project_id)
-            with span("plan.write", provider=writer.name):
-                plan = await writer.write_plan(_request_for(project, rules))
+            async with kept_alive(renew, rules.lease_s, name=f"planning {project.id}"):
+                await store.check_budget(project.id)
+                with span("plan.write", provider=writer.name):
+                    plan = await writer.write_plan(_request_for(project, rules))
+        except LeaseLost:
+            raise
         except Exception as error:  # a provider's failure fails the project, with its message
-            logger.warning("planning %s failed: %s", project_id, error)
-            return await _fail(store, project_id, f"planning failed: {error}", progress)
+            logger.warning("planning %s failed: %s", project.id, error)
+            return await _fail(store, project.id, f"planning failed: {error}", owner, progress)
         for usage in plan.usage:
-            await store.record_usage(rules.prices, project_id=project_id, usage=usage)
-        await _store_plan(store, storage, project_id, plan)
-    return await _record_clips(store, project_id, plan, progress)
+            await store.record_usage(rules.prices, project_id=project.id, usage=usage)
+        await _store_plan(store, storage, project.id, plan)
+    return await _record_clips(store, project.id, plan, owner, progress)
 
 
 async def _stored_plan(storage: Storage, project_id: UUID) -> Plan | None:
@@ -98,7 +133,7 @@ async def _store_plan(store: PlanStore, storage: Storage, project_id: UUID, plan
 
 
 async def _record_clips(
-    store: PlanStore, project_id: UUID, plan: Plan, progress: ProgressPublisher
+    store: PlanStore, project_id: UUID, plan: Plan, owner: str, progress: ProgressPublisher
 ) -> list[Event]:
     new_clips = [
         NewClip(index, clip.script, clip.image_prompt, clip.voice_style_instruction)
@@ -108,18 +143,21 @@ async def _record_clips(
     events: list[Event] = [
         ClipPlanned(project_id=project_id, clip_index=i, clip_count=count) for i in range(count)
     ]
-    if not await store.record_clips(project_id, new_clips, title=plan.title, events=events):
-        return []  # cancelled or failed meanwhile
+    recorded = await store.record_clips(
+        project_id, new_clips, title=plan.title, events=events, owner=owner
+    )
+    if not recorded:
+        return []  # cancelled or failed meanwhile, or the lease was lost
     await progress.publish(project_id, Planned(count, plan.title))
     await progress.publish(project_id, StatusChanged("rendering_clips"))
     return events
 
 
 async def _fail(
-    store: PlanStore, project_id: UUID, message: str, progress: ProgressPublisher
+    store: PlanStore, project_id: UUID, message: str, owner: str, progress: ProgressPublisher
 ) -> list[Event]:
     event = ProjectFailed(project_id=project_id, stage="planning", error=message)
-    if not await store.fail(event):
+    if not await store.fail(event, owner=owner):
         return []
     await progress.publish(project_id, Failed(message))
     return [event]

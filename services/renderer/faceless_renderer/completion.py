@@ -1,4 +1,6 @@
-"""Tracking a project's clips to completion, then making the final video exactly once."""
+"""Tracking a project's clips to completion, then making the final video exactly once: the
+final is leased to one renderer, whose heartbeat renews the lease; a renderer that loses it
+(the final reopened, or another renderer's) stops its join and records nothing."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 import tempfile
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from uuid import UUID
@@ -22,12 +25,17 @@ from faceless_shared.messaging.progress import (
     ProgressPublisher,
     StatusChanged,
 )
-from faceless_shared.storage.object_storage import Storage, clip_key, final_key
+from faceless_shared.storage.object_storage import Storage, StoredObject, clip_key, final_key
 
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_S = 100.0
 """A third of the settings' default ``stuck_after_s``."""
+
+
+class FinalLost(Exception):
+    """The final's lease is no longer this renderer's (reopened, claimed by another renderer,
+    or expired): its join was stopped and nothing of it is recorded."""
 
 
 async def complete_if_all_rendered(
@@ -37,52 +45,80 @@ async def complete_if_all_rendered(
     *,
     timeout_s: float,
     heartbeat_s: float = HEARTBEAT_S,
+    lease_s: float | None = None,
     progress: ProgressPublisher = NO_PROGRESS,
 ) -> Event | None:
-    """After a clip is rendered: the caller that finds every clip done renders the final.
-    The outcome (VideoCompleted or ProjectFailed) leaves through the outbox.
+    """After a clip is rendered: the caller that finds every clip done renders the final,
+    leased to it for ``lease_s`` seconds (None: a lease with no end of its own, which only the
+    reconciler's staleness reopens). The outcome (VideoCompleted or ProjectFailed) leaves
+    through the outbox; None when the final was not this caller's, or stopped being so.
 
-    ``heartbeat_s`` must be well under the reconciler's ``stuck_after_s``: see ``kept_fresh``.
+    ``heartbeat_s`` must be well under the reconciler's ``stuck_after_s`` and ``lease_s``:
+    see ``kept_fresh``.
     """
-    if not await store.claim_final(project_id):
+    owner = f"final/{uuid.uuid4().hex}"
+    if not await store.claim_final(project_id, owner=owner, lease_s=lease_s):
         return None
     await progress.publish(project_id, StatusChanged("rendering_final"))
     try:
-        async with kept_fresh(store, project_id, every_s=heartbeat_s):
-            return await _render_final(
-                store, storage, project_id, timeout_s=timeout_s, progress=progress
-            )
+        async with kept_fresh(store, project_id, every_s=heartbeat_s, owner=owner, lease_s=lease_s):
+            event, stored = await _render_final(store, storage, project_id, timeout_s=timeout_s)
+        if await store.complete(event, stored, owner=owner):  # only while the final is ours
+            await progress.publish(project_id, Completed(event.duration_ms))
+        return event
+    except FinalLost as lost:
+        logger.warning("%s; the join stopped", lost)
+        return None
     except Exception as error:  # recorded on the job and the project; clips stay stored
         logger.exception("final render of %s failed", project_id)
+        await store.release_final(project_id, owner=owner)
         message = f"final render failed: {error}"
         return await fail_project(store, project_id, message, "final", progress=progress)
 
 
 @contextlib.asynccontextmanager
 async def kept_fresh(
-    store: CompletionStore, project_id: UUID, *, every_s: float
+    store: CompletionStore,
+    project_id: UUID,
+    *,
+    every_s: float,
+    owner: str | None = None,
+    lease_s: float | None = None,
 ) -> AsyncIterator[None]:
-    """Mark the project as progressing every ``every_s`` while the body runs.
+    """Mark the project as progressing, and renew ``owner``'s lease on its final, every
+    ``every_s`` while the body runs.
 
     The reconciler takes a project in ``rendering_final`` with no progress for
-    ``stuck_after_s`` for one whose renderer died, and reopens its final for another
-    renderer: without these beats a long final (a crossfaded join re-encodes the whole
-    video) would be rendered twice at once. A renderer that dies stops beating, and its
-    final is reopened as before."""
+    ``stuck_after_s`` for one whose renderer died, and reopens its final (once its lease
+    expired) for another renderer: without these beats a long final (a crossfaded join
+    re-encodes the whole video) would be rendered twice at once. A renderer that dies stops
+    beating, and its final is reopened as before. A beat that fails (a blip) is tried again
+    at the next; a beat that finds the lease lost stops the beats and, for an owner, cancels
+    the body, which then raises FinalLost."""
+    body = asyncio.current_task()
+    assert body is not None
+    lost: list[bool] = []
 
     async def beat() -> None:
         while True:
             await asyncio.sleep(every_s)
             try:
-                if not await store.touch_final(project_id):
+                if not await store.touch_final(project_id, owner=owner, lease_s=lease_s):
                     logger.info("final of %s: no longer rendering; beats stop", project_id)
-                    return
+                    break
             except Exception:  # a blip: the next beat tries again
                 logger.warning("final of %s: heartbeat failed", project_id, exc_info=True)
+        if owner is not None:
+            lost.append(True)
+            body.cancel()
 
     task = asyncio.create_task(beat(), name=f"final-heartbeat-{project_id}")
     try:
         yield
+    except asyncio.CancelledError:
+        if lost and body.uncancel() == 0:  # our cancel, not the caller's
+            raise FinalLost(f"final of {project_id}: the lease was lost") from None
+        raise
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -95,8 +131,8 @@ async def _render_final(
     project_id: UUID,
     *,
     timeout_s: float,
-    progress: ProgressPublisher,
-) -> Event:
+) -> tuple[VideoCompleted, StoredObject]:
+    """The final joined and stored (under the heartbeat: a lost lease stops it here)."""
     project, rows = await store.project_and_clips(project_id)
     if project is None:
         raise LookupError(f"project {project_id} is gone")
@@ -115,9 +151,7 @@ async def _render_final(
         stored = await storage.put_file(final_key(project_id), work / "final.mp4")
     duration_ms = round(seconds * 1000)
     event = VideoCompleted(project_id=project_id, duration_ms=duration_ms, video_key=stored.key)
-    if await store.complete(event, stored):
-        await progress.publish(project_id, Completed(duration_ms))
-    return event
+    return event, stored
 
 
 async def _music(storage: Storage, music_key: str | None, workdir: Path) -> Path | None:

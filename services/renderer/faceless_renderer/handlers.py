@@ -53,6 +53,7 @@ def subscribe(
             event.project_id,
             timeout_s=finisher.timeout_s,
             heartbeat_s=finisher.heartbeat_s,
+            lease_s=finisher.heartbeat_s * 3,
             progress=finisher.progress,
         )
 

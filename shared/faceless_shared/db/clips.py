@@ -106,10 +106,12 @@ async def claim_clip(
 async def extend_lease(
     conn: Conn, project_id: UUID, clip_index: int, *, owner: str, lease_s: float
 ) -> bool:
+    """Renew ``owner``'s live lease; False when it is lost: another worker holds the clip, it
+    ended, or the lease expired (then it may be claimed already, and is never revived)."""
     result = await conn.execute(
         """UPDATE clips SET lease_expires_at = now() + make_interval(secs => $4)
            WHERE project_id = $1 AND clip_index = $2 AND status = 'rendering'
-             AND lease_owner = $3""",
+             AND lease_owner = $3 AND lease_expires_at > now()""",
         project_id,
         clip_index,
         owner,
@@ -143,15 +145,41 @@ async def touch(conn: Conn, project_id: UUID, clip_index: int) -> None:
 
 
 async def reset_failed(conn: Conn, project_id: UUID) -> list[int]:
-    """For a retry: failed clips (and ones whose lease lapsed) back to planned."""
+    """For a retry: failed clips, and ones whose lease expired (their worker died), back to
+    planned. A clip rendering under a live lease is left to its worker, which goes on if
+    the project is live again by its next stage, or else gives the clip back (``give_back``)."""
     records = await conn.fetch(
         """UPDATE clips SET status = 'planned', error_message = NULL, lease_owner = NULL,
                   lease_expires_at = NULL, attempts = 0, updated_at = now()
-           WHERE project_id = $1 AND status IN ('failed', 'rendering')
+           WHERE project_id = $1
+             AND (status = 'failed'
+                  OR (status = 'rendering'
+                      AND (lease_expires_at IS NULL OR lease_expires_at <= now())))
            RETURNING clip_index""",
         project_id,
     )
     return sorted(r["clip_index"] for r in records)
+
+
+async def give_back(conn: Conn, project_id: UUID, clip_index: int, *, owner: str) -> bool:
+    """``owner`` stopped rendering the clip because its project was cancelled meanwhile: the
+    lease ends now (the clip stays ``rendering`` with what it made so far), so a retry resets
+    and announces it. Only while the project is still cancelled: its row is locked for the
+    check, so a retry reopening it at the same moment either comes first (nothing is given
+    back: the clip is still wanted) or waits and then finds the lease expired. False when
+    nothing was given back."""
+    result = await conn.execute(
+        """UPDATE clips SET lease_expires_at = now(), updated_at = now()
+           WHERE project_id = $1 AND clip_index = $2 AND status = 'rendering'
+             AND lease_owner = $3
+             AND EXISTS (SELECT 1 FROM projects p
+                         WHERE p.id = $1 AND p.status = 'cancelled'
+                         FOR SHARE)""",
+        project_id,
+        clip_index,
+        owner,
+    )
+    return result == "UPDATE 1"
 
 
 async def attach_asset(

@@ -1,4 +1,6 @@
-"""SQL for the ``music_tracks`` table: background music uploaded for projects to use."""
+"""SQL for the ``music_tracks`` table: background music uploaded for projects to use.
+
+Whether a track is still in use reads ``projects`` (read only; ``db.projects`` writes it)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict
 
 from faceless_shared.db.pool import Conn
+from faceless_shared.db.projects import TERMINAL_STATUSES
 
 MusicFormat = Literal["mp3", "wav", "m4a", "ogg", "flac"]
 MUSIC_FORMATS: tuple[MusicFormat, ...] = ("mp3", "wav", "m4a", "ogg", "flac")
@@ -27,6 +30,13 @@ class MusicTrackRow(BaseModel):
     duration_ms: int
     filename: str | None
     created_at: datetime
+
+
+class MusicUsage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    tracks: int
+    bytes: int
 
 
 def music_key(track_id: UUID, format: MusicFormat) -> str:
@@ -59,11 +69,55 @@ async def insert_track(
     return MusicTrackRow.model_validate(dict(record))
 
 
-async def get_track(conn: Conn, track_id: UUID, tenant_id: UUID) -> MusicTrackRow | None:
+async def get_track(
+    conn: Conn, track_id: UUID, tenant_id: UUID, *, lock: Literal["share", "update"] | None = None
+) -> MusicTrackRow | None:
+    """The tenant's track; ``lock`` holds its row until the transaction ends: ``share`` while
+    a project is made with it, ``update`` while it is deleted (each waits for the other)."""
+    locking = {None: "", "share": " FOR SHARE", "update": " FOR UPDATE"}[lock]
     record = await conn.fetchrow(
-        "SELECT * FROM music_tracks WHERE id = $1 AND tenant_id = $2", track_id, tenant_id
+        f"SELECT * FROM music_tracks WHERE id = $1 AND tenant_id = $2{locking}",
+        track_id,
+        tenant_id,
     )
     return None if record is None else MusicTrackRow.model_validate(dict(record))
+
+
+async def lock_tenant_music(conn: Conn, tenant_id: UUID) -> None:
+    """Hold the tenant's tracks for this transaction, so two uploads cannot both take the
+    last of its quota."""
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended('music_tracks:' || $1::uuid::text, 0))",
+        tenant_id,
+    )
+
+
+async def tenant_usage(conn: Conn, tenant_id: UUID) -> MusicUsage:
+    record = await conn.fetchrow(
+        """SELECT count(*) AS tracks, coalesce(sum(bytes), 0)::bigint AS bytes
+           FROM music_tracks WHERE tenant_id = $1""",
+        tenant_id,
+    )
+    assert record is not None
+    return MusicUsage(tracks=record["tracks"], bytes=record["bytes"])
+
+
+async def unended_projects_using(conn: Conn, track: MusicTrackRow, *, limit: int = 5) -> list[UUID]:
+    """Projects of the track's tenant that have not ended and mix it in (a few of them)."""
+    records = await conn.fetch(
+        """SELECT id FROM projects
+           WHERE tenant_id = $1 AND music_key = $2 AND status <> ALL($3::text[])
+           ORDER BY created_at LIMIT $4""",
+        track.tenant_id,
+        track.storage_key,
+        list(TERMINAL_STATUSES),
+        limit,
+    )
+    return [record["id"] for record in records]
+
+
+async def delete_track(conn: Conn, track_id: UUID) -> None:
+    await conn.execute("DELETE FROM music_tracks WHERE id = $1", track_id)
 
 
 async def list_tracks(

@@ -1,8 +1,10 @@
-"""SQL for the ``outbox`` table: events waiting to be published."""
+"""SQL for the ``outbox`` table: events waiting to be published, and published ones kept for
+a while (``FACELESS_OUTBOX_RETENTION_H``) before ``forget_published`` deletes them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from faceless_shared.db.pool import Conn
@@ -47,6 +49,22 @@ async def claim_unpublished(conn: Conn, limit: int) -> list[PendingEvent]:
 
 async def mark_published(conn: Conn, ids: list[int]) -> None:
     await conn.execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1)", ids)
+
+
+async def forget_published(conn: Conn, *, published_before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` events published before ``published_before``; returns how many.
+    Unpublished ones never match, and rows a relay holds are skipped."""
+    result = await conn.execute(
+        """DELETE FROM outbox o
+           USING (SELECT id FROM outbox
+                  WHERE published_at < $1
+                  ORDER BY id
+                  FOR UPDATE SKIP LOCKED LIMIT $2) old
+           WHERE o.id = old.id""",
+        published_before,
+        limit,
+    )
+    return int(result.split()[-1])
 
 
 async def count_unpublished(conn: Conn) -> int:

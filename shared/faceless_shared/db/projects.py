@@ -3,6 +3,9 @@
 A project keeps its preset's look (``preset_style``, ``preset_prompt_addition``) as it was when
 the project was made; rows from before that have neither.
 
+The planning lease (``plan_lease_owner``, ``plan_lease_expires_at``) is the planner's: taken,
+renewed and released here, and required by the move out of ``planning``.
+
 It runs over 300 lines because one module owns each table's SQL and every status move needs
 its own guarded UPDATE (each function here has callers).
 """
@@ -53,6 +56,8 @@ class ProjectRow(BaseModel):
     run: int = 1
     preset_style: dict[str, Any] | None = None
     preset_prompt_addition: str | None = None
+    final_owner: str | None = None
+    final_lease_expires_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
     completed_at: datetime | None
@@ -196,51 +201,123 @@ async def count_in_flight(conn: Conn, tenant_id: UUID) -> int:
     )
 
 
-async def start_planning(conn: Conn, project_id: UUID) -> bool:
-    """queued → planning; False when another delivery got there first."""
-    return await _transition(conn, project_id, "queued", "planning")
+async def take_planning_lease(
+    conn: Conn, project_id: UUID, *, owner: str, lease_s: float
+) -> ProjectRow | None:
+    """queued/planning → planning, leased to ``owner`` for ``lease_s`` seconds: only when no
+    other planner holds a live lease. None when it is not to be planned, or is leased."""
+    return _row(
+        await conn.fetchrow(
+            """UPDATE projects SET status = 'planning', plan_lease_owner = $2,
+                      plan_lease_expires_at = now() + make_interval(secs => $3),
+                      updated_at = now()
+               WHERE id = $1 AND status IN ('queued', 'planning')
+                 AND (plan_lease_expires_at IS NULL OR plan_lease_expires_at <= now())
+               RETURNING *""",
+            project_id,
+            owner,
+            lease_s,
+        )
+    )
 
 
-async def mark_planned(conn: Conn, project_id: UUID, *, clip_count: int, title: str) -> bool:
+async def extend_planning_lease(
+    conn: Conn, project_id: UUID, *, owner: str, lease_s: float
+) -> bool:
+    """Renew ``owner``'s live lease; False when it is lost (expired, or another's now)."""
     result = await conn.execute(
-        """UPDATE projects SET status = 'rendering_clips', clip_count = $2, title = $3,
-                  updated_at = now()
-           WHERE id = $1 AND status = 'planning'""",
+        """UPDATE projects SET plan_lease_expires_at = now() + make_interval(secs => $3)
+           WHERE id = $1 AND plan_lease_owner = $2 AND plan_lease_expires_at > now()""",
         project_id,
-        clip_count,
-        title,
+        owner,
+        lease_s,
     )
     return result == "UPDATE 1"
 
 
-async def claim_final_render(conn: Conn, project_id: UUID) -> bool:
-    """rendering_clips → rendering_final once every planned clip is rendered.
+async def release_planning_lease(conn: Conn, project_id: UUID, *, owner: str) -> bool:
+    """Give up ``owner``'s live lease (the row stays locked to the caller's transaction);
+    False when it was not held: then nothing may be recorded as this owner's planning."""
+    result = await conn.execute(
+        """UPDATE projects SET plan_lease_owner = NULL, plan_lease_expires_at = NULL
+           WHERE id = $1 AND plan_lease_owner = $2 AND plan_lease_expires_at > now()""",
+        project_id,
+        owner,
+    )
+    return result == "UPDATE 1"
+
+
+async def planning_leased(conn: Conn, project_id: UUID) -> bool:
+    """A planner holds a live lease on the project (the reconciler leaves it alone)."""
+    return bool(
+        await conn.fetchval(
+            "SELECT plan_lease_expires_at > now() FROM projects WHERE id = $1", project_id
+        )
+    )
+
+
+async def mark_planned(
+    conn: Conn, project_id: UUID, *, clip_count: int, title: str, owner: str
+) -> bool:
+    """planning → rendering_clips, the lease released: only by the owner of the live lease."""
+    result = await conn.execute(
+        """UPDATE projects SET status = 'rendering_clips', clip_count = $2, title = $3,
+                  plan_lease_owner = NULL, plan_lease_expires_at = NULL, updated_at = now()
+           WHERE id = $1 AND status = 'planning'
+             AND plan_lease_owner = $4 AND plan_lease_expires_at > now()""",
+        project_id,
+        clip_count,
+        title,
+        owner,
+    )
+    return result == "UPDATE 1"
+
+
+async def claim_final_render(
+    conn: Conn, project_id: UUID, *, owner: str | None = None, lease_s: float | None = None
+) -> bool:
+    """rendering_clips → rendering_final once every planned clip is rendered, the final
+    leased to ``owner`` for ``lease_s`` seconds (no owner, or no lease_s: a final with no
+    lease, which only the reconciler's staleness reopens).
 
     One atomic UPDATE: when two clips finish at once, the row lock makes the
     second UPDATE re-check ``status`` and find it already moved on, so exactly
     one caller wins the final render.
     """
     record = await conn.fetchrow(
-        """UPDATE projects p SET status = 'rendering_final', updated_at = now()
+        """UPDATE projects p SET status = 'rendering_final', updated_at = now(),
+                  final_owner = $2,
+                  final_lease_expires_at = now() + make_interval(secs => $3)
            WHERE p.id = $1 AND p.status = 'rendering_clips'
              AND p.clip_count = (SELECT count(*) FROM clips c
                                  WHERE c.project_id = p.id AND c.status = 'rendered')
            RETURNING p.id""",
         project_id,
+        owner,
+        lease_s,
     )
     return record is not None
 
 
 async def mark_completed(
-    conn: Conn, project_id: UUID, *, final_asset_id: UUID, duration_ms: int
+    conn: Conn,
+    project_id: UUID,
+    *,
+    final_asset_id: UUID,
+    duration_ms: int,
+    owner: str | None = None,
 ) -> bool:
+    """rendering_final → completed, only by the final's owner (None: a final with no owner)."""
     result = await conn.execute(
         """UPDATE projects SET status = 'completed', final_asset_id = $2, duration_ms = $3,
-                  completed_at = now(), updated_at = now()
-           WHERE id = $1 AND status = 'rendering_final'""",
+                  completed_at = now(), updated_at = now(), final_owner = NULL,
+                  final_lease_expires_at = NULL
+           WHERE id = $1 AND status = 'rendering_final'
+             AND final_owner IS NOT DISTINCT FROM $4""",
         project_id,
         final_asset_id,
         duration_ms,
+        owner,
     )
     return result == "UPDATE 1"
 
@@ -252,16 +329,6 @@ async def mark_failed(conn: Conn, project_id: UUID, *, error: str) -> bool:
            WHERE id = $1 AND status NOT IN ('completed', 'failed', 'cancelled')""",
         project_id,
         error,
-    )
-    return result == "UPDATE 1"
-
-
-async def _transition(conn: Conn, project_id: UUID, from_status: str, to_status: str) -> bool:
-    result = await conn.execute(
-        "UPDATE projects SET status = $3, updated_at = now() WHERE id = $1 AND status = $2",
-        project_id,
-        from_status,
-        to_status,
     )
     return result == "UPDATE 1"
 
@@ -278,11 +345,16 @@ async def cancel(conn: Conn, project_id: UUID) -> bool:
 
 async def reopen(conn: Conn, project_id: UUID) -> ProjectRow | None:
     """failed/cancelled → back to where its work stopped: planning again if it has no
-    clips, else rendering its clips. None if the project is not failed or cancelled."""
+    clips, rendering its final if it was cancelled while a renderer held the final's live
+    lease (the final is still that renderer's), else rendering its clips. None if the
+    project is not failed or cancelled."""
     return _row(
         await conn.fetchrow(
             """UPDATE projects SET error_message = NULL, updated_at = now(), run = run + 1,
                       status = CASE WHEN clip_count IS NULL THEN 'queued'
+                                    WHEN status = 'cancelled' AND final_owner IS NOT NULL
+                                         AND final_lease_expires_at > now()
+                                    THEN 'rendering_final'
                                     ELSE 'rendering_clips' END
                WHERE id = $1 AND status IN ('failed', 'cancelled')
                RETURNING *""",
@@ -314,22 +386,47 @@ async def touch(conn: Conn, project_id: UUID) -> bool:
     return result == "UPDATE 1"
 
 
-async def touch_final(conn: Conn, project_id: UUID) -> bool:
-    """The final render is still under way; False once the project left ``rendering_final``
-    (reopened, cancelled, finished): the heartbeat stops there."""
+async def touch_final(
+    conn: Conn, project_id: UUID, *, owner: str | None = None, lease_s: float | None = None
+) -> bool:
+    """The final render is still under way: its live lease renewed for ``lease_s`` seconds.
+    False once it is lost: the project left ``rendering_final`` (reopened, failed, finished),
+    another renderer owns the final, or the lease expired; the heartbeat stops there. A
+    cancel does not take the lease (as with a clip): the final runs out and records nothing,
+    unless a retry came first and gave the project back to it. ``owner`` None: a final with no
+    lease, renewed while the project is rendering it."""
     result = await conn.execute(
-        "UPDATE projects SET updated_at = now() WHERE id = $1 AND status = 'rendering_final'",
+        """UPDATE projects SET updated_at = now(),
+                  final_lease_expires_at = now() + make_interval(secs => $3)
+           WHERE id = $1 AND final_owner IS NOT DISTINCT FROM $2
+             AND (status = 'rendering_final' OR (status = 'cancelled' AND $2 IS NOT NULL))
+             AND (final_lease_expires_at IS NULL OR final_lease_expires_at > now())""",
         project_id,
+        owner,
+        lease_s,
     )
     return result == "UPDATE 1"
 
 
+async def release_final(conn: Conn, project_id: UUID, *, owner: str) -> None:
+    """``owner`` gives up the final's lease (its final ended without completing the project):
+    a retry then renders the final anew."""
+    await conn.execute(
+        """UPDATE projects SET final_owner = NULL, final_lease_expires_at = NULL
+           WHERE id = $1 AND final_owner = $2""",
+        project_id,
+        owner,
+    )
+
+
 async def reopen_final(conn: Conn, project_id: UUID) -> bool:
     """rendering_final → rendering_clips, so the final render can be claimed again after
-    the worker that held it died."""
+    the worker that held it died: only once its lease expired (a live one is left alone)."""
     result = await conn.execute(
-        """UPDATE projects SET status = 'rendering_clips', updated_at = now()
-           WHERE id = $1 AND status = 'rendering_final'""",
+        """UPDATE projects SET status = 'rendering_clips', updated_at = now(),
+                  final_owner = NULL, final_lease_expires_at = NULL
+           WHERE id = $1 AND status = 'rendering_final'
+             AND (final_lease_expires_at IS NULL OR final_lease_expires_at <= now())""",
         project_id,
     )
     return result == "UPDATE 1"

@@ -11,10 +11,16 @@ repeated stream event makes no second delivery, a retried project failing again 
 
 Delivered and given-up deliveries carry ``finished_at``; past a retention they are deleted in
 batches (``forget_finished``). Pending ones have none and are never deleted.
+
+``owed_outcomes`` reads ``projects`` too (never writes it): which ended runs have no delivery
+is a question about this table. Claiming for fairness peeks due rows a few per tenant
+(``peek_due``), then claims the chosen ones by id (``claim_ids``) or defers them
+(``defer_due``) while their target is known to be down.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -202,5 +208,93 @@ async def forget_finished(conn: Conn, *, finished_before: datetime, limit: int) 
            WHERE d.id = old.id AND d.status <> 'pending'""",
         finished_before,
         limit,
+    )
+    return int(result.split()[-1])
+
+
+@dataclass(frozen=True)
+class OwedOutcome:
+    """An ended project whose current run has no delivery of its outcome."""
+
+    project_id: UUID
+    event: WebhookEvent
+    ended_at: datetime
+
+
+async def owed_outcomes(
+    conn: Conn,
+    *,
+    ended_after: datetime,
+    ended_before: datetime,
+    after: OwedOutcome | None,
+    limit: int,
+) -> list[OwedOutcome]:
+    """Completed or failed projects with a callback URL, ended inside the window (a failure
+    at its last change) and with no delivery of that outcome for their current run; oldest
+    first, from past ``after`` (a page's last)."""
+    records = await conn.fetch(
+        """SELECT p.id, 'project.' || p.status AS event,
+                  coalesce(p.completed_at, p.updated_at) AS ended_at
+           FROM projects p
+           WHERE p.status IN ('completed', 'failed') AND p.callback_url IS NOT NULL
+             AND coalesce(p.completed_at, p.updated_at) > $1
+             AND coalesce(p.completed_at, p.updated_at) <= $2
+             AND ($3::timestamptz IS NULL
+                  OR (coalesce(p.completed_at, p.updated_at), p.id) > ($3, $4::uuid))
+             AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d
+                             WHERE d.project_id = p.id AND d.run = p.run
+                               AND d.event = 'project.' || p.status)
+           ORDER BY ended_at, p.id LIMIT $5""",
+        ended_after,
+        ended_before,
+        None if after is None else after.ended_at,
+        None if after is None else after.project_id,
+        limit,
+    )
+    return [OwedOutcome(r["id"], r["event"], r["ended_at"]) for r in records]
+
+
+async def peek_due(conn: Conn, *, per_tenant: int, limit: int) -> list[DeliveryRow]:
+    """Up to ``limit`` due deliveries, ``per_tenant`` of each tenant's at most, in turns: each
+    tenant's oldest, then each tenant's second... Nothing is locked or changed."""
+    records = await conn.fetch(
+        """SELECT * FROM (
+               SELECT d.*, row_number() OVER (PARTITION BY tenant_id
+                                              ORDER BY next_attempt_at, id) AS turn
+               FROM webhook_deliveries d
+               WHERE status = 'pending' AND next_attempt_at <= now()) due
+           WHERE turn <= $1
+           ORDER BY turn, next_attempt_at, id LIMIT $2""",
+        per_tenant,
+        limit,
+    )
+    return _rows(records)
+
+
+async def claim_ids(conn: Conn, ids: list[UUID], *, lease_s: float) -> list[DeliveryRow]:
+    """``claim_due`` for the given deliveries, those still due and not locked by another."""
+    records = await conn.fetch(
+        """UPDATE webhook_deliveries d
+           SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $2)
+           WHERE d.id IN (SELECT id FROM webhook_deliveries
+                          WHERE id = ANY($1::uuid[])
+                            AND status = 'pending' AND next_attempt_at <= now()
+                          FOR UPDATE SKIP LOCKED)
+           RETURNING d.*""",
+        ids,
+        lease_s,
+    )
+    return _rows(records)
+
+
+async def defer_due(conn: Conn, waits: dict[str, float]) -> int:
+    """Due deliveries to each URL → due after its wait (s), no attempt counted; how many."""
+    result = await conn.execute(
+        """UPDATE webhook_deliveries d
+           SET next_attempt_at = now() + make_interval(secs => w.wait_s)
+           FROM unnest($1::text[], $2::float8[]) AS w(url, wait_s)
+           WHERE d.url = w.url AND d.status = 'pending' AND d.next_attempt_at <= now()""",
+        list(waits),
+        list(waits.values()),
     )
     return int(result.split()[-1])

@@ -1,12 +1,15 @@
-"""Typed settings, read once from the environment (prefix ``FACELESS_``)."""
+"""Typed settings, read once from the environment (prefix ``FACELESS_``).
+
+It runs over 300 lines because every setting is one field with its description, which the
+README's settings table repeats; splitting them would scatter that one list."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from faceless_shared.costs.prices import DEFAULT_PRICES
 
@@ -166,10 +169,24 @@ class Settings(BaseSettings):
     metrics_port: int | None = Field(
         default=None, description="Serve a worker's Prometheus /metrics on this port."
     )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="When set, the API's /metrics needs `Authorization: Bearer <token>`.",
+    )
 
     auth: Literal["on", "off"] = Field(
         default="on",
         description="API keys required (`on`); `off` serves one local tenant, loopback only.",
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host names served with auth off besides loopback ones (comma-separated).",
+    )
+    max_json_body_bytes: int = Field(
+        default=512 * 1024,
+        ge=64 * 1024,
+        description="Largest JSON request body (413 beyond, before it is read); "
+        "the largest valid one is about 250 kB.",
     )
     url_signing_secret: SecretStr | None = Field(
         default=None,
@@ -178,16 +195,47 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         default=120, ge=1, description="Requests one API key may make per minute."
     )
+    auth_failures_per_minute: int = Field(
+        default=30,
+        ge=1,
+        description="Requests refused 401 one client address may make per minute (then 429).",
+    )
     max_projects_in_flight: int = Field(
         default=10, ge=1, description="Unfinished projects one tenant may have at once."
     )
     max_streams_per_key: int = Field(
         default=20, ge=1, description="Live event streams one API key may hold open at once."
     )
+    stream_recheck_s: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        description="How often an open event stream checks its key is still valid (else closes).",
+    )
     max_keys_per_tenant: int = Field(
         default=25,
         ge=1,
         description="Unrevoked keys past which POST /v1/keys makes no more (CLI: no cap).",
+    )
+    music_probes: int = Field(
+        default=2, ge=1, description="Music uploads one API process checks with FFmpeg at once."
+    )
+    music_probes_per_tenant: int = Field(
+        default=1,
+        ge=1,
+        description="Music uploads one tenant may have checked at once per API process (429).",
+    )
+    music_probe_wait_s: float = Field(
+        default=10.0,
+        ge=0,
+        le=60,
+        description="How long an upload waits for a free check before 503 (0: no wait).",
+    )
+    max_music_tracks_per_tenant: int = Field(
+        default=200, ge=1, description="Music tracks one tenant may keep (409 beyond)."
+    )
+    max_music_bytes_per_tenant: int = Field(
+        default=2 * 1024**3, ge=1, description="Bytes of music one tenant may keep (409 beyond)."
     )
     idempotency_ttl_s: int = Field(
         default=24 * 3600, ge=60, description="How long an Idempotency-Key is remembered."
@@ -196,6 +244,27 @@ class Settings(BaseSettings):
         default=8, ge=1, le=30, description="Deliveries of one webhook before giving up."
     )
     webhook_timeout_s: float = Field(default=10.0, gt=0, description="Timeout of one delivery.")
+    webhook_concurrency: int = Field(
+        default=10, ge=1, le=100, description="Webhook POSTs one API replica makes at once."
+    )
+    webhook_tenant_concurrency: int = Field(
+        default=8,
+        ge=1,
+        description="Of those, one tenant's at most (the rest stay free for other tenants).",
+    )
+    webhook_target_concurrency: int = Field(
+        default=5, ge=1, description="Of those, to one target (scheme, host and port) at most."
+    )
+    webhook_breaker_failures: int = Field(
+        default=5,
+        ge=1,
+        description="Failed attempts in a row (no answer, 429, 5xx) that open a target's breaker.",
+    )
+    webhook_breaker_cooldown_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="An open breaker defers its target's deliveries this long, then tries one.",
+    )
     webhook_allow_private: bool = Field(
         default=False,
         description="Allow callback URLs on loopback/private addresses (tests, local use).",
@@ -208,11 +277,40 @@ class Settings(BaseSettings):
     progress_ttl_s: int = Field(
         default=7 * 24 * 3600, ge=60, description="How long a project's live progress is kept."
     )
+    retention_every_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="How often one renderer prunes the outbox and trims the event streams.",
+    )
+    outbox_retention_h: float = Field(
+        default=24.0, gt=0, description="Hours a published outbox row is kept; unpublished stay."
+    )
+    stream_min_age_s: float = Field(
+        default=3600.0,
+        ge=0,
+        description="Events younger than this stay in their stream even when every group "
+        "acknowledged them; older ones go once no group still needs them.",
+    )
+    dead_letter_retention_days: float = Field(
+        default=14.0, gt=0, description="Days a dead-lettered event stays on `<stream>.dlq`."
+    )
+    consumer_idle_s: float = Field(
+        default=24 * 3600.0,
+        ge=600,
+        description="A stream consumer idle this long with nothing pending is deleted.",
+    )
 
     prices: dict[str, float] = Field(
         default_factory=lambda: dict(DEFAULT_PRICES),
         description='USD per unit, "provider:model:unit" → price (JSON); estimates the ledger.',
     )
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [name.strip() for name in value.split(",") if name.strip()]
+        return value
 
     def planner_choice(self) -> str:
         return self.planner or ("openai" if self.openai_api_key else "script")

@@ -34,6 +34,10 @@ class Storage(Protocol):
 
     async def exists(self, key: str) -> bool: ...
 
+    async def delete(self, key: str) -> None:
+        """Remove the object; a missing one is no error."""
+        ...
+
     async def aclose(self) -> None:
         """Close the store's connections (twice is harmless)."""
         ...
@@ -86,6 +90,9 @@ class LocalStorage:
 
     async def exists(self, key: str) -> bool:
         return self.path(key).exists()
+
+    async def delete(self, key: str) -> None:
+        await asyncio.to_thread(self.path(key).unlink, missing_ok=True)
 
     async def aclose(self) -> None:
         """Nothing to close: a folder holds no connections."""

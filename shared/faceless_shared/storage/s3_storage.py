@@ -115,6 +115,15 @@ class S3Storage:
         await _check(response, "HEAD", key)
         return True
 
+    async def delete(self, key: str) -> None:
+        """DELETE the object (S3 answers 204 whether or not it existed)."""
+        url = self.url(key)
+        response = await self._client.delete(
+            url, headers=self._sign("DELETE", url, {}, EMPTY_SHA256)
+        )
+        if response.status_code != httpx.codes.NOT_FOUND:
+            await _check(response, "DELETE", key)
+
     async def signed_url(self, key: str, ttl_s: int) -> str:
         """A presigned GET URL (SigV4 query signing), valid for ``ttl_s`` seconds."""
         return presign_url(self._credentials, "GET", self.url(key), ttl_s, self._clock())

@@ -91,6 +91,14 @@ class SupabaseStorage:
         except StorageApiError as error:
             raise StorageError(f"Supabase info {key!r}: {error.message}") from error
 
+    async def delete(self, key: str) -> None:
+        """Remove the object (Supabase answers the same whether or not it existed)."""
+        check_key(key)
+        try:
+            await self._files.remove([key])
+        except StorageApiError as error:
+            raise StorageError(f"Supabase remove {key!r}: {error.message}") from error
+
     async def signed_url(self, key: str, ttl_s: int) -> str:
         """A download URL that Supabase honours for ``ttl_s`` seconds."""
         check_key(key)

@@ -31,6 +31,18 @@ class RateLimited(ApiError):
         self.retry_after_s = retry_after_s
 
 
+class TooManyRefused(ApiError):
+    """Answered before any key lookup, so made-up keys cost no database query."""
+
+    def __init__(self, limit: int, retry_after_s: int) -> None:
+        super().__init__(
+            f"more than {limit} requests a minute without a valid key from this address; "
+            f"retry in {retry_after_s} s"
+        )
+        self.limit = limit
+        self.retry_after_s = retry_after_s
+
+
 class TooManyStreams(ApiError):
     def __init__(self, limit: int) -> None:
         super().__init__(

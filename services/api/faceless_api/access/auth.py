@@ -1,8 +1,10 @@
 """Who is calling: a tenant, from an ``Authorization: Bearer`` API key, or the local tenant
-when ``FACELESS_AUTH=off`` (loopback only). Rate limits are applied here, per key."""
+when ``FACELESS_AUTH=off`` (loopback only); and who may read ``/metrics``. Rate limits are
+applied here: per key, and per client address for the requests refused 401."""
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 from dataclasses import dataclass
 from typing import Annotated
@@ -11,7 +13,7 @@ from uuid import UUID
 from fastapi import Depends, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from faceless_api.access import api_keys, rate_limits
+from faceless_api.access import api_keys, rate_limits, refusals
 from faceless_api.access.access_errors import (
     AdminScopeMissing,
     NotAuthenticated,
@@ -82,12 +84,15 @@ async def current_tenant(
     if settings.auth == "off":
         _check_local_caller(request)
         return LOCAL_TENANT
+    await refusals.check_address(request, redis, settings)
     if credentials is None:
-        raise NotAuthenticated("send an API key: Authorization: Bearer <key>")
+        await refusals.refuse(
+            request, redis, settings, "send an API key: Authorization: Bearer <key>"
+        )
     async with pool.acquire() as conn:
         key = await api_keys.authenticate(conn, credentials.credentials)
     if key is None:
-        raise NotAuthenticated("unknown or revoked API key")
+        await refusals.refuse(request, redis, settings, "unknown or revoked API key")
     allowance = await rate_limits.take_request(
         redis, settings.stream_prefix, key.id, settings.rate_limit_per_minute
     )
@@ -131,3 +136,22 @@ async def media_viewer(
 
 
 MediaViewerDep = Annotated[UUID | None, Depends(media_viewer)]
+
+
+async def metrics_reader(
+    request: Request,
+    settings: SettingsDep,
+    redis: RedisDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    """``/metrics`` is open while ``FACELESS_METRICS_TOKEN`` is unset; once set, only a
+    caller sending it reads it (API keys do not), whether auth is on or off."""
+    token = settings.metrics_token
+    if token is None:
+        return
+    await refusals.check_address(request, redis, settings)
+    sent = b"" if credentials is None else credentials.credentials.encode()
+    if not hmac.compare_digest(sent, token.get_secret_value().encode()):
+        await refusals.refuse(
+            request, redis, settings, "send the metrics token: Authorization: Bearer <token>"
+        )

@@ -1,4 +1,5 @@
-"""Requests per minute per API key, counted in Redis so every API replica shares one budget.
+"""Requests per minute, counted in Redis so every API replica shares one budget: per API key,
+and the requests refused 401 per client address.
 
 A sliding window over two fixed ones: what counts is this minute's requests plus last
 minute's, weighted by how much of last minute the window still covers. Refused requests are
@@ -21,13 +22,15 @@ WINDOW_S = 60
 _now = time.time  # the wall clock windows are cut from (tests hold it still)
 
 # KEYS: this window's counter, the previous one; ARGV: limit, share of the previous still
-# covered. Returns {allowed, this window's count, the previous window's count}.
+# covered, window length, 1 to count the request (0 only looks). Returns {allowed, this
+# window's count, the previous window's count}.
 _TAKE = """
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 local previous = tonumber(redis.call('GET', KEYS[2]) or '0')
 if previous * tonumber(ARGV[2]) + current + 1 > tonumber(ARGV[1]) then
   return {0, current, previous}
 end
+if ARGV[4] == '0' then return {1, current, previous} end
 current = redis.call('INCR', KEYS[1])
 redis.call('EXPIRE', KEYS[1], 2 * tonumber(ARGV[3]))
 return {1, current, previous}
@@ -45,13 +48,31 @@ class Allowance:
 async def take_request(redis: Redis, prefix: str, key_id: UUID, limit: int) -> Allowance:
     """Count one request against the key. When Redis is unreachable the request is let
     through (and logged): a rate limiter must not take the API down with it."""
+    return await _window(redis, f"{prefix}.ratelimit.{key_id}", limit, count=True)
+
+
+def _address_counter(prefix: str, address: str) -> str:
+    return f"{prefix}.ratelimit.refused.{address}"
+
+
+async def refused_room(redis: Redis, prefix: str, address: str, limit: int) -> Allowance:
+    """Whether the address may still be refused once more, without counting anything."""
+    return await _window(redis, _address_counter(prefix, address), limit, count=False)
+
+
+async def take_refusal(redis: Redis, prefix: str, address: str, limit: int) -> Allowance:
+    """Count one request refused 401 against the client address."""
+    return await _window(redis, _address_counter(prefix, address), limit, count=True)
+
+
+async def _window(redis: Redis, counter: str, limit: int, *, count: bool) -> Allowance:
     now = _now()
     window = int(now // WINDOW_S)
     elapsed = (now % WINDOW_S) / WINDOW_S
-    keys = [f"{prefix}.ratelimit.{key_id}.{w}" for w in (window, window - 1)]
+    keys = [f"{counter}.{w}" for w in (window, window - 1)]
     try:
         allowed, current, previous = await redis.eval(  # type: ignore[misc]
-            _TAKE, 2, *keys, limit, 1 - elapsed, WINDOW_S
+            _TAKE, 2, *keys, limit, 1 - elapsed, WINDOW_S, int(count)
         )
     except (RedisError, OSError) as error:
         logger.warning("rate limit not applied (Redis: %r)", error)

@@ -100,3 +100,57 @@ class NoSuchMusic(ApiError):
     def __init__(self, music_id: UUID) -> None:
         super().__init__(f"no music track {music_id}")
         self.music_id = music_id
+
+
+class MusicUploadInFlight(ApiError):
+    """The tenant's uploads being checked already fill its slots in this API process."""
+
+    def __init__(self, per_tenant: int) -> None:
+        uploads = "an upload" if per_tenant == 1 else f"{per_tenant} uploads"
+        super().__init__(
+            f"you have {uploads} of music being checked already (at most {per_tenant} at once, "
+            "FACELESS_MUSIC_PROBES_PER_TENANT); send this one when that is done"
+        )
+
+
+class MusicChecksBusy(ApiError):
+    """Every music check of this API process stayed busy for the whole wait."""
+
+    def __init__(self, probes: int, waited_s: float) -> None:
+        super().__init__(
+            f"all {probes} music checks of this server (FACELESS_MUSIC_PROBES) stayed busy for "
+            f"{waited_s:g} s; send the upload again shortly"
+        )
+
+
+class MusicQuotaReached(ApiError):
+    """The tenant's stored music would pass one of its quotas."""
+
+
+class TooManyMusicTracks(MusicQuotaReached):
+    def __init__(self, max_tracks: int) -> None:
+        super().__init__(
+            f"you keep {max_tracks} music tracks, the most allowed "
+            "(FACELESS_MAX_MUSIC_TRACKS_PER_TENANT); delete one (DELETE /v1/music/{id}) first"
+        )
+
+
+class TooMuchMusic(MusicQuotaReached):
+    def __init__(self, max_bytes: int, used: int, incoming: int) -> None:
+        super().__init__(
+            f"this upload ({_mb(incoming)}) would pass your {_mb(max_bytes)} of stored music "
+            f"(FACELESS_MAX_MUSIC_BYTES_PER_TENANT; {_mb(used)} used); delete tracks "
+            "(DELETE /v1/music/{id}) first"
+        )
+
+
+class MusicInUse(ApiError):
+    def __init__(self, music_id: UUID, project_ids: list[UUID]) -> None:
+        super().__init__(
+            f"music track {music_id} is the music of projects that have not ended "
+            f"({', '.join(map(str, project_ids))}); delete it once they end, or cancel them"
+        )
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"

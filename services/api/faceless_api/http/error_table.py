@@ -26,13 +26,18 @@ from faceless_api.access.access_errors import (
     RevokingOwnKey,
     TenantNotFound,
     TooManyKeys,
+    TooManyRefused,
     TooManyStreams,
 )
 from faceless_api.api_errors import ApiError, InvalidInput, RefusedValue
 from faceless_api.catalog.catalog_errors import (
     InvalidStyle,
+    MusicChecksBusy,
+    MusicInUse,
+    MusicQuotaReached,
     MusicRejected,
     MusicTooLarge,
+    MusicUploadInFlight,
     NoSuchMusic,
     PresetInUse,
     PresetNameTaken,
@@ -45,6 +50,7 @@ from faceless_api.catalog.catalog_errors import (
     UploadLengthUnknown,
 )
 from faceless_api.http.json_bodies import BodyNotJson
+from faceless_api.http.request_errors import BodyTooLarge, CrossSiteRequest, HostNotServed
 from faceless_api.http.web_errors import NoWebAsset
 from faceless_api.media.media_errors import MediaGone, MediaNotServable, StorageUnreachable
 from faceless_api.projects.project_errors import (
@@ -67,6 +73,7 @@ E = TypeVar("E", bound=ApiError)
 
 IN_FLIGHT_RETRY_AFTER_S = 30
 STREAM_RETRY_AFTER_S = 10
+MUSIC_RETRY_AFTER_S = 10
 
 
 class ErrorOut(BaseModel):
@@ -86,6 +93,10 @@ class Answer(Generic[E]):
 
 def _retry_after(seconds: int) -> Callable[[ApiError], dict[str, str]]:
     return lambda _: {"Retry-After": str(seconds)}
+
+
+def _refused_retry(error: TooManyRefused) -> dict[str, str]:
+    return {"Retry-After": str(error.retry_after_s)}
 
 
 def _bearer(_: NotAuthenticated) -> dict[str, str]:
@@ -113,6 +124,12 @@ ERRORS: Final[Mapping[type[ApiError], Answer[Any]]] = {
         429,
         "The key's requests a minute are used up; Retry-After says when to retry.",
         _rate_limit,
+    ),
+    TooManyRefused: Answer(
+        429,
+        "This address's requests refused 401 (FACELESS_AUTH_FAILURES_PER_MINUTE) are used "
+        "up; Retry-After says when to retry.",
+        _refused_retry,
     ),
     TooManyStreams: Answer(429, headers=_retry_after(STREAM_RETRY_AFTER_S)),
     TooManyKeys: Answer(409, "The tenant holds FACELESS_MAX_KEYS_PER_TENANT active keys already."),
@@ -147,6 +164,24 @@ ERRORS: Final[Mapping[type[ApiError], Answer[Any]]] = {
     MusicRejected: Answer(422, "Not music we accept: a validation error naming the field 'file'."),
     MusicTooLarge: Answer(413),
     UploadLengthUnknown: Answer(411),
+    MusicUploadInFlight: Answer(
+        429,
+        "Your music uploads being checked fill FACELESS_MUSIC_PROBES_PER_TENANT; refused "
+        "before the body is read; Retry-After says when to retry.",
+        _retry_after(MUSIC_RETRY_AFTER_S),
+    ),
+    MusicChecksBusy: Answer(
+        503,
+        "Every music check (FACELESS_MUSIC_PROBES) stayed busy for FACELESS_MUSIC_PROBE_WAIT_S; "
+        "Retry-After says when to retry.",
+        _retry_after(MUSIC_RETRY_AFTER_S),
+    ),
+    MusicQuotaReached: Answer(
+        409,
+        "Your stored music would pass FACELESS_MAX_MUSIC_TRACKS_PER_TENANT tracks or "
+        "FACELESS_MAX_MUSIC_BYTES_PER_TENANT bytes; the message names which.",
+    ),
+    MusicInUse: Answer(409, "A project that has not ended uses the track."),
     # media
     MediaGone: Answer(404),
     StorageUnreachable: Answer(502),
@@ -156,6 +191,12 @@ ERRORS: Final[Mapping[type[ApiError], Answer[Any]]] = {
     # the web page and JSON bodies
     NoWebAsset: Answer(404),
     BodyNotJson: Answer(415, "The body is not sent as JSON: send Content-Type: application/json."),
+    # refused before routing (http/body_limits.py, http/local_origin_guard.py)
+    BodyTooLarge: Answer(
+        413, "The body is over FACELESS_MAX_JSON_BODY_BYTES; refused before it is read."
+    ),
+    HostNotServed: Answer(400),
+    CrossSiteRequest: Answer(403),
 }
 
 
@@ -217,11 +258,14 @@ AUTH: Final = declared(
     NotOnThisMachine,
     AdminScopeMissing,
     RateLimited,
+    TooManyRefused,
     inline=True,
     described={
         401: "No API key, or an unknown or revoked one (when keys are required).",
         403: "The key lacks the scope the route needs; or keys are not required and the "
         "caller is not on this machine.",
+        429: "The key's requests a minute are used up, or this address's requests refused "
+        "401 (FACELESS_AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry.",
     },
 )
 """Every route behind a key answers these (a router's ``responses``)."""
@@ -230,5 +274,5 @@ UNREADABLE_BODY: Final = declared(
     inline=True,
     described={400: "The body could not be read: not UTF-8, or a malformed multipart form."},
 )
-JSON_BODY: Final = UNREADABLE_BODY | declared(BodyNotJson, inline=True)
+JSON_BODY: Final = UNREADABLE_BODY | declared(BodyNotJson, BodyTooLarge, inline=True)
 """What a route with ``json_bodies.REQUIRED`` adds."""

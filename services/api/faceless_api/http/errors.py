@@ -64,6 +64,12 @@ async def _answer(request: Request, error: Exception) -> Response:
         return await request_validation_exception_handler(request, problems)
     if isinstance(error, InvalidInput):
         return await _invalid_request(request, RequestValidationError(error.problems))
+    return error_response(error)
+
+
+def error_response(error: ApiError) -> JSONResponse:
+    """``{"detail": ...}`` with the status and headers the error table gives the error; also
+    what the middlewares answer, which refuse a request before any route or handler runs."""
     answer = answer_for(error)
     return JSONResponse(
         {"detail": str(error)}, status_code=answer.status, headers=answer.headers_of(error)

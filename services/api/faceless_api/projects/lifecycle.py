@@ -47,8 +47,12 @@ async def retry_project(
 
 
 async def _restart_events(conn: Conn, project: ProjectRow) -> list[Event]:
+    """What to announce again: only work that failed or whose worker died. Work still held
+    under a live lease (a clip rendering, the final) stays its worker's, which announces it."""
     if project.clip_count is None:
         return [ProjectCreated(project_id=project.id)]
+    if project.status == "rendering_final":  # its renderer still holds the final
+        return []
     await clips.reset_failed(conn, project.id)
     rows = await clips.list_clips(conn, project.id)
     todo: list[Event] = [
@@ -56,7 +60,7 @@ async def _restart_events(conn: Conn, project: ProjectRow) -> list[Event]:
         for row in rows
         if row.status == "planned"
     ]
-    if todo:
+    if todo or any(row.status != "rendered" for row in rows):
         return todo
     last = rows[-1]  # every clip is rendered: only the final video is missing
     return [

@@ -3,7 +3,9 @@ until the project ends.
 
 The feed may lose messages (trimmed, expired, Redis wiped); the database does not. So while
 the feed is quiet the project's row is read again, and an end the feed never told is told
-from the row. Nothing is kept per process: any API replica can serve any watcher.
+from the row. A watcher's right to watch is asked again every ``stream_recheck_s``
+(``still_allowed``): a stream whose key was revoked closes. Nothing is kept per process: any
+API replica can serve any watcher.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -48,6 +50,8 @@ class Pace:
 
 
 PACE = Pace()
+StillAllowed = Callable[[], Awaitable[bool]]
+"""Whether the watcher may still watch (its key unrevoked)."""
 
 
 @dataclass(frozen=True)
@@ -99,8 +103,11 @@ async def live_messages(
     settings: Settings,
     watch: Watch,
     pace: Pace = PACE,
+    *,
+    still_allowed: StillAllowed | None = None,
 ) -> AsyncIterator[LiveMessage]:
-    """The snapshot, the messages after ``watch.after``, and last the end of the project."""
+    """The snapshot, the messages after ``watch.after``, and last the end of the project;
+    cut short once ``still_allowed`` says no."""
     project = watch.view.project
     detail = ProjectDetail.from_view(watch.view, settings, watch.signed_video_url)
     yield LiveMessage("snapshot", {"project": detail.model_dump(mode="json")})
@@ -119,8 +126,23 @@ async def live_messages(
     if project.status in TERMINAL_STATUSES:
         yield _end_from_row(project, settings)
         return
-    async for message in _followed(feed, pool, settings, project.id, after, pace):
+    recheck = _Recheck(still_allowed, settings.stream_recheck_s, time.monotonic())
+    async for message in _followed(feed, pool, settings, project.id, after, pace, recheck):
         yield message
+
+
+@dataclass
+class _Recheck:
+    still_allowed: StillAllowed | None
+    every_s: float
+    checked_at: float
+
+    async def refused(self, now: float) -> bool:
+        """Asks ``still_allowed`` once every ``every_s``: True once it says no."""
+        if self.still_allowed is None or now - self.checked_at < self.every_s:
+            return False
+        self.checked_at = now
+        return not await self.still_allowed()
 
 
 async def _followed(
@@ -130,6 +152,7 @@ async def _followed(
     project_id: UUID,
     after: str,
     pace: Pace,
+    recheck: _Recheck,
 ) -> AsyncIterator[LiveMessage]:
     quiet_since = started = time.monotonic()
     ended_at: float | None = None
@@ -142,6 +165,9 @@ async def _followed(
                 if entry.terminal:
                     return
         now = time.monotonic()
+        if await recheck.refused(now):
+            logger.info("stream of %s closed: its key is no longer valid", project_id)
+            return
         if entries:
             quiet_since = now
         if ended_at is None and now - quiet_since < pace.recheck_s:

@@ -10,7 +10,7 @@ import anyio
 from fastapi import APIRouter, Depends, Header, Query, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from faceless_api.access import stream_limits
+from faceless_api.access import stream_access, stream_limits
 from faceless_api.access.auth import TenantDep
 from faceless_api.http.error_table import AUTH, declared
 from faceless_api.projects.live_progress import PACE, Watch, live_messages, start_watch
@@ -90,9 +90,17 @@ async def read_project_events(
     settings: SettingsDep,
 ) -> AsyncIterator[ServerSentEvent]:
     """Follow a project live, from a snapshot to its end (Server-Sent Events). A stream
-    closes after 10 minutes at the latest; resume it with Last-Event-ID."""
+    closes after 10 minutes at the latest, and within seconds of its key's revocation;
+    resume it with Last-Event-ID."""
+    still_allowed = (
+        None
+        if tenant.key_id is None
+        else stream_access.key_still_valid(pool, tenant.id, tenant.key_id)
+    )
     try:
-        async for message in live_messages(feed, pool, settings, watch):
+        async for message in live_messages(
+            feed, pool, settings, watch, still_allowed=still_allowed
+        ):
             yield ServerSentEvent(event=message.event, data=message.data, id=message.id)
     finally:
         if tenant.key_id is not None:

@@ -1,7 +1,8 @@
 """What the API holds while it runs: the one service runtime the workers run on too (pool,
 consumer groups, broker, outbox relay, storage; the webhook intake's handlers, registered as
 a worker's are), plus the API's own: a Redis client for readiness, the webhook delivery
-metrics, and the delivery loop and housekeeping as background tasks."""
+metrics, and the delivery loop, the sweep of owed webhook outcomes and housekeeping as
+background tasks."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from redis.asyncio import Redis
 from faceless_api.runtime.housekeeping import keep_house
 from faceless_api.runtime.readiness import CHECK_TIMEOUT_S
 from faceless_api.webhooks.delivery_loop import deliver_webhooks
-from faceless_api.webhooks.delivery_metrics import WebhookMetrics
+from faceless_api.webhooks.delivery_metrics import WebhookMetrics, keep_pending_counted
 from faceless_api.webhooks.handlers import register_handlers
+from faceless_api.webhooks.owed_outcomes import sweep_owed_outcomes
 from faceless_shared.runtime.service import Resources, Service
 from faceless_shared.runtime.settings import Settings
 from faceless_shared.runtime.telemetry import Telemetry
@@ -34,11 +36,12 @@ def create_service(
 ) -> Service:
     """The API's service: it closes ``redis`` when it stops; Redis is not required to start."""
     deliver = partial(deliver_webhooks, telemetry=telemetry, metrics=webhook_metrics)
+    count_pending = partial(keep_pending_counted, metrics=webhook_metrics)
     return Service(
         "api",
         settings,
         register_handlers,
-        background=[deliver, keep_house],
+        background=[deliver, keep_house, count_pending, sweep_owed_outcomes],
         providers=[redis],
         telemetry=telemetry,
         requires_redis=False,

@@ -9,9 +9,12 @@ is still the latest (``attempts`` fences them). So a delivery is sent at least o
 twice only if a replica died after the receiver answered and before the result was
 written: receivers should dedupe on ``Faceless-Delivery``.
 
-Attempts run side by side and each on its own, up to ``concurrency``: the loop claims only
-as many rows as it has free slots and claims again as soon as one frees up, so a receiver
-(or its name server) that is slow holds its own slot, not other tenants' deliveries.
+Attempts run side by side and each on its own, up to ``webhook_concurrency``: the loop
+claims only as many rows as it has free slots and claims again as soon as one frees up, so
+a receiver (or its name server) that is slow holds its own slot. Which rows it claims is
+``fair_claims``: a tenant at a time, within each tenant's and each target's share of the
+slots, none to a target whose circuit breaker is open (``circuit_breaker``): so one
+tenant's receiver that hangs never holds up another tenant's deliveries.
 Everything before the answer (tenant, DNS, connection, POST, an error's first bytes) runs
 under one deadline, ``webhook_timeout_s`` from the claim: an attempt always ends before
 its lease, so another replica never claims a row whose POST may still be under way.
@@ -31,7 +34,6 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -40,9 +42,12 @@ import httpx
 from opentelemetry import trace
 from prometheus_client import CollectorRegistry
 
+from faceless_api.webhooks.backoff import Backoff
 from faceless_api.webhooks.bodies import attempt_body
+from faceless_api.webhooks.circuit_breaker import CircuitBreakers, target_health, target_of
 from faceless_api.webhooks.delivery_metrics import Outcome, WebhookMetrics
 from faceless_api.webhooks.delivery_tracing import attempt_span, record_answer
+from faceless_api.webhooks.fair_claims import InFlight, Shares, claim_fairly
 from faceless_api.webhooks.posting import Answer, encode_body, post_delivery, storable
 from faceless_api.webhooks.targets import Resolve, ThreadedResolver
 from faceless_shared.db import tenants, webhook_deliveries
@@ -54,21 +59,6 @@ from faceless_shared.runtime.telemetry import Telemetry
 logger = logging.getLogger(__name__)
 
 LEASE_MARGIN_S = 30.0
-CONCURRENCY = 10
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Exponential with "equal jitter" (half fixed, half random), so retries from many
-    deliveries and replicas do not all hit a receiver the moment it comes back. With the
-    defaults and 8 attempts, retries span about an hour."""
-
-    base_s: float = 30.0
-    cap_s: float = 3600.0
-
-    def delay_s(self, attempt: int, rng: random.Random) -> float:
-        full = min(self.cap_s, self.base_s * 2.0 ** (attempt - 1))
-        return full / 2 + rng.uniform(0, full / 2)
 
 
 class WebhookDeliverer:
@@ -81,7 +71,7 @@ class WebhookDeliverer:
         client: httpx.AsyncClient,
         *,
         backoff: Backoff | None = None,
-        concurrency: int = CONCURRENCY,
+        concurrency: int | None = None,
         poll_s: float = 1.0,
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.time,
@@ -93,7 +83,14 @@ class WebhookDeliverer:
         self._settings = settings
         self._client = client
         self._backoff = backoff or Backoff()
-        self._concurrency = concurrency
+        self._shares = Shares.from_settings(settings, concurrency)
+        self._concurrency = self._shares.slots
+        self._in_flight = InFlight()
+        self._breakers = CircuitBreakers(
+            settings.webhook_breaker_failures,
+            settings.webhook_breaker_cooldown_s,
+            trial_wait_s=settings.webhook_timeout_s,
+        )
         self._poll_s = poll_s
         self._rng = rng or random.Random()
         self._clock = clock
@@ -108,17 +105,22 @@ class WebhookDeliverer:
             while True:
                 free = self._concurrency - len(running)
                 started = self._start(running, await self._claim_or_none(free)) if free else 0
-                if len(running) >= self._concurrency:
-                    await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-                elif started < free:  # nothing more is due now
+                if free and started == free:
+                    continue  # maybe more are due
+                if not running:  # nothing is due now
                     await asyncio.sleep(self._poll_s)
+                else:  # all slots busy, or the rest due wait for a share: until one frees
+                    timeout = None if len(running) >= self._concurrency else self._poll_s
+                    await asyncio.wait(
+                        running, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                    )
         finally:
             for task in running:
                 task.cancel()
             await asyncio.gather(*running, return_exceptions=True)
 
     async def deliver_due(self) -> int:
-        """Claim up to ``concurrency`` due deliveries and make their attempts; one round of
+        """Claim due deliveries for every free slot and make their attempts; one round of
         ``run``, for tests and tools. Returns how many were claimed."""
         due, deadline = await self._claim(self._concurrency)
         await asyncio.gather(*(self._attempt(delivery, deadline) for delivery in due))
@@ -130,7 +132,14 @@ class WebhookDeliverer:
         lease_s = self._settings.webhook_timeout_s + LEASE_MARGIN_S
         async with self._pool.acquire() as conn:
             deadline = asyncio.get_running_loop().time() + self._settings.webhook_timeout_s
-            due = await webhook_deliveries.claim_due(conn, limit=limit, lease_s=lease_s)
+            due = await claim_fairly(
+                conn,
+                free=limit,
+                in_flight=self._in_flight,
+                shares=self._shares,
+                breakers=self._breakers,
+                lease_s=lease_s,
+            )
         return due, deadline
 
     async def _claim_or_none(self, limit: int) -> tuple[list[DeliveryRow], float]:
@@ -152,6 +161,15 @@ class WebhookDeliverer:
         return len(due)
 
     async def _attempt(self, delivery: DeliveryRow, deadline: float) -> None:
+        target, healthy = target_of(delivery.url), None
+        try:
+            healthy = await self._attempt_once(delivery, deadline)
+        finally:
+            self._in_flight.remove(delivery)
+            self._breakers.record(target, healthy)
+
+    async def _attempt_once(self, delivery: DeliveryRow, deadline: float) -> bool | None:
+        """The attempt, recorded; its verdict on the target (``target_health``)."""
         body = attempt_body(self._settings, delivery)
         loop = asyncio.get_running_loop()
         with attempt_span(self._tracer, delivery) as span:
@@ -170,6 +188,7 @@ class WebhookDeliverer:
                 answer.status_code if answer.delivered else answer.error,
                 extra={"project_id": str(delivery.project_id)},
             )
+        return target_health(answer)
 
     def _retry_in_s(self, delivery: DeliveryRow, answer: Answer) -> float | None:
         """When to try again; None once delivered, or when no attempt is left."""
@@ -254,7 +273,9 @@ async def deliver_webhooks(
 ) -> None:
     """The delivery loop, as one of the API service's background tasks: until cancelled."""
     settings = resources.settings
-    resolver = ThreadedResolver(2 * CONCURRENCY)  # spares for lookups that outlive a timeout
+    resolver = ThreadedResolver(
+        2 * settings.webhook_concurrency
+    )  # spares for lookups that outlive a timeout
     try:
         async with delivery_client(settings) as client:
             deliverer = WebhookDeliverer(

@@ -1,10 +1,10 @@
 """Prometheus series of webhook delivery, registered in the API's registry.
 
 Attempts and their time are counted by the replica that made them; deliveries pending are
-counted in PostgreSQL when ``/metrics`` is scraped, so every replica reports the same
-figure for the whole deployment (take one, or the max, not the sum). ``/metrics`` needs no
-key, so that count is made at most once every ``PENDING_FRESH_S`` per process, however
-often it is scraped; the scrapes in between show the last figure.
+counted in PostgreSQL by a background task every ``PENDING_FRESH_S``
+(``keep_pending_counted``), so every replica reports the same figure for the whole
+deployment (take one, or the max, not the sum), and a scrape only reads the last figure:
+scraping costs the database nothing, however often it comes.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import asyncpg
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from faceless_shared.db import webhook_deliveries
+from faceless_shared.runtime.service import Resources
 
 logger = logging.getLogger(__name__)
 
@@ -80,3 +81,11 @@ class WebhookMetrics:
         """Leave the registry, so another lifespan of the same app may register again."""
         for collector in (self.attempts, self.attempt_seconds, self.pending):
             self._registry.unregister(collector)
+
+
+async def keep_pending_counted(resources: Resources, *, metrics: WebhookMetrics) -> None:
+    """Count the pending deliveries now and every ``PENDING_FRESH_S``, as one of the API
+    service's background tasks: until cancelled."""
+    while True:
+        await metrics.count_pending(resources.pool)
+        await asyncio.sleep(PENDING_FRESH_S)

@@ -3,12 +3,14 @@ uses, and its PostgreSQL implementation over the ``db`` modules.
 
 Whether a project's outcome is delivered depends on the project as it is when the delivery
 is written, so the store reads it and asks ``intake`` what to deliver inside the one
-transaction that inserts the answer."""
+transaction that inserts the answer. The PostgreSQL store also finds the outcomes owed a
+delivery, for the sweep (``owed_outcomes``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -17,7 +19,7 @@ import asyncpg
 from faceless_shared.db import projects, webhook_deliveries
 from faceless_shared.db.pool import Conn
 from faceless_shared.db.projects import ProjectRow
-from faceless_shared.db.webhook_deliveries import DeliveryRow, WebhookEvent
+from faceless_shared.db.webhook_deliveries import DeliveryRow, OwedOutcome, WebhookEvent
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,19 @@ class PostgresOutcomeStore:
             project = await projects.get_project(conn, project_id)
             new = None if project is None else delivery_for(project)
             return None if new is None else await insert_delivery(conn, new)
+
+    async def owed_outcomes(
+        self,
+        *,
+        ended_after: datetime,
+        ended_before: datetime,
+        after: OwedOutcome | None,
+        limit: int,
+    ) -> list[OwedOutcome]:
+        async with self._pool.acquire() as conn:
+            return await webhook_deliveries.owed_outcomes(
+                conn, ended_after=ended_after, ended_before=ended_before, after=after, limit=limit
+            )
 
 
 async def insert_delivery(conn: Conn, new: NewDelivery) -> DeliveryRow | None:
