@@ -13,7 +13,7 @@ from uuid import UUID
 
 from faceless_clip.asset_keeping import ClipSlot, content_key, keep_asset, reuse_asset
 from faceless_clip.captions import CaptionStyle
-from faceless_clip.clip_claims import Claim, LeaseLost, ProjectEnded, kept_alive, new_owner
+from faceless_clip.clip_claims import Claim, ProjectEnded, kept_alive, new_owner
 from faceless_clip.clip_store import ClipStore
 from faceless_clip.images.image_maker import ImageMaker, ImageStyle
 from faceless_clip.motion import MotionStyle, Move
@@ -27,6 +27,7 @@ from faceless_shared.db.presets import PresetLook
 from faceless_shared.db.projects import ProjectRow
 from faceless_shared.messaging.events import ClipFailed, ClipRendered, Event
 from faceless_shared.messaging.progress import NO_PROGRESS, ClipTracker
+from faceless_shared.runtime.lease_keeping import LeaseLost
 from faceless_shared.runtime.telemetry import metrics, span
 from faceless_shared.storage.object_storage import Storage
 
