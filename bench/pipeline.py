@@ -519,7 +519,7 @@ async def running_pipeline(
             stack.callback(unsticker.start)  # watches the teardown that follows
             transport = httpx.ASGITransport(app=app)
             yield await stack.enter_async_context(
-                httpx.AsyncClient(transport=transport, base_url="http://bench")
+                httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1")
             )
 
 

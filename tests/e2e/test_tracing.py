@@ -42,7 +42,7 @@ async def test_a_project_is_one_trace_across_all_four_services(
     app = create_app(settings, telemetry=api_telemetry)
     async with running(*workers), app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as api:
+        async with httpx.AsyncClient(transport=transport, base_url="http://faceless.test") as api:
             created = await api.post("/v1/projects", json={"script": THREE_SENTENCES})
             project_id = UUID(created.json()["id"])
             await wait_for_project(pool, project_id, ("completed",))

@@ -154,9 +154,9 @@ async def test_the_cost_cap_stops_a_project_before_it_overspends(
 
     outcome = await render_planned_clip(store, storage, makers, project_id, 0)
 
-    assert isinstance(outcome, ClipFailed)
-    assert outcome.error.startswith("cost cap reached: spent $0.0360 of the project's $0.0100")
-    assert (voice.calls, images.calls) == (1, 0)
+    assert isinstance(outcome, ClipFailed)  # the voice's $0.036 is refused before it is made
+    assert outcome.error.startswith("cost cap reached: spent $0.0000 of the project's $0.0100")
+    assert (voice.calls, images.calls) == (0, 0)
 
 
 def test_costs_are_estimated_from_the_price_table() -> None:

@@ -23,7 +23,12 @@ from uuid import UUID
 from faceless_clip.clip_claims import Claim, ClipBusy, give_up_reason
 from faceless_clip.clip_store import AssetKind
 from faceless_planner.plan_store import PlanBusy
-from faceless_shared.costs.cost_ledger import CostCapReached
+from faceless_shared.costs.cost_ledger import (
+    CostCapReached,
+    Reservation,
+    TenantBudgetReached,
+    refusal,
+)
 from faceless_shared.costs.prices import estimate_cost
 from faceless_shared.costs.provider_usage import Usage
 from faceless_shared.db.assets import AssetRow, AssetType
@@ -31,6 +36,7 @@ from faceless_shared.db.clips import ClipRow, NewClip
 from faceless_shared.db.presets import PresetLook
 from faceless_shared.db.projects import ProjectRow, ProjectStatus
 from faceless_shared.db.tenants import LOCAL_TENANT_ID
+from faceless_shared.db.usage import Capability
 from faceless_shared.messaging.events import (
     ClipFailed,
     ClipPlanned,
@@ -114,6 +120,10 @@ class FakeDatabase:
     presets: dict[UUID, PresetLook] = field(default_factory=dict)
     outbox: list[Event] = field(default_factory=list)
     dead_letters: list[tuple[Event, str]] = field(default_factory=list)
+    held: dict[UUID, tuple[Reservation, UUID]] = field(default_factory=dict)
+    """Reservations of calls under way, with their tenant (none expire here)."""
+    tenant_budget_usd: float | None = None
+    """The tenants' budget for the month (every spend here is this month's)."""
 
     def add_project(self, *, status: ProjectStatus = "queued", **values: Any) -> UUID:
         project_id = uuid.uuid4()
@@ -236,15 +246,46 @@ class FakeDatabase:
         self.assets.append(asset)
         return asset
 
-    def check_budget(self, project_id: UUID) -> None:
-        cap = self.project(project_id).cost_cap_usd
-        if cap is None:
-            return
-        spent = sum(line.cost_usd for line in self.spent if line.project_id == project_id)
-        if spent >= cap:
-            raise CostCapReached(
-                f"cost cap reached: spent ${spent:.4f} of the project's ${cap:.4f}"
+    def reserve(
+        self,
+        prices: Mapping[str, float],
+        project_id: UUID,
+        clip_index: int | None,
+        capability: Capability,
+        expected: Usage,
+    ) -> Reservation:
+        cost, project = estimate_cost(expected, prices), self.project(project_id)
+        if project.cost_cap_usd is not None:
+            spent = sum(line.cost_usd for line in self.spent if line.project_id == project_id)
+            reserved = sum(r.cost_usd for r, _ in self.held.values() if r.project_id == project_id)
+            why = refusal("the project's", spent, reserved, project.cost_cap_usd, cost)
+            if why is not None:
+                raise CostCapReached(f"cost cap reached: {why}")
+        if self.tenant_budget_usd is not None:
+            tenant = project.tenant_id
+            spent = sum(
+                s.cost_usd for s in self.spent if self.project(s.project_id).tenant_id == tenant
             )
+            spent += sum(r.cost_usd for r, held_by in self.held.values() if held_by == tenant)
+            why = refusal("the tenant's budget of", spent, 0.0, self.tenant_budget_usd, cost)
+            if why is not None:
+                raise TenantBudgetReached(f"tenant budget reached: {why}")
+        reservation = Reservation(uuid.uuid4(), project_id, clip_index, capability, cost)
+        self.held[reservation.id] = (reservation, project.tenant_id)
+        return reservation
+
+    def settle(
+        self, prices: Mapping[str, float], reservation: Reservation, usages: Sequence[Usage]
+    ) -> None:
+        for usage in usages:
+            self.record_usage(
+                prices,
+                reservation.project_id,
+                reservation.clip_index,
+                reservation.capability,
+                usage,
+            )
+        self.held.pop(reservation.id, None)
 
     def record_usage(
         self,
@@ -320,13 +361,15 @@ class FakePlanStore:
         self.db.outbox += events
         return events
 
-    async def check_budget(self, project_id: UUID) -> None:
-        self.db.check_budget(project_id)
+    async def reserve(
+        self, prices: Mapping[str, float], *, project_id: UUID, expected: Usage
+    ) -> Reservation:
+        return self.db.reserve(prices, project_id, None, "plan", expected)
 
-    async def record_usage(
-        self, prices: Mapping[str, float], *, project_id: UUID, usage: Usage
+    async def settle(
+        self, prices: Mapping[str, float], reservation: Reservation, usages: Sequence[Usage]
     ) -> None:
-        self.db.record_usage(prices, project_id, None, "plan", usage)
+        self.db.settle(prices, reservation, usages)
 
     async def record_plan(self, project_id: UUID, stored: StoredObject) -> None:
         self.db.record_asset(project_id, None, "plan", stored, "application/json")
@@ -511,19 +554,21 @@ class FakeClipStore:
     ) -> None:
         self.db.update_clip(project_id, clip_index, **{f"{kind}_asset_id": asset_id})
 
-    async def check_budget(self, project_id: UUID) -> None:
-        self.db.check_budget(project_id)
-
-    async def record_usage(
+    async def reserve(
         self,
         prices: Mapping[str, float],
         *,
         project_id: UUID,
         clip_index: int,
         capability: Literal["voice", "image"],
-        usage: Usage,
+        expected: Usage,
+    ) -> Reservation:
+        return self.db.reserve(prices, project_id, clip_index, capability, expected)
+
+    async def settle(
+        self, prices: Mapping[str, float], reservation: Reservation, usage: Usage | None
     ) -> None:
-        self.db.record_usage(prices, project_id, clip_index, capability, usage)
+        self.db.settle(prices, reservation, [] if usage is None else [usage])
 
 
 def _claimable(clip: ClipRow) -> bool:

@@ -274,16 +274,22 @@ async def test_a_render_that_fails_fails_the_clip_and_keeps_what_was_paid_for(
 async def test_the_cost_cap_stops_the_clip_before_it_overspends(
     db: FakeDatabase, storage: LocalStorage, renders: Renders
 ) -> None:
+    """The voice's estimated cost ($0.054) does not fit the $0.01 cap: not even the voice is
+    paid for (before reservations it was, and the project overspent its cap)."""
     project_id = planned(db, cost_cap_usd=0.01)
-    images = PaidImages()
+    voice, images = PaidVoice(), PaidImages()
 
     outcome = await render_planned_clip(
-        FakeClipStore(db), storage, makers(images=images), project_id, 0
+        FakeClipStore(db), storage, makers(voice, images), project_id, 0
     )
 
     assert isinstance(outcome, ClipFailed)
-    assert outcome.error == "cost cap reached: spent $0.0540 of the project's $0.0100"
-    assert images.calls == 0 and renders.asked == []
+    assert outcome.error == (
+        "cost cap reached: spent $0.0000 of the project's $0.0100; "
+        "the next call is estimated at $0.0540"
+    )
+    assert voice.spoken == [] and images.calls == 0 and renders.asked == []
+    assert db.spent == [] and db.held == {}
     assert db.project(project_id).status == "rendering_clips"  # the renderer fails the project
 
 

@@ -7,8 +7,9 @@ import logging
 import tempfile
 from collections.abc import Awaitable, Mapping
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import TypeVar
 from uuid import UUID
 
 from faceless_clip.asset_keeping import ClipSlot, content_key, keep_asset, reuse_asset
@@ -17,11 +18,12 @@ from faceless_clip.clip_claims import Claim, ProjectEnded, kept_alive, new_owner
 from faceless_clip.clip_store import ClipStore
 from faceless_clip.images.image_maker import ImageMaker, ImageStyle
 from faceless_clip.motion import MotionStyle, Move
+from faceless_clip.paid_calls import paid_call
 from faceless_clip.render import render_clip
 from faceless_clip.voice.voice_maker import Speech, VoiceMaker, WordTiming
 from faceless_clip.voice.word_timing import estimate_word_timings
 from faceless_shared.costs.cost_ledger import CostCapReached
-from faceless_shared.costs.provider_usage import Usage
+from faceless_shared.costs.prices import expected_usage
 from faceless_shared.db.clips import ClipRow
 from faceless_shared.db.presets import PresetLook
 from faceless_shared.db.projects import ProjectRow
@@ -54,6 +56,7 @@ class ClipMakers:
     lease_s: float = 60.0
     max_attempts: int = 3
     render_threads: int | None = None  # FFmpeg threads per clip render; None: all cores
+    max_speech_s: float | None = None  # a longer voice fails the clip (None: any length)
 
 
 async def render_planned_clip(
@@ -127,6 +130,7 @@ async def _make_clip(
         look = await _preset_look(store, project)
         await tracker.reached("voice")
         speech = await _speech(store, storage, makers, project, clip, slot)
+        _check_speech_length(makers, claimed, speech)
         await _still_wanted(store, claimed, "voice")
         await tracker.reached("image")
         image = await _picture(store, storage, makers, project, clip, slot, look)
@@ -155,6 +159,20 @@ async def _make_clip(
     return speech
 
 
+def _check_speech_length(makers: ClipMakers, claimed: Claim, speech: Speech) -> None:
+    """A voice past the clip's cap fails the clip before its picture and render are paid for
+    (a retry reuses the kept voice and fails the same way, so the message says so)."""
+    seconds = speech.duration_ms / 1000
+    if makers.max_speech_s is None or seconds <= makers.max_speech_s:
+        return
+    raise StageError(
+        f"voice too long: clip {claimed.clip.clip_index}'s narration runs {seconds:.1f} s, "
+        f"past the longest a clip may have ({makers.max_speech_s:g} s, "
+        "FACELESS_MAX_CLIP_SPEECH_S); a retry would fail the same way: shorten the script "
+        "or raise the setting"
+    )
+
+
 async def _still_wanted(store: ClipStore, claimed: Claim, after: str) -> None:
     """Raises ProjectEnded when the project was cancelled during the stage just done: the
     next stage is not paid for, and the clip is not recorded as rendered."""
@@ -178,12 +196,13 @@ async def _speech(
         asset, path = reused
         words = tuple(WordTiming(**word) for word in asset.meta.get("words", []))
         return Speech(path, int(asset.meta["duration_ms"]), words)
-    await _stage("voice", store.check_budget(slot.project_id))
     out = slot.work / "audio.mp3"
+    expected = expected_usage(voice.identity, {"characters": len(clip.script)})
+    speak = partial(voice.speak, clip.script, style=clip.voice_style_instruction, out_path=out)
     speech = await _stage(
-        "voice", voice.speak(clip.script, style=clip.voice_style_instruction, out_path=out)
+        "voice",
+        paid_call(store, makers.prices, slot, "voice", expected, speak, lambda made: made.usage),
     )
-    await _record(store, makers, slot, "voice", speech.usage)
     meta = {"duration_ms": speech.duration_ms, "words": [asdict(w) for w in speech.words]}
     path = await keep_asset(store, storage, slot, "audio", out, key=key, meta=meta)
     return replace(speech, audio_path=path)
@@ -205,38 +224,21 @@ async def _picture(
     reused = await reuse_asset(store, storage, slot, "image", key)
     if reused is not None:
         return reused[1]
-    await _stage("image", store.check_budget(slot.project_id))
     out = slot.work / "image.png"
-    usage = await _stage(
-        "image",
-        images.draw(
-            clip.image_prompt,
-            style=style,
-            prompt_addition=addition,
-            width=width,
-            height=height,
-            out_path=out,
-        ),
+    draw = partial(
+        images.draw,
+        clip.image_prompt,
+        style=style,
+        prompt_addition=addition,
+        width=width,
+        height=height,
+        out_path=out,
     )
-    await _record(store, makers, slot, "image", usage)
+    expected = expected_usage(images.identity, {"images": 1})
+    await _stage(
+        "image", paid_call(store, makers.prices, slot, "image", expected, draw, lambda made: made)
+    )
     return await keep_asset(store, storage, slot, "image", out, key=key)
-
-
-async def _record(
-    store: ClipStore,
-    makers: ClipMakers,
-    slot: ClipSlot,
-    capability: Literal["voice", "image"],
-    usage: Usage | None,
-) -> None:
-    if usage is not None:
-        await store.record_usage(
-            makers.prices,
-            project_id=slot.project_id,
-            clip_index=slot.clip_index,
-            capability=capability,
-            usage=usage,
-        )
 
 
 async def _stage(name: str, work: Awaitable[T]) -> T:

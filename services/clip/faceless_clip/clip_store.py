@@ -12,6 +12,7 @@ import asyncpg
 
 from faceless_clip.clip_claims import Claim, ClipBusy, give_up_reason
 from faceless_shared.costs import cost_ledger
+from faceless_shared.costs.cost_ledger import Budgets, Reservation
 from faceless_shared.costs.provider_usage import Usage
 from faceless_shared.db import assets, clips, jobs, outbox, presets, projects
 from faceless_shared.db.assets import AssetRow, AssetType
@@ -89,24 +90,31 @@ class ClipStore(Protocol):
         self, project_id: UUID, clip_index: int, kind: AssetKind, asset_id: UUID
     ) -> None: ...
 
-    async def check_budget(self, project_id: UUID) -> None:
-        """Raises CostCapReached when the project has spent its cap."""
-        ...
-
-    async def record_usage(
+    async def reserve(
         self,
         prices: Mapping[str, float],
         *,
         project_id: UUID,
         clip_index: int,
         capability: Literal["voice", "image"],
-        usage: Usage,
-    ) -> None: ...
+        expected: Usage,
+    ) -> Reservation:
+        """The call's estimated cost held against the project's cap and the tenant's budget;
+        raises CostCapReached (nothing held) when it does not fit."""
+        ...
+
+    async def settle(
+        self, prices: Mapping[str, float], reservation: Reservation, usage: Usage | None
+    ) -> None:
+        """The call's usage (None: it failed or cost nothing), priced, in the ledger, and
+        its hold released, at once."""
+        ...
 
 
 class PostgresClipStore:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, budgets: Budgets | None = None) -> None:
         self._pool = pool
+        self._budgets = budgets or Budgets()
 
     async def claim(
         self, project_id: UUID, clip_index: int, *, owner: str, lease_s: float, max_attempts: int
@@ -212,26 +220,30 @@ class PostgresClipStore:
         async with self._pool.acquire() as conn:
             await clips.attach_asset(conn, project_id, clip_index, kind=kind, asset_id=asset_id)
 
-    async def check_budget(self, project_id: UUID) -> None:
-        await cost_ledger.check_budget(self._pool, project_id)
-
-    async def record_usage(
+    async def reserve(
         self,
         prices: Mapping[str, float],
         *,
         project_id: UUID,
         clip_index: int,
         capability: Literal["voice", "image"],
-        usage: Usage,
-    ) -> None:
-        await cost_ledger.record_usage(
+        expected: Usage,
+    ) -> Reservation:
+        return await cost_ledger.reserve(
             self._pool,
+            self._budgets,
             prices,
             project_id=project_id,
             clip_index=clip_index,
             capability=capability,
-            usage=usage,
+            expected=expected,
         )
+
+    async def settle(
+        self, prices: Mapping[str, float], reservation: Reservation, usage: Usage | None
+    ) -> None:
+        usages = [] if usage is None else [usage]
+        await cost_ledger.settle(self._pool, prices, reservation, usages)
 
 
 async def _cancelled(conn: Conn, project_id: UUID) -> bool:

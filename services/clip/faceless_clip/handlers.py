@@ -10,6 +10,7 @@ from faststream.redis import RedisBroker
 from faceless_clip.clip_claims import ClipBusy
 from faceless_clip.clip_rendering import ClipMakers, render_planned_clip
 from faceless_clip.clip_store import ClipStore, PostgresClipStore
+from faceless_shared.costs.cost_ledger import Budgets
 from faceless_shared.messaging.broker import consumer_name, stream_subs
 from faceless_shared.messaging.events import ClipPlanned
 from faceless_shared.messaging.progress import ClipTracker, ProgressPublisher
@@ -30,9 +31,8 @@ class ClipWorker:
 
 
 def register_handlers(resources: Resources, makers: ClipMakers) -> None:
-    worker = ClipWorker(
-        PostgresClipStore(resources.pool), resources.storage, makers, resources.progress
-    )
+    store = PostgresClipStore(resources.pool, Budgets.of(resources.settings))
+    worker = ClipWorker(store, resources.storage, makers, resources.progress)
     subscribe(resources.broker, resources.streams, resources.settings, worker)
 
 

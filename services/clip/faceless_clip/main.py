@@ -69,6 +69,7 @@ def create_service(
         # two single-threaded renders side by side beat one two-threaded one (bench/render.py)
         render_threads=1 if settings.clip_concurrency > 1 else None,
         max_attempts=settings.max_attempts,
+        max_speech_s=settings.clip_speech_limit_s(),
     )
 
     def register(resources: Resources) -> None:

@@ -34,7 +34,11 @@ class Planner:
 def register_handlers(resources: Resources, writer: PlanWriter) -> None:
     settings = resources.settings
     rules = PlanningRules(
-        settings.words_per_minute, settings.clip_seconds, settings.prices, settings.lease_s
+        settings.words_per_minute,
+        settings.clip_seconds,
+        settings.prices,
+        settings.lease_s,
+        max_clip_speech_s=settings.clip_speech_limit_s(),
     )
     store = PostgresPlanStore(resources.pool)
     planner = Planner(store, resources.storage, writer, rules, resources.progress)

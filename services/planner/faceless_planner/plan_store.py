@@ -12,6 +12,7 @@ from uuid import UUID
 import asyncpg
 
 from faceless_shared.costs import cost_ledger
+from faceless_shared.costs.cost_ledger import Budgets, Reservation
 from faceless_shared.costs.provider_usage import Usage
 from faceless_shared.db import assets, clips, jobs, outbox, projects
 from faceless_shared.db.clips import NewClip
@@ -46,14 +47,17 @@ class PlanStore(Protocol):
         announced again; none for a project in any other state."""
         ...
 
-    async def check_budget(self, project_id: UUID) -> None:
-        """Raises CostCapReached when the project has spent its cap."""
+    async def reserve(
+        self, prices: Mapping[str, float], *, project_id: UUID, expected: Usage
+    ) -> Reservation:
+        """The plan call's estimated cost held against the project's cap and the tenant's
+        budget; raises CostCapReached (nothing held) when it does not fit."""
         ...
 
-    async def record_usage(
-        self, prices: Mapping[str, float], *, project_id: UUID, usage: Usage
+    async def settle(
+        self, prices: Mapping[str, float], reservation: Reservation, usages: Sequence[Usage]
     ) -> None:
-        """One paid planning call, priced, in the ledger."""
+        """The plan call's paid calls, priced, in the ledger, and its hold released, at once."""
         ...
 
     async def record_plan(self, project_id: UUID, stored: StoredObject) -> None:
@@ -82,8 +86,9 @@ class PlanStore(Protocol):
 
 
 class PostgresPlanStore:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, budgets: Budgets | None = None) -> None:
         self._pool = pool
+        self._budgets = budgets or Budgets()
 
     async def begin_planning(
         self, project_id: UUID, *, owner: str, lease_s: float
@@ -124,20 +129,23 @@ class PostgresPlanStore:
             await outbox.enqueue(conn, *events)
         return events
 
-    async def check_budget(self, project_id: UUID) -> None:
-        await cost_ledger.check_budget(self._pool, project_id)
-
-    async def record_usage(
-        self, prices: Mapping[str, float], *, project_id: UUID, usage: Usage
-    ) -> None:
-        await cost_ledger.record_usage(
+    async def reserve(
+        self, prices: Mapping[str, float], *, project_id: UUID, expected: Usage
+    ) -> Reservation:
+        return await cost_ledger.reserve(
             self._pool,
+            self._budgets,
             prices,
             project_id=project_id,
             clip_index=None,
             capability="plan",
-            usage=usage,
+            expected=expected,
         )
+
+    async def settle(
+        self, prices: Mapping[str, float], reservation: Reservation, usages: Sequence[Usage]
+    ) -> None:
+        await cost_ledger.settle(self._pool, prices, reservation, usages)
 
     async def record_plan(self, project_id: UUID, stored: StoredObject) -> None:
         async with self._pool.acquire() as conn:

@@ -15,6 +15,7 @@ class PlanRequest:
     target_duration_s: int
     words_per_minute: int
     clip_seconds: float
+    max_clip_speech_s: float | None = None  # longest narration of one clip; None: 3 clip-lengths
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from uuid import UUID
 
 from faceless_planner.plan_store import PlanStore
 from faceless_planner.plan_writer import Plan, PlannedClip, PlanRequest, PlanWriter
+from faceless_shared.costs.provider_usage import Usage
 from faceless_shared.db.clips import NewClip
 from faceless_shared.db.projects import ProjectRow
 from faceless_shared.messaging.events import ClipPlanned, Event, ProjectFailed
@@ -44,6 +45,10 @@ class PlanningRules:
     """Required: a caller that forgot them would price every call at $0."""
     lease_s: float = 60.0
     """How long the planning lease lasts between renewals."""
+    plan_model: str = "*"
+    """The writer's model, to price the plan call's reservation (``*``: the provider's)."""
+    max_clip_speech_s: float | None = None
+    """The longest narration one clip may have (FACELESS_MAX_CLIP_SPEECH_S)."""
 
 
 async def plan_project(
@@ -90,16 +95,22 @@ async def _plan(
         )
         try:
             async with kept_alive(renew, rules.lease_s, name=f"planning {project.id}"):
-                await store.check_budget(project.id)
-                with span("plan.write", provider=writer.name):
-                    plan = await writer.write_plan(_request_for(project, rules))
+                expected = _expected_usage(writer, project, rules)
+                reserved = await store.reserve(
+                    rules.prices, project_id=project.id, expected=expected
+                )
+                try:
+                    with span("plan.write", provider=writer.name):
+                        plan = await writer.write_plan(_request_for(project, rules))
+                except Exception:
+                    await store.settle(rules.prices, reserved, ())
+                    raise
         except LeaseLost:
             raise
         except Exception as error:  # a provider's failure fails the project, with its message
             logger.warning("planning %s failed: %s", project.id, error)
             return await _fail(store, project.id, f"planning failed: {error}", owner, progress)
-        for usage in plan.usage:
-            await store.record_usage(rules.prices, project_id=project.id, usage=usage)
+        await store.settle(rules.prices, reserved, plan.usage)
         await _store_plan(store, storage, project.id, plan)
     return await _record_clips(store, project.id, plan, owner, progress)
 
@@ -116,6 +127,16 @@ async def _stored_plan(storage: Storage, project_id: UUID) -> Plan | None:
     return Plan(title=body["title"], clips=clips)
 
 
+def _expected_usage(writer: PlanWriter, project: ProjectRow, rules: PlanningRules) -> Usage:
+    """A generous guess at the plan call's tokens, to reserve its cost: the script (or topic)
+    and the instructions read, the narration written, twice (an invalid plan is asked again)."""
+    read = len(project.script or project.topic or "") / 3
+    narration_words = (project.target_duration_s or 0) / 60 * rules.words_per_minute
+    written = max(read, narration_words * 2) + 500
+    units = {"input_tokens": 2 * (read + 2000), "output_tokens": 2 * written}
+    return Usage(writer.name, rules.plan_model, units)
+
+
 def _request_for(project: ProjectRow, rules: PlanningRules) -> PlanRequest:
     return PlanRequest(
         topic=project.topic,
@@ -123,6 +144,7 @@ def _request_for(project: ProjectRow, rules: PlanningRules) -> PlanRequest:
         target_duration_s=project.target_duration_s,
         words_per_minute=rules.words_per_minute,
         clip_seconds=rules.clip_seconds,
+        max_clip_speech_s=rules.max_clip_speech_s,
     )
 
 

@@ -1,4 +1,6 @@
-"""The offline plan writer: a user's script split into clips at sentence boundaries."""
+"""The offline plan writer: a user's script split into clips at sentence ends (of many writing
+systems), a sentence too long for one clip at its clause marks and, failing those, at a hard
+cap, so that no clip's estimated narration runs past the longest a clip may have."""
 
 from __future__ import annotations
 
@@ -6,8 +8,13 @@ import math
 import re
 
 from faceless_planner.plan_writer import Plan, PlanError, PlannedClip, PlanRequest
+from faceless_shared.speech_length import SPOKEN_UNIT, speech_seconds
 
-_SENTENCE_END = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"'’”)\]]))\s+")
+_CLOSERS = "\"'’”»」』）)\\]"
+_SENTENCE_END = re.compile(rf"(?:[.!?…]+[{_CLOSERS}]*(?=\s)|[。！？｡؟۔।॥։።။។៕]+[{_CLOSERS}]*)\s*")
+"""Latin-style ends count only before a space ("3.5" is no end); the others end a sentence
+wherever they stand (Chinese and Japanese leave no space after 。)."""
+_CLAUSE_END = re.compile(rf"(?:[,;:]+[{_CLOSERS}]*(?=\s)|[，、；：،؛၊]+[{_CLOSERS}]*)\s*")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before
@@ -22,42 +29,145 @@ _STOPWORDS = frozenset(
 HOOK_STYLE = "energetic and curious, a hook that makes the viewer stay"
 NARRATION_STYLE = "clear, warm and confident narration"
 
+LONGEST_CLIP_FACTOR = 3
+"""Without a configured cap, a clip's narration runs at most this many times
+``clip_seconds`` (one still picture held too long looks broken), however short the target:
+a script is read in full, so it sets the length."""
+PLANNED_SHARE_OF_CAP = 0.75
+"""Clips are planned to at most this share of the cap: the estimate is rough, and a voice a
+third slower than estimated must still fit under the cap the clip worker enforces."""
+
+
+Span = tuple[int, int]
+"""Where a piece of the (whitespace-normalised) script starts and ends."""
+
+
+def _cut(text: str, ends: re.Pattern[str], span: Span) -> list[Span]:
+    pieces, start = [], span[0]
+    for end in ends.finditer(text, span[0], span[1]):
+        pieces.append(_stripped(text, (start, end.end())))
+        start = end.end()
+    pieces.append(_stripped(text, (start, span[1])))
+    return [piece for piece in pieces if piece[0] < piece[1]]
+
+
+def _stripped(text: str, span: Span) -> Span:
+    start, end = span
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
 
 def split_sentences(script: str) -> list[str]:
     text = " ".join(script.split())
-    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+    return [text[start:end] for start, end in _cut(text, _SENTENCE_END, (0, len(text)))]
 
 
-def word_count(text: str) -> int:
-    return len(_WORD.findall(text))
+class Sizer:
+    """The script (whitespace normalised), cut into pieces none longer than the limit."""
+
+    def __init__(self, script: str, words_per_minute: int, limit_s: float) -> None:
+        self.text = " ".join(script.split())
+        self.wpm, self.limit_s = words_per_minute, limit_s
+
+    def seconds(self, span: Span) -> float:
+        return speech_seconds(self.text[span[0] : span[1]], self.wpm)
+
+    def over(self, span: Span) -> bool:
+        return self.seconds(span) > self.limit_s
+
+    def pieces(self) -> list[Span]:
+        """The sentences; one over the limit cut at its clause marks, a clause still over it
+        between its words (or phrases, in Thai), and a run with no space in it between its
+        characters."""
+        pieces: list[Span] = []
+        for sentence in _cut(self.text, _SENTENCE_END, (0, len(self.text))):
+            clauses = _cut(self.text, _CLAUSE_END, sentence) if self.over(sentence) else [sentence]
+            for clause in clauses:
+                pieces.extend(self._hard_split(clause) if self.over(clause) else [clause])
+        return pieces
+
+    def _hard_split(self, span: Span) -> list[Span]:
+        runs: list[Span] = []
+        for run in _RUN.finditer(self.text, span[0], span[1]):
+            if self.over(found := (run.start(), run.end())):
+                units = SPOKEN_UNIT.finditer(self.text, found[0], found[1])
+                runs.extend(self.packed([(unit.start(), unit.end()) for unit in units]))
+            else:
+                runs.append(found)
+        return self.packed(runs)
+
+    def packed(self, spans: list[Span]) -> list[Span]:
+        """Neighbouring spans joined, in order, as long as each join stays within the limit
+        (each span is within it alone)."""
+        groups: list[list[Span]] = [[]]
+        seconds = 0.0
+        for span in spans:
+            spoken = self.seconds(span)
+            if groups[-1] and seconds + spoken > self.limit_s:
+                groups.append([])
+                seconds = 0.0
+            groups[-1].append(span)
+            seconds += spoken
+        return [(group[0][0], group[-1][1]) for group in groups if group]
 
 
-LONGEST_CLIP_FACTOR = 3
-"""A clip runs at most this many times ``clip_seconds`` (one still picture held too long
-looks broken), however short the target: a script is read in full, so it sets the length."""
+_RUN = re.compile(r"\S+")
 
 
-def clip_count_for(sentences: list[str], request: PlanRequest) -> int:
+def clip_limit_s(request: PlanRequest) -> float:
+    """The longest estimated narration one planned clip may have."""
+    cap = request.max_clip_speech_s or LONGEST_CLIP_FACTOR * request.clip_seconds
+    return PLANNED_SHARE_OF_CAP * cap
+
+
+def clip_count_for(weights: list[float], request: PlanRequest) -> int:
     """As many clips as the target has clip-lengths in it, but enough that none runs past
-    LONGEST_CLIP_FACTOR clip-lengths of narration; at most one per sentence."""
-    spoken_s = sum(map(word_count, sentences)) * 60 / request.words_per_minute
+    the clip limit; at most one per piece."""
+    spoken_s = sum(weights)
     wanted = round(min(spoken_s, request.target_duration_s) / request.clip_seconds)
-    enough = math.ceil(spoken_s / (LONGEST_CLIP_FACTOR * request.clip_seconds))
-    return max(1, min(len(sentences), max(wanted, enough)))
+    enough = math.ceil(spoken_s / clip_limit_s(request))
+    return max(1, min(len(weights), max(wanted, enough)))
 
 
-def group_sentences(sentences: list[str], groups: int) -> list[list[str]]:
-    """Contiguous groups of about the same number of words: each sentence joins the group
-    its middle word falls in."""
-    counts = [max(1, word_count(s)) for s in sentences]
-    total = sum(counts)
-    result: list[list[str]] = [[] for _ in range(groups)]
-    seen = 0
-    for sentence, count in zip(sentences, counts, strict=True):
-        middle = seen + count / 2
-        result[min(groups - 1, int(middle * groups / total))].append(sentence)
-        seen += count
+def _grouped(weights: list[float], groups: int) -> list[list[int]]:
+    """Indexes in contiguous groups of about the same weight: each joins the group its
+    middle falls in."""
+    total = sum(weights)
+    result: list[list[int]] = [[] for _ in range(groups)]
+    seen = 0.0
+    for index, weight in enumerate(weights):
+        middle = seen + weight / 2
+        result[min(groups - 1, int(middle * groups / total))].append(index)
+        seen += weight
     return [group for group in result if group]
+
+
+def group_sentences(
+    sentences: list[str], groups: int, words_per_minute: int = 165
+) -> list[list[str]]:
+    """Contiguous groups of sentences with about the same narration."""
+    weights = [max(0.1, speech_seconds(s, words_per_minute)) for s in sentences]
+    return [[sentences[i] for i in group] for group in _grouped(weights, groups)]
+
+
+def plan_texts(script: str, request: PlanRequest) -> list[str]:
+    """The clips' texts: in order and balanced, one more clip at a time while a balanced
+    split would put one over the clip limit."""
+    sizer = Sizer(script, request.words_per_minute, clip_limit_s(request))
+    pieces = sizer.pieces()
+    weights = [max(0.1, sizer.seconds(piece)) for piece in pieces]
+    count = clip_count_for(weights, request)
+    while True:
+        spans = [(pieces[g[0]][0], pieces[g[-1]][1]) for g in _grouped(weights, count)]
+        if count >= len(pieces) or not any(map(sizer.over, spans)):
+            break
+        count += 1
+    if any(map(sizer.over, spans)):  # uneven pieces: pack them instead
+        spans = sizer.packed(pieces)
+    return [sizer.text[start:end] for start, end in spans]
 
 
 def image_prompt_for(text: str) -> str:
@@ -68,7 +178,7 @@ def image_prompt_for(text: str) -> str:
 
 
 def title_for(sentences: list[str]) -> str:
-    first = sentences[0].rstrip(".!?…")
+    first = sentences[0].rstrip(".!?…。！？｡؟۔।॥")
     return first if len(first) <= 80 else first[:77].rsplit(" ", 1)[0] + "…"
 
 
@@ -87,14 +197,13 @@ class ScriptPlanWriter:
                 "OPENAI_API_KEY (and FACELESS_OPENAI_BASE_URL for an OpenAI-compatible "
                 "server), or give a script instead"
             )
-        sentences = split_sentences(request.script)
-        groups = group_sentences(sentences, clip_count_for(sentences, request))
+        texts = plan_texts(request.script, request)
         clips = tuple(
             PlannedClip(
-                script=" ".join(group),
-                image_prompt=image_prompt_for(" ".join(group)),
+                script=text,
+                image_prompt=image_prompt_for(text),
                 voice_style_instruction=HOOK_STYLE if index == 0 else NARRATION_STYLE,
             )
-            for index, group in enumerate(groups)
+            for index, text in enumerate(texts)
         )
-        return Plan(title=title_for(sentences), clips=clips)
+        return Plan(title=title_for(split_sentences(request.script)), clips=clips)

@@ -30,3 +30,11 @@ def estimate_cost(usage: Usage, prices: Mapping[str, float]) -> float:
             price = prices.get(f"{usage.provider}:*:{unit}", 0.0)
         total += amount * price
     return total
+
+
+def expected_usage(identity: str, units: Mapping[str, float]) -> Usage:
+    """What a call is expected to use, for reserving its cost before it is made: ``identity``
+    names the maker as ``provider:model[:more]`` (a maker's identity), ``units`` the
+    request's size (e.g. {"characters": 412} for a voice, {"images": 1} for a picture)."""
+    provider, _, rest = identity.partition(":")
+    return Usage(provider, rest.split(":", 1)[0] or "*", units)

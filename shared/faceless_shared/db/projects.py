@@ -133,6 +133,14 @@ async def get_project(conn: Conn, project_id: UUID) -> ProjectRow | None:
     return _row(await conn.fetchrow("SELECT * FROM projects WHERE id = $1", project_id))
 
 
+async def lock_project(conn: Conn, project_id: UUID) -> ProjectRow | None:
+    """The project, its row held until the transaction ends, to serialise a check and a write
+    (``NO KEY UPDATE``: rows that reference it can still be inserted meanwhile)."""
+    return _row(
+        await conn.fetchrow("SELECT * FROM projects WHERE id = $1 FOR NO KEY UPDATE", project_id)
+    )
+
+
 async def get_tenant_project(conn: Conn, project_id: UUID, tenant_id: UUID) -> ProjectRow | None:
     """The project if it exists and belongs to the tenant: others' are as good as absent."""
     return _row(

@@ -1,7 +1,9 @@
-"""SQL for the ``provider_calls`` table: the usage ledger."""
+"""SQL for the usage ledger: ``provider_calls`` (the calls made, priced) and
+``cost_reservations`` (the calls under way, each holding its estimated cost until settled)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 from uuid import UUID
@@ -48,15 +50,71 @@ async def record_call(
         usage.model,
         dict(usage.units),
         usage.latency_ms,
-        Decimal(str(round(cost_usd, 6))),
+        _usd(cost_usd),
     )
 
 
 async def project_cost(conn: Conn, project_id: UUID) -> float:
+    """What the project's calls cost (the calls made, not those under way)."""
     value = await conn.fetchval(
         "SELECT coalesce(sum(cost_usd), 0) FROM provider_calls WHERE project_id = $1", project_id
     )
     return float(value)
+
+
+async def project_reserved(conn: Conn, project_id: UUID) -> float:
+    """What the project's calls under way hold (unexpired reservations)."""
+    value = await conn.fetchval(
+        """SELECT coalesce(sum(cost_usd), 0) FROM cost_reservations
+           WHERE project_id = $1 AND expires_at > now()""",
+        project_id,
+    )
+    return float(value)
+
+
+async def tenant_cost_since(conn: Conn, tenant_id: UUID, since: datetime) -> float:
+    """What the tenant's calls made since ``since`` cost plus what its calls under way hold."""
+    value = await conn.fetchval(
+        """SELECT (SELECT coalesce(sum(c.cost_usd), 0) FROM provider_calls c
+                   JOIN projects p ON p.id = c.project_id
+                   WHERE p.tenant_id = $1 AND c.created_at >= $2)
+                + (SELECT coalesce(sum(cost_usd), 0) FROM cost_reservations
+                   WHERE tenant_id = $1 AND expires_at > now())""",
+        tenant_id,
+        since,
+    )
+    return float(value)
+
+
+async def reserve(
+    conn: Conn,
+    *,
+    project_id: UUID,
+    tenant_id: UUID,
+    clip_index: int | None,
+    capability: Capability,
+    cost_usd: float,
+    hold_s: float,
+) -> UUID:
+    """A call under way, holding ``cost_usd`` for ``hold_s`` seconds unless settled first."""
+    reservation_id: UUID = await conn.fetchval(
+        """INSERT INTO cost_reservations
+               (project_id, tenant_id, clip_index, capability, cost_usd, expires_at)
+           VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))
+           RETURNING id""",
+        project_id,
+        tenant_id,
+        clip_index,
+        capability,
+        _usd(cost_usd),
+        hold_s,
+    )
+    return reservation_id
+
+
+async def release(conn: Conn, reservation_id: UUID) -> None:
+    """The call is over: what it held is held no more (its cost, if any, is in the ledger)."""
+    await conn.execute("DELETE FROM cost_reservations WHERE id = $1", reservation_id)
 
 
 async def project_usage(conn: Conn, project_id: UUID) -> list[UsageLine]:
@@ -80,6 +138,10 @@ async def project_usage(conn: Conn, project_id: UUID) -> list[UsageLine]:
         )
         for r in records
     ]
+
+
+def _usd(amount: float) -> Decimal:
+    return Decimal(str(round(amount, 6)))
 
 
 def _add_up(all_units: list[dict[str, float]]) -> dict[str, float]:

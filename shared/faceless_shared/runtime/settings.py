@@ -137,6 +137,12 @@ class Settings(BaseSettings):
     clip_seconds: float = Field(
         default=8.0, gt=1.0, le=60.0, description="Target length of one clip when planning."
     )
+    max_clip_speech_s: float | None = Field(
+        default=None,
+        ge=2.0,
+        description="Longest narration one clip may have: the planner splits under it, a longer "
+        "voice fails its clip; default: 3 × FACELESS_CLIP_SECONDS.",
+    )
     clip_concurrency: int = Field(
         default=1, ge=1, le=32, description="Clips one clip worker renders at once."
     )
@@ -305,6 +311,19 @@ class Settings(BaseSettings):
         description='USD per unit, "provider:model:unit" → price (JSON); estimates the ledger.',
     )
 
+    cost_reservation_s: float = Field(
+        default=3600.0,
+        gt=0,
+        description="A paid call's estimated cost counts against the caps this long unless "
+        "settled first (one a crash left stays counted until then).",
+    )
+    tenant_monthly_budget_usd: float | None = Field(
+        default=None,
+        gt=0,
+        description="Each tenant's provider spend per calendar month (UTC), calls under way "
+        "included; a call past it is refused. Unset: no limit.",
+    )
+
     @field_validator("allowed_hosts", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
@@ -314,6 +333,9 @@ class Settings(BaseSettings):
 
     def planner_choice(self) -> str:
         return self.planner or ("openai" if self.openai_api_key else "script")
+
+    def clip_speech_limit_s(self) -> float:
+        return self.max_clip_speech_s or 3 * self.clip_seconds
 
     def voice_choice(self) -> str:
         if self.voice:

@@ -12,6 +12,7 @@ from faceless_api.catalog.voice_check import voice_problems
 from faceless_api.projects import callback_urls
 from faceless_api.projects.project_schemas import MAX_DURATION_S, ProjectCreate
 from faceless_shared.runtime.settings import Settings
+from faceless_shared.speech_length import SpeechLength, speech_length
 
 
 def check_project_request(body: ProjectCreate, settings: Settings) -> None:
@@ -30,19 +31,26 @@ def check_input_limits(body: ProjectCreate, settings: Settings) -> None:
 def _script_problems(script: str | None, settings: Settings) -> list[dict[str, Any]]:
     if script is None:
         return []
-    words = len(script.split())
-    seconds = words * 60 / settings.words_per_minute
-    if seconds <= MAX_DURATION_S:
+    length = speech_length(script, settings.words_per_minute)
+    if length.seconds <= MAX_DURATION_S:
         return []
-    most = math.floor(MAX_DURATION_S * settings.words_per_minute / 60)
+    most_words = math.floor(MAX_DURATION_S * settings.words_per_minute / 60)
     return [
         {
             "type": "value_error",
             "loc": ("body", "script"),
-            "msg": f"the script has {words} words, about {seconds:.0f} s of narration at "
-            f"{settings.words_per_minute} words a minute; the limit is {MAX_DURATION_S} s "
-            f"(about {most} words)",
+            "msg": f"the script is about {length.seconds:.0f} s of narration ({_counted(length)} "
+            f"at {settings.words_per_minute} words a minute or each script's own rate); the "
+            f"limit is {MAX_DURATION_S} s (about {most_words} words)",
             "input": None,
-            "ctx": {"limit_s": MAX_DURATION_S, "limit_words": most},
+            "ctx": {"limit_s": MAX_DURATION_S, "limit_words": most_words},
         }
     ]
+
+
+def _counted(length: SpeechLength) -> str:
+    """What the estimate counted: words, characters of unspaced scripts, or both."""
+    parts = [f"{length.words} words"] if length.words or not length.characters else []
+    if length.characters:
+        parts.append(f"{length.characters} characters of scripts written without spaces")
+    return " and ".join(parts)
