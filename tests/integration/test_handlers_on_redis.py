@@ -1,5 +1,6 @@
-"""The planner's and the renderer's handlers on real Redis, read through their consumer
-groups: the cases tests/unit/test_handlers_in_memory.py runs on the in-memory broker."""
+"""The planner's, the renderer's and the API's webhook intake handlers on real Redis, read
+through their consumer groups: the cases tests/unit/test_handlers_in_memory.py and
+test_webhook_handlers_in_memory.py run on the in-memory broker."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from tests.handler_cases import (
     planner_plans_a_created_project,
     renderer_fails_the_project_of_a_failed_clip,
 )
+from tests.webhook_handler_cases import intake_records_each_outcome_once
 
 
 @pytest.fixture
@@ -39,3 +41,7 @@ async def test_the_renderer_fails_the_project_of_a_failed_clip(
     real_settings: Settings, tmp_path: Path
 ) -> None:
     await renderer_fails_the_project_of_a_failed_clip(real_settings, tmp_path, with_real=True)
+
+
+async def test_the_intake_records_each_outcome_once(real_settings: Settings) -> None:
+    await intake_records_each_outcome_once(real_settings, with_real=True)

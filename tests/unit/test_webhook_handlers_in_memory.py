@@ -1,6 +1,6 @@
 """The API's webhook intake handlers on FastStream's in-memory broker: no Redis.
 
-The same case runs on real Redis in tests/integration/test_webhook_handlers_on_redis.py."""
+The same case runs on real Redis in tests/integration/test_handlers_on_redis.py."""
 
 from __future__ import annotations
 
