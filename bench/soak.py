@@ -3,21 +3,23 @@ after the retention pass.
 
 Run with ``uv run python bench/soak.py [--count 500]`` (``--help`` for the flags). It starts
 the API (over ASGI), the planner, clip workers and the renderer in this process with the
-offline makers, makes ``--count`` one- or two-sentence videos (15 s target, an
-Idempotency-Key and a callback to a receiver of its own each), at most ``--concurrency`` at
-a time, and prints, before, after the videos and after retention:
+offline makers, makes ``--count`` one- or two-sentence videos (one clip each, the cheapest
+the API takes: 15 s target, a 1:1 frame; an Idempotency-Key and a callback to a receiver of
+its own each), at most ``--concurrency`` at a time, and prints, before, after the videos
+and after retention:
 
 * Redis memory: the server's ``used_memory`` (shared with anything else on that Redis) and
   the ``MEMORY USAGE`` of the bench's own keys;
 * each event stream's length (``XLEN``), the dead-letter streams, the consumers in the groups,
   the progress streams;
-* outbox rows (total / unpublished), Idempotency-Keys, webhook deliveries (total / pending).
+* outbox rows (total / unpublished), Idempotency-Keys, webhook deliveries (total / pending);
+* the storage: files and bytes, and asset rows (total / whose file retention deleted).
 
 The retention pass is the renderer's own (``keep_retention``) with a policy whose ages are 0,
-so it acts at once, followed by the API's sweeps of Idempotency-Keys and webhook deliveries
-with a TTL of 0. Progress streams are not the pass's: they expire by their TTL
-(``--progress-ttl-s``), so a last column waits for that. The bench uses a fresh database and a
-stream prefix of its own, and removes both at the end.
+so it acts at once (file retention included, with no grace), followed by the API's sweeps of
+Idempotency-Keys and webhook deliveries with a TTL of 0. Progress streams are not the pass's:
+they expire by their TTL (``--progress-ttl-s``), so a last column waits for that. The bench
+uses a fresh database and a stream prefix of its own, and removes both at the end.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ from faceless_shared.messaging.retention import Kept, Retention, keep_retention
 from faceless_shared.messaging.stream_retention import StreamRetention, dead_letter_streams
 from faceless_shared.messaging.streams import Streams
 from faceless_shared.runtime.settings import Settings
+from faceless_shared.storage.file_retention import FileRetention
+from faceless_shared.storage.object_storage import LocalStorage
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pipeline import (  # the same servers, throwaway database and teardown as the pipeline bench
@@ -73,10 +77,15 @@ SENTENCES = (
     "Sea otters hold hands while they sleep.",
 )
 DURATION_S = 15  # the shortest target the API takes
+ASPECT = "1:1"  # the smallest frame it takes (1080x1080): the soak is about what is kept
 ENDED = ("completed", "failed", "cancelled")
 PROJECT_TIMEOUT_S = 300.0
 QUIET_TIMEOUT_S = 120.0
-NO_POLICY = Retention(outbox=timedelta(0), streams=StreamRetention(0, 0, 0))
+NO_POLICY = Retention(
+    outbox=timedelta(0),
+    streams=StreamRetention(0, 0, 0),
+    files=FileRetention(files=timedelta(0), music=timedelta(0), grace=timedelta(0)),
+)
 """Ages of 0: everything the pass may remove goes now."""
 
 
@@ -146,6 +155,10 @@ class Figures:
     idempotency_keys: int = 0
     deliveries_total: int = 0
     deliveries_pending: int = 0
+    stored_files: int = 0
+    stored_bytes: int = 0
+    assets_total: int = 0
+    assets_deleted: int = 0
 
 
 async def _xlen(client: Redis, stream: str) -> int:
@@ -180,15 +193,21 @@ async def redis_figures(client: Redis, streams: Streams) -> Figures:
     )
 
 
-async def measure(pool: asyncpg.Pool, client: Redis, streams: Streams) -> Figures:
+async def measure(
+    pool: asyncpg.Pool, client: Redis, streams: Streams, storage: LocalStorage
+) -> Figures:
     figures = await redis_figures(client, streams)
+    files = [path for path in storage.root.rglob("*") if path.is_file()]
+    figures.stored_files, figures.stored_bytes = len(files), sum(f.stat().st_size for f in files)
     row = await pool.fetchrow(
         """SELECT (SELECT count(*) FROM outbox) AS outbox_total,
                   (SELECT count(*) FROM outbox WHERE published_at IS NULL) AS outbox_unpublished,
                   (SELECT count(*) FROM idempotency_keys) AS idempotency_keys,
                   (SELECT count(*) FROM webhook_deliveries) AS deliveries_total,
                   (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending')
-                      AS deliveries_pending"""
+                      AS deliveries_pending,
+                  (SELECT count(*) FROM assets) AS assets_total,
+                  (SELECT count(*) FROM assets WHERE deleted_at IS NOT NULL) AS assets_deleted"""
     )
     assert row is not None
     for name, value in row.items():
@@ -232,7 +251,12 @@ class Tally:
 
 
 async def make_video(api: httpx.AsyncClient, pool: asyncpg.Pool, index: int, callback: str) -> str:
-    body = {"script": script_for(index), "duration": DURATION_S, "callback_url": callback}
+    body = {
+        "script": script_for(index),
+        "duration": DURATION_S,
+        "aspect": ASPECT,
+        "callback_url": callback,
+    }
     headers = {"Idempotency-Key": str(uuid.uuid4())}
     response = await api.post("/v1/projects", json=body, headers=headers)
     if response.status_code != 202:
@@ -302,10 +326,12 @@ class Swept:
     deliveries: int
 
 
-async def retention_pass(pool: asyncpg.Pool, client: Redis, streams: Streams) -> Swept:
+async def retention_pass(
+    pool: asyncpg.Pool, client: Redis, streams: Streams, storage: LocalStorage
+) -> Swept:
     """The renderer's retention pass and the API's sweeps, every age 0."""
     now = datetime.now(UTC)
-    kept = await keep_retention(pool, client, streams, NO_POLICY, now=now)
+    kept = await keep_retention(pool, client, streams, NO_POLICY, now=now, storage=storage)
     keys = await sweep(pool, 0)
     deliveries = await forget_old_deliveries(pool, 0, now=now + timedelta(seconds=1))
     return Swept(kept, keys, deliveries)
@@ -339,6 +365,9 @@ def rows(figures: Figures) -> list[tuple[str, str]]:
             "webhook deliveries total / pending",
             f"{figures.deliveries_total} / {figures.deliveries_pending}",
         ),
+        ("stored files", f"{figures.stored_files}"),
+        ("stored bytes", f"{figures.stored_bytes / 2**20:.1f} MiB"),
+        ("asset rows total / file deleted", f"{figures.assets_total} / {figures.assets_deleted}"),
     ]
     return found
 
@@ -356,12 +385,13 @@ def report_swept(swept: Swept) -> None:
     if swept.kept is None:
         print("retention pass: another pass held the lock; nothing removed")
         return
-    streams = swept.kept.streams
+    streams, files = swept.kept.streams, swept.kept.files
     print(
         f"retention pass removed {swept.kept.outbox_rows} outbox rows, "
         f"{sum(streams.entries.values())} stream entries, {len(streams.consumers)} idle "
-        f"consumers; the API's sweeps {swept.idempotency_keys} idempotency keys and "
-        f"{swept.deliveries} webhook deliveries"
+        f"consumers and the files of {files.projects} projects ({files.deleted} deleted, "
+        f"plans and current videos kept); the API's sweeps {swept.idempotency_keys} "
+        f"idempotency keys and {swept.deliveries} webhook deliveries"
     )
 
 
@@ -402,24 +432,25 @@ def soak_settings(
 
 async def soak(settings: Settings, args: argparse.Namespace) -> None:
     streams, receiver = Streams(settings.stream_prefix), Receiver()
+    storage = LocalStorage(settings.storage_dir)
     pool = await create_pool(settings.require_database_url(), min_size=1, max_size=4)
     client: Redis = Redis.from_url(settings.require_redis_url())
     columns: list[tuple[str, Figures]] = []
     try:
         async with receiver.running() as callback:
             async with running_services(settings, args.clip_workers) as api:
-                columns.append(("before", await measure(pool, client, streams)))
+                columns.append(("before", await measure(pool, client, streams, storage)))
                 started = time.perf_counter()
                 tally = await make_videos(api, pool, args, callback)
                 wall = time.perf_counter() - started
                 note("waiting for the last events and webhooks")
                 await quiet(pool, receiver, args.count)
-            columns.append((f"after {args.count}", await measure(pool, client, streams)))
-        swept = await retention_pass(pool, client, streams)
-        columns.append(("after retention", await measure(pool, client, streams)))
+            columns.append((f"after {args.count}", await measure(pool, client, streams, storage)))
+        swept = await retention_pass(pool, client, streams, storage)
+        columns.append(("after retention", await measure(pool, client, streams, storage)))
         note(f"waiting up to {args.progress_ttl_s} s for the progress streams to expire")
         await progress_expired(client, streams, args.progress_ttl_s)
-        columns.append(("after TTL", await measure(pool, client, streams)))
+        columns.append(("after TTL", await measure(pool, client, streams, storage)))
     finally:
         await client.aclose()
         await pool.close()

@@ -20,7 +20,12 @@ from faceless_planner.script_plan import ScriptPlanWriter
 from faceless_renderer.handlers import Finisher
 from faceless_renderer.handlers import subscribe as subscribe_renderer
 from faceless_shared.messaging.broker import create_broker
-from faceless_shared.messaging.events import ClipFailed, ClipPlanned, ProjectCreated
+from faceless_shared.messaging.events import (
+    ClipFailed,
+    ClipPlanned,
+    FinalRequested,
+    ProjectCreated,
+)
 from faceless_shared.messaging.progress import NO_PROGRESS
 from faceless_shared.messaging.streams import Streams
 from faceless_shared.runtime.settings import Settings
@@ -92,3 +97,32 @@ async def renderer_fails_the_project_of_a_failed_clip(
         await wait_until(failed, timeout_s=30, what="the project to fail")
     assert db.project(project_id).error_message == "clip 1 failed: voice failed: 503"
     assert [type(event).__name__ for event in db.outbox] == ["ProjectFailed"]
+
+
+async def renderer_joins_the_final_an_edit_requests(
+    settings: Settings, storage_dir: Path, *, with_real: bool
+) -> None:
+    """An edit that left every clip rendered (a delete, a reorder) asks for the final alone:
+    the renderer takes it and joins. The clip's file is missing here, so the join fails, and
+    the project with it: proof that the request reached the join."""
+    db = FakeDatabase()
+    project_id = db.add_project()
+    db.add_clips(project_id, ["One."], status="rendered", duration_ms=900)
+    storage = LocalStorage(storage_dir)
+    stored = await storage.put_bytes(f"{project_id}/clips/gone.mp4", b"x")
+    video = db.record_asset(project_id, 0, "clip", stored, "video/mp4")
+    db.update_clip(project_id, 0, video_asset_id=video.id)
+    storage.path(stored.key).unlink()
+    finisher = Finisher(FakeCompletionStore(db), storage, NO_PROGRESS, 60.0, 10.0)
+    broker, streams = create_broker(settings.require_redis_url()), Streams(settings.stream_prefix)
+    subscribe_renderer(broker, streams, settings, finisher)
+
+    async def ended() -> bool:
+        return db.project(project_id).status == "failed"
+
+    async with TestRedisBroker(broker, with_real=with_real) as running:
+        event = FinalRequested(project_id=project_id)
+        await running.publish(event, stream=streams.for_event(FinalRequested))
+        await wait_until(ended, timeout_s=30, what="the requested final to be joined")
+    assert db.jobs[project_id, "final", None].attempts == 1
+    assert "no stored object" in (db.project(project_id).error_message or "")

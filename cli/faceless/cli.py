@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import warnings
 from pathlib import Path
@@ -17,7 +16,8 @@ from faceless.doctor import report
 from faceless.environment import auth_off_unless_set, running_environment
 from faceless.generate import GenerateError, Request, UsageError, generate
 from faceless.launcher import run_api, run_everything, run_workers
-from faceless.remote import generate_remote, remote_api
+from faceless.remote import add_remote_options, generate_remote, remote_api
+from faceless.storyboard_commands import add_storyboard_parsers, review_plan, run_storyboard
 from faceless_api.access.auth import AuthOffOnPublicAddress, check_bind
 from faceless_api.access.key_commands import KeysError, add_keys_parser, run_keys
 from faceless_api.media.media_links import served_at
@@ -53,16 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="dissolve between clips (re-encodes the final video: slower than a cut)",
     )
     gen.add_argument(
-        "--api",
-        metavar="URL",
-        default=os.environ.get("FACELESS_API_URL") or None,
-        help="have this Faceless API make the video instead of this machine (env FACELESS_API_URL)",
+        "--review",
+        action="store_true",
+        help="stop once the clips are planned and print them: edit them with `faceless edit`, "
+        "make the video with `faceless render`",
     )
-    gen.add_argument(
-        "--key",
-        default=os.environ.get("FACELESS_API_KEY") or None,
-        help="API key for --api (env FACELESS_API_KEY, which keeps it out of `ps`)",
-    )
+    add_remote_options(gen, does="make the video")
+    add_storyboard_parsers(commands)
     for name in ("up", "api"):
         command = commands.add_parser(
             name, help="run all four services" if name == "up" else "run the REST API"
@@ -104,6 +101,9 @@ def _run(args: argparse.Namespace, settings: Settings, console: Console) -> int:
         return _generate(args, settings, console)
     if args.command == "keys":
         return _keys(args, settings, console)
+    if args.command in ("clips", "edit", "render"):
+        configure_logging("WARNING", structured=False)
+        return run_storyboard(args, settings, console)
     if args.command == "up":
         settings = auth_off_unless_set(settings)
     if args.command in ("up", "api"):
@@ -168,6 +168,7 @@ def _request(args: argparse.Namespace, settings: Settings) -> Request:
         args.out,
         music=_music(args.music),
         crossfade=args.crossfade,
+        review=args.review,
     )
 
 
@@ -185,6 +186,8 @@ def _music(choice: str | None) -> Path | Literal["bed"] | None:
 def _generate(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     try:
         request = _request(args, settings)
+        if request.review:
+            return review_plan(args, request, settings, console)
         if args.api:
             video = asyncio.run(generate_remote(remote_api(args.api, args.key), request, console))
         else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +20,7 @@ from faceless_shared.runtime.settings import Settings
 from faceless_shared.storage.object_storage import LocalStorage, final_key
 
 POLL_S = 0.25
+ENDED = ("completed", "failed", "cancelled")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Request:
     out: Path | None
     music: Path | Literal["bed"] | None = None
     crossfade: bool = False
+    review: bool = False
 
 
 class GenerateError(Exception):
@@ -70,7 +72,7 @@ async def generate(settings: Settings, request: Request, console: Console) -> Pa
         done = await _follow(api, project["id"], console)
     if done["status"] != "completed":
         raise GenerateError(f"project {done['id']} failed: {done.get('error_message')}")
-    video = LocalStorage(settings.storage_dir).path(final_key(done["id"]))
+    video = LocalStorage(settings.storage_dir).path(final_key(done["id"], done["version"]))
     if request.out is None:
         return video
     request.out.parent.mkdir(parents=True, exist_ok=True)
@@ -100,6 +102,8 @@ async def project_body(api: httpx.AsyncClient, request: Request) -> dict[str, An
         body["music"] = await _upload_music(api, request.music)
     if request.crossfade:
         body["crossfade"] = True
+    if request.review:
+        body["review"] = True
     return body
 
 
@@ -125,7 +129,7 @@ def refused(response: httpx.Response) -> GenerateError:
     """The API's refusal, said for the user."""
     if response.status_code == 422:
         return UsageError(_validation_message(response.json()))
-    detail = _detail(response)
+    detail = _detail(response) or response.text.strip()[:300] or "no details"
     code = response.status_code
     if code == 401:
         return GenerateError(
@@ -141,20 +145,22 @@ def refused(response: httpx.Response) -> GenerateError:
     return GenerateError(f"the API answered {code} {response.reason_phrase}: {detail}")
 
 
-def _detail(response: httpx.Response) -> str:
+def _detail(response: httpx.Response) -> str | None:
+    """The API's own message (its ``detail`` string), if it gave one."""
     try:
         body = response.json()
     except ValueError:
         body = None
     detail = body.get("detail") if isinstance(body, dict) else None
-    if isinstance(detail, str):
-        return detail
-    return response.text.strip()[:300] or "no details"
+    return detail if isinstance(detail, str) else None
 
 
 def _validation_message(body: dict[str, Any]) -> str:
+    detail = body.get("detail")
+    if isinstance(detail, str):  # a 422 of the API's own (a picture it cannot read...)
+        return detail
     problems = []
-    for error in body.get("detail", []):
+    for error in detail if isinstance(detail, list) else []:
         field = ".".join(str(part) for part in error.get("loc", [])[1:]) or "request"
         problems.append(f"{field}: {error.get('msg')}")
     return "invalid request: " + "; ".join(problems)
@@ -162,9 +168,23 @@ def _validation_message(body: dict[str, Any]) -> str:
 
 async def _follow(api: httpx.AsyncClient, project_id: str, console: Console) -> dict[str, Any]:
     with progress_bars(console) as bars:
-        while True:
-            project: dict[str, Any] = (await api.get(f"/v1/projects/{project_id}")).json()
-            bars.show_project(project)
-            if project["status"] in ("completed", "failed"):
-                return project
-            await asyncio.sleep(POLL_S)
+        return await poll_project(api, project_id, bars.show_project, ENDED)
+
+
+async def poll_project(
+    api: httpx.AsyncClient,
+    project_id: str,
+    show: Callable[[dict[str, Any]], None],
+    until: Collection[str],
+    every_s: float = POLL_S,
+) -> dict[str, Any]:
+    """Read the project every ``every_s`` until its status is one of ``until``."""
+    while True:
+        response = await api.get(f"/v1/projects/{project_id}")
+        if response.is_error:
+            raise refused(response)
+        project: dict[str, Any] = response.json()
+        show(project)
+        if project["status"] in until:
+            return project
+        await asyncio.sleep(every_s)

@@ -3,7 +3,9 @@ creates the project, shows its live progress and downloads the MP4."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import os
 from collections.abc import AsyncIterator, Generator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -57,6 +59,21 @@ class ApiKeyAuth(httpx.Auth):
         yield request
 
 
+def add_remote_options(parser: argparse.ArgumentParser, *, does: str) -> None:
+    """``--api URL`` and ``--key KEY``: have the Faceless API at URL do it."""
+    parser.add_argument(
+        "--api",
+        metavar="URL",
+        default=os.environ.get("FACELESS_API_URL") or None,
+        help=f"have this Faceless API {does} instead of this machine (env FACELESS_API_URL)",
+    )
+    parser.add_argument(
+        "--key",
+        default=os.environ.get("FACELESS_API_KEY") or None,
+        help="API key for --api (env FACELESS_API_KEY, which keeps it out of `ps`)",
+    )
+
+
 def remote_api(url: str, key: str | None) -> RemoteApi:
     if not url.startswith(("http://", "https://")):
         raise UsageError(f"--api {url}: give the API's http:// or https:// URL")
@@ -71,7 +88,7 @@ async def generate_remote(
     reconnecting: Reconnecting = RECONNECTING,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Path:
-    async with _client(remote, transport) as api:
+    async with remote_client(remote, transport) as api:
         project = await create_project(api, await project_body(api, request), retrying)
         project_id = str(project["id"])
         console.print(f"project [bold]{project_id}[/bold] on {remote.url}")
@@ -88,7 +105,7 @@ async def generate_remote(
 
 
 @asynccontextmanager
-async def _client(
+async def remote_client(
     remote: RemoteApi, transport: httpx.AsyncBaseTransport | None
 ) -> AsyncIterator[httpx.AsyncClient]:
     url = httpx.URL(remote.url)

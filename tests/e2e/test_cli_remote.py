@@ -83,11 +83,14 @@ def cli_environment(**extra: str) -> dict[str, str]:
     return env
 
 
-async def faceless(*arguments: str, env: dict[str, str]) -> tuple[int, str, str]:
+async def faceless(
+    *arguments: str, env: dict[str, str], cwd: Path | None = None
+) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
         *FACELESS,
         *arguments,
         env=env,
+        cwd=cwd,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )

@@ -107,7 +107,10 @@ async def assert_same_video(
         assert (a.audio_asset_id, a.image_asset_id) == (b.audio_asset_id, b.image_asset_id)
         assert a.video_asset_id != b.video_asset_id
         assert (a.duration_ms, a.words) == (b.duration_ms, b.words)
-    shared, alone = probe(storage.path(final_key(first))), probe(storage.path(final_key(second)))
+    shared, alone = (
+        probe(storage.path(final_key(first, 1))),
+        probe(storage.path(final_key(second, 1))),
+    )
     layout = [(s.kind, s.codec, s.width, s.height) for s in shared.streams]
     assert layout == [(s.kind, s.codec, s.width, s.height) for s in alone.streams]
     assert abs(shared.duration_s - alone.duration_s) < 0.05
@@ -118,7 +121,7 @@ async def test_redelivered_events_make_no_second_render(
 ) -> None:
     project_id = await create_project(api, FOUR_SENTENCES)
     await wait_for_project(pool, project_id, ("completed",))
-    final = LocalStorage(settings.storage_dir).path(final_key(project_id))
+    final = LocalStorage(settings.storage_dir).path(final_key(project_id, 1))
     before = final.stat().st_mtime_ns
 
     streams = Streams(settings.stream_prefix)

@@ -10,9 +10,10 @@ import httpx
 import pytest
 
 from faceless_shared.db import assets, clips, jobs
+from faceless_shared.db.clips import ClipRow
 from faceless_shared.media import media_duration_ms
 from faceless_shared.runtime.settings import Settings
-from faceless_shared.storage.object_storage import LocalStorage, audio_key, final_key
+from faceless_shared.storage.object_storage import LocalStorage, final_key
 from tests.e2e.waiting import wait_for_project
 from tests.probe import probe
 
@@ -55,8 +56,8 @@ async def test_a_script_becomes_a_final_video(
         ("plan", None),
     ]
     storage = LocalStorage(settings.storage_dir)
-    final = storage.path(final_key(project_id))
-    audio_ms = [await media_duration_ms(storage.path(audio_key(project_id, i))) for i in range(3)]
+    final = storage.path(final_key(project_id, 1))
+    audio_ms = [await media_duration_ms(path) for path in await voices(pool, storage, clip_rows)]
     found = probe(final)
     video, audio = found.of_kind("video"), found.of_kind("audio")
     assert [(v.codec, v.width, v.height, v.pix_fmt) for v in video] == [
@@ -73,3 +74,15 @@ async def test_a_script_becomes_a_final_video(
     assert shown["usage"] == {"cost_usd": 0, "lines": []}  # offline providers cost nothing
     video_response = await api.get(f"/v1/projects/{project_id}/video")
     assert video_response.content == final.read_bytes()
+
+
+async def voices(pool: asyncpg.Pool, storage: LocalStorage, rows: list[ClipRow]) -> list[Path]:
+    """Each clip's voice file, found through its audio asset."""
+    paths = []
+    async with pool.acquire() as conn:
+        for row in rows:
+            assert row.audio_asset_id is not None
+            asset = await assets.get_asset(conn, row.audio_asset_id)
+            assert asset is not None
+            paths.append(storage.path(asset.storage_path))
+    return paths

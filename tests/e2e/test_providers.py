@@ -41,7 +41,8 @@ from faceless_shared.db import clips, jobs
 from faceless_shared.db.clips import ClipRow
 from faceless_shared.media import media_duration_ms, run_ffmpeg
 from faceless_shared.runtime.settings import Settings
-from faceless_shared.storage.object_storage import LocalStorage, audio_key, final_key, plan_key
+from faceless_shared.storage.object_storage import LocalStorage, final_key, plan_key
+from tests.e2e.test_pipeline import voices
 from tests.e2e.waiting import wait_for_project
 from tests.probe import probe
 from tests.respx_bridge import bridge_to
@@ -280,8 +281,8 @@ async def test_a_topic_becomes_a_video_through_the_real_providers(
     storage = LocalStorage(keyed.storage_dir)
     stored_plan = json.loads(storage.path(plan_key(project_id)).read_text())
     assert stored_plan == {"title": TITLE, "clips": CLIPS}
-    audio_ms = [await media_duration_ms(storage.path(audio_key(project_id, i))) for i in range(3)]
-    found = probe(storage.path(final_key(project_id)))
+    audio_ms = [await media_duration_ms(path) for path in await voices(pool, storage, clip_rows)]
+    found = probe(storage.path(final_key(project_id, 1)))
     assert [(v.codec, v.width, v.height) for v in found.of_kind("video")] == [("h264", 1080, 1920)]
     assert [a.codec for a in found.of_kind("audio")] == ["aac"]
     assert abs(found.duration_s - sum(audio_ms) / 1000) <= 0.2

@@ -62,7 +62,7 @@ async def test_a_completed_project_is_posted_once_signed_to_its_callback_url(
     link = httpx.URL(sent["video_url"])
     video = await api.get(link.path, params=link.params)  # signed: no credentials needed
     assert video.status_code == 200
-    final = LocalStorage(settings.storage_dir).path(final_key(project_id))
+    final = LocalStorage(settings.storage_dir).path(final_key(project_id, 1))
     assert video.content == final.read_bytes()
 
     async def recorded() -> bool:

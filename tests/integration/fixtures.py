@@ -77,6 +77,12 @@ async def project_with_clips(
     return project_id
 
 
+def video_key(project_id: UUID, index: int) -> str:
+    """Where ``finish_clip`` says the clip's video is (the layout clips had before they were
+    stored by id and revision: the final reads each through its asset either way)."""
+    return f"{project_id}/clip_{index}.mp4"
+
+
 async def finish_clip(pool: asyncpg.Pool, project_id: UUID, index: int, duration_ms: int) -> None:
     """What a clip worker commits when its clip is done."""
     async with pool.acquire() as conn, conn.transaction():
@@ -86,7 +92,7 @@ async def finish_clip(pool: asyncpg.Pool, project_id: UUID, index: int, duration
             clip_index=index,
             type="clip",
             storage_bucket="local",
-            storage_path=f"{project_id}/clip_{index}.mp4",
+            storage_path=video_key(project_id, index),
             size=1,
             content_type="video/mp4",
         )

@@ -146,6 +146,7 @@ async def test_fields_that_cannot_be_cleared_are_not_nullable_in_the_schema(
     for model, fields in {
         "PresetUpdate": ("name", "description", "style_json", "prompt_addition"),
         "SeriesUpdate": ("name", "description"),
+        "ClipPatch": ("script", "image_prompt", "voice_style_instruction"),
     }.items():
         for field in fields:
             assert "anyOf" not in schemas[model]["properties"][field], (model, field)

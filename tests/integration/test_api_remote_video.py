@@ -85,7 +85,7 @@ async def completed_project(client: httpx.AsyncClient, pool: asyncpg.Pool) -> uu
             clip_index=None,
             type="final",
             storage_bucket="faceless",
-            storage_path=final_key(project_id),
+            storage_path=final_key(project_id, None),
             size=1_843_200,
             content_type="video/mp4",
         )
@@ -110,7 +110,7 @@ async def test_supabase_video_is_a_redirect_to_a_signed_url(
     supabase_client: httpx.AsyncClient, pool: asyncpg.Pool, respx_mock: respx.MockRouter
 ) -> None:
     project_id = await completed_project(supabase_client, pool)
-    key = final_key(project_id)
+    key = final_key(project_id, None)
     token = "eyJhbGciOiJIUzI1NiJ9.eyJ1cmwiOiJmYWNlbGVzcyJ9.c2ln"
     sign = respx_mock.post(f"{SUPABASE_API}/object/sign/faceless/{key}").respond(
         200, json={"signedURL": f"/object/sign/faceless/{key}?token={token}"}
@@ -130,7 +130,7 @@ async def test_supabase_video_that_is_gone_is_404_and_links_to_the_api(
     supabase_client: httpx.AsyncClient, pool: asyncpg.Pool, respx_mock: respx.MockRouter
 ) -> None:
     project_id = await completed_project(supabase_client, pool)
-    respx_mock.post(f"{SUPABASE_API}/object/sign/faceless/{final_key(project_id)}").respond(
+    respx_mock.post(f"{SUPABASE_API}/object/sign/faceless/{final_key(project_id, None)}").respond(
         400, json=NOT_FOUND
     )
 
@@ -147,7 +147,7 @@ async def test_supabase_outage_is_a_bad_gateway(
     supabase_client: httpx.AsyncClient, pool: asyncpg.Pool, respx_mock: respx.MockRouter
 ) -> None:
     project_id = await completed_project(supabase_client, pool)
-    respx_mock.post(f"{SUPABASE_API}/object/sign/faceless/{final_key(project_id)}").respond(
+    respx_mock.post(f"{SUPABASE_API}/object/sign/faceless/{final_key(project_id, None)}").respond(
         500, json={"statusCode": "500", "error": "internal", "message": "database down"}
     )
 
@@ -173,7 +173,7 @@ async def test_s3_video_is_a_redirect_to_a_presigned_url(
     s3_client: httpx.AsyncClient, pool: asyncpg.Pool, respx_mock: respx.MockRouter
 ) -> None:
     project_id = await completed_project(s3_client, pool)
-    object_url = f"{S3_ENDPOINT}/faceless/{final_key(project_id)}"
+    object_url = f"{S3_ENDPOINT}/faceless/{final_key(project_id, None)}"
 
     response = await s3_client.get(f"/v1/projects/{project_id}/video")
 

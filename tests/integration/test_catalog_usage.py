@@ -57,7 +57,7 @@ async def complete(pool: asyncpg.Pool, project_id: UUID, duration_ms: int) -> No
             clip_index=None,
             type="final",
             storage_bucket="local",
-            storage_path=final_key(project_id),
+            storage_path=final_key(project_id, 1),
             size=1,
             content_type="video/mp4",
         )

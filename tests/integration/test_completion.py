@@ -14,8 +14,8 @@ from faceless_shared.db import jobs, projects
 from faceless_shared.media import run_ffmpeg
 from faceless_shared.messaging.events import VideoCompleted
 from faceless_shared.runtime.settings import Settings
-from faceless_shared.storage.object_storage import LocalStorage, clip_key
-from tests.integration.fixtures import finish_clip, project_with_clips
+from faceless_shared.storage.object_storage import LocalStorage
+from tests.integration.fixtures import finish_clip, project_with_clips, video_key
 from tests.probe import probe
 
 
@@ -61,7 +61,7 @@ async def make_clip(storage: LocalStorage, project_id: object, index: int, tmp: 
     await run_ffmpeg(
         ["-f", "lavfi", "-i", "sine=frequency=440:duration=1.2", str(audio)], timeout_s=30
     )
-    out = storage.path(clip_key(project_id, index))  # type: ignore[arg-type]
+    out = storage.path(video_key(project_id, index))  # type: ignore[arg-type]
     out.parent.mkdir(parents=True, exist_ok=True)
     await render_clip(
         image=image, audio=audio, duration_ms=1200, width=1080, height=1920, out_path=out

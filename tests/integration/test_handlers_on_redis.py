@@ -15,6 +15,7 @@ from tests.handler_cases import (
     handler_settings,
     planner_plans_a_created_project,
     renderer_fails_the_project_of_a_failed_clip,
+    renderer_joins_the_final_an_edit_requests,
 )
 from tests.webhook_handler_cases import intake_records_each_outcome_once
 
@@ -41,6 +42,12 @@ async def test_the_renderer_fails_the_project_of_a_failed_clip(
     real_settings: Settings, tmp_path: Path
 ) -> None:
     await renderer_fails_the_project_of_a_failed_clip(real_settings, tmp_path, with_real=True)
+
+
+async def test_the_renderer_joins_the_final_an_edit_requests(
+    real_settings: Settings, tmp_path: Path
+) -> None:
+    await renderer_joins_the_final_an_edit_requests(real_settings, tmp_path, with_real=True)
 
 
 async def test_the_intake_records_each_outcome_once(real_settings: Settings) -> None:

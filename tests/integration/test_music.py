@@ -273,7 +273,7 @@ async def test_the_final_video_carries_the_bed_at_platform_loudness(
     assert abs(outcome.duration_ms - 2400) <= 40
     log = await run_ffmpeg_logged(
         [
-            *("-i", str(storage.path(final_key(project_id))), "-map", "0:a:0"),
+            *("-i", str(storage.path(final_key(project_id, 1))), "-map", "0:a:0"),
             *("-af", "ebur128@final=peak=true:framelog=quiet", "-f", "null", "-"),
         ],
         timeout_s=60,

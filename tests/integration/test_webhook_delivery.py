@@ -138,6 +138,7 @@ async def test_errors_are_retried_until_a_2xx_and_then_it_is_sent_no_more(
         "video_url": None,
         "duration_ms": None,
         "error_message": "planning failed: boom",
+        "version": 0,
     }
 
 

@@ -23,6 +23,7 @@ from uuid import UUID
 from faceless_clip.clip_claims import Claim, ClipBusy, give_up_reason
 from faceless_clip.clip_store import AssetKind
 from faceless_planner.plan_store import PlanBusy
+from faceless_renderer.completion_store import FinalInputs
 from faceless_shared.costs.cost_ledger import (
     CostCapReached,
     Reservation,
@@ -34,6 +35,7 @@ from faceless_shared.costs.provider_usage import Usage
 from faceless_shared.db.assets import AssetRow, AssetType
 from faceless_shared.db.clips import ClipRow, NewClip
 from faceless_shared.db.presets import PresetLook
+from faceless_shared.db.project_versions import VersionRow
 from faceless_shared.db.projects import ProjectRow, ProjectStatus
 from faceless_shared.db.tenants import LOCAL_TENANT_ID
 from faceless_shared.db.usage import Capability
@@ -106,6 +108,7 @@ class Spend:
     capability: str
     usage: Usage
     cost_usd: float
+    run: int = 1
 
 
 @dataclass
@@ -124,6 +127,7 @@ class FakeDatabase:
     """Reservations of calls under way, with their tenant (none expire here)."""
     tenant_budget_usd: float | None = None
     """The tenants' budget for the month (every spend here is this month's)."""
+    versions: list[VersionRow] = field(default_factory=list)
 
     def add_project(self, *, status: ProjectStatus = "queued", **values: Any) -> UUID:
         project_id = uuid.uuid4()
@@ -229,6 +233,7 @@ class FakeDatabase:
         content_type: str,
         content_key: str | None = None,
         meta: dict[str, Any] | None = None,
+        clip_id: UUID | None = None,
     ) -> AssetRow:
         asset = AssetRow(
             id=uuid.uuid4(),
@@ -241,10 +246,14 @@ class FakeDatabase:
             content_type=content_type,
             content_key=content_key,
             meta=meta or {},
+            clip_id=clip_id,
             created_at=now(),
         )
         self.assets.append(asset)
         return asset
+
+    def asset(self, asset_id: UUID) -> AssetRow:
+        return next(asset for asset in self.assets if asset.id == asset_id)
 
     def reserve(
         self,
@@ -270,7 +279,9 @@ class FakeDatabase:
             why = refusal("the tenant's budget of", spent, 0.0, self.tenant_budget_usd, cost)
             if why is not None:
                 raise TenantBudgetReached(f"tenant budget reached: {why}")
-        reservation = Reservation(uuid.uuid4(), project_id, clip_index, capability, cost)
+        reservation = Reservation(
+            uuid.uuid4(), project_id, clip_index, capability, cost, project.run
+        )
         self.held[reservation.id] = (reservation, project.tenant_id)
         return reservation
 
@@ -284,6 +295,7 @@ class FakeDatabase:
                 reservation.clip_index,
                 reservation.capability,
                 usage,
+                reservation.run,
             )
         self.held.pop(reservation.id, None)
 
@@ -294,9 +306,11 @@ class FakeDatabase:
         clip_index: int | None,
         capability: str,
         usage: Usage,
+        run: int | None = None,
     ) -> None:
         cost = estimate_cost(usage, prices)
-        self.spent.append(Spend(project_id, clip_index, capability, usage, cost))
+        run = self.project(project_id).run if run is None else run
+        self.spent.append(Spend(project_id, clip_index, capability, usage, cost, run))
 
 
 @dataclass
@@ -386,8 +400,12 @@ class FakePlanStore:
         if self.db.project(project_id).status != "planning" or not self.holds(project_id, owner):
             return False
         del self.leases[project_id]
+        review = self.db.project(project_id).review
         self.db.update_project(
-            project_id, status="rendering_clips", clip_count=len(new_clips), title=title
+            project_id,
+            status="awaiting_approval" if review else "rendering_clips",
+            clip_count=len(new_clips),
+            title=title,
         )
         for new in new_clips:
             self.db.insert_clip(project_id, new)
@@ -532,10 +550,13 @@ class FakeClipStore:
         *,
         content_key: str | None = None,
         meta: dict[str, Any] | None = None,
+        clip_id: UUID | None = None,
     ) -> None:
         asset_type, content_type = ASSET_TYPES[kind]
+        if clip_id is None:
+            clip_id = self.db.clip(project_id, clip_index).id
         asset = self.db.record_asset(
-            project_id, clip_index, asset_type, stored, content_type, content_key, meta
+            project_id, clip_index, asset_type, stored, content_type, content_key, meta, clip_id
         )
         await self.attach_asset(project_id, clip_index, kind, asset.id)
 
@@ -619,8 +640,20 @@ class FakeCompletionStore:
         if self.db.project(project_id).final_owner == owner:
             self.db.update_project(project_id, final_owner=None, final_lease_expires_at=None)
 
-    async def project_and_clips(self, project_id: UUID) -> tuple[ProjectRow | None, list[ClipRow]]:
-        return self.db.projects.get(project_id), self.db.clips_of(project_id)
+    async def final_inputs(self, project_id: UUID) -> FinalInputs:
+        project = self.db.projects.get(project_id)
+        if project is None:
+            raise LookupError(f"project {project_id} is gone")
+        keys = []
+        for clip in self.db.clips_of(project_id):
+            if clip.video_asset_id is None:
+                raise LookupError(f"clip {clip.clip_index} of {project_id} has no video")
+            keys.append(self.db.asset(clip.video_asset_id).storage_path)
+        return FinalInputs(project, keys, self.next_version(project_id))
+
+    def next_version(self, project_id: UUID) -> int:
+        numbers = [v.version for v in self.db.versions if v.project_id == project_id]
+        return max(numbers, default=0) + 1
 
     async def complete(
         self, event: VideoCompleted, stored: StoredObject, *, owner: str | None = None
@@ -629,6 +662,7 @@ class FakeCompletionStore:
         project = self.db.project(event.project_id)
         completed = project.status == "rendering_final" and project.final_owner == owner
         if completed:
+            version = event.version or self.next_version(event.project_id)
             self.db.update_project(
                 event.project_id,
                 status="completed",
@@ -637,6 +671,24 @@ class FakeCompletionStore:
                 completed_at=now(),
                 final_owner=None,
                 final_lease_expires_at=None,
+                version=version,
+            )
+            self.db.versions.append(
+                VersionRow(
+                    project_id=event.project_id,
+                    version=version,
+                    run=project.run,
+                    final_asset_id=asset.id,
+                    duration_ms=event.duration_ms,
+                    clip_count=project.clip_count or 0,
+                    cost_usd=sum(
+                        s.cost_usd
+                        for s in self.db.spent
+                        if s.project_id == event.project_id and s.run == project.run
+                    ),
+                    created_at=now(),
+                    storage_path=stored.key,
+                )
             )
             self.db.outbox.append(event)
         elif owner is not None:

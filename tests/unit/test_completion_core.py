@@ -15,6 +15,7 @@ import pytest
 
 import faceless_renderer.completion
 from faceless_renderer.completion import complete_if_all_rendered, fail_project, kept_fresh
+from faceless_shared.db.assets import AssetRow
 from faceless_shared.messaging.events import ProjectFailed, VideoCompleted
 from faceless_shared.messaging.progress import Completed, Failed, StatusChanged
 from faceless_shared.storage.object_storage import LocalStorage, clip_key, final_key
@@ -76,9 +77,24 @@ async def rendered(
     project_id = db.add_project()
     db.add_clips(project_id, [f"Sentence {i}." for i in range(clips)])
     for index in range(clips if done is None else done):
-        db.update_clip(project_id, index, status="rendered", duration_ms=1200)
-        await storage.put_bytes(clip_key(project_id, index), b"clip")
+        await store_video(db, storage, project_id, index)
     return project_id
+
+
+async def store_video(
+    db: FakeDatabase, storage: LocalStorage, project_id: UUID, index: int, body: bytes = b"clip"
+) -> Path:
+    """What the clip worker leaves of a rendered clip: its video, stored and attached."""
+    clip = db.clip(project_id, index)
+    key = clip_key(project_id, clip.id, clip.revision)
+    stored = await storage.put_bytes(key, body)
+    video = db.record_asset(project_id, index, "clip", stored, "video/mp4", clip_id=clip.id)
+    db.update_clip(project_id, index, status="rendered", duration_ms=1200, video_asset_id=video.id)
+    return storage.path(key)
+
+
+def finals(db: FakeDatabase) -> list[AssetRow]:
+    return [asset for asset in db.assets if asset.type == "final"]
 
 
 async def test_the_last_clip_rendered_makes_the_final(
@@ -92,13 +108,16 @@ async def test_the_last_clip_rendered_makes_the_final(
     )
 
     assert isinstance(outcome, VideoCompleted)
-    assert (outcome.duration_ms, outcome.video_key) == (2400, final_key(project_id))
+    assert (outcome.duration_ms, outcome.video_key) == (2400, final_key(project_id, 1))
+    assert outcome.version == 1
     assert db.outbox == [outcome]
     project = db.project(project_id)
-    assert (project.status, project.duration_ms) == ("completed", 2400)
-    [final] = db.assets
-    assert (final.type, final.id, final.bytes) == ("final", project.final_asset_id, 5)
-    assert await storage.exists(final_key(project_id))
+    assert (project.status, project.duration_ms, project.version) == ("completed", 2400, 1)
+    [final] = finals(db)
+    assert (final.id, final.bytes) == (project.final_asset_id, 5)
+    assert await storage.exists(final_key(project_id, 1))
+    [version] = db.versions
+    assert (version.version, version.run, version.final_asset_id) == (1, 1, final.id)
     assert db.jobs[project_id, "final", None] == Job("succeeded", 1)
     [asked] = joins.asked
     assert len(asked["paths"]) == 2 and asked["crossfade_s"] == 0.0 and asked["music"] is None
@@ -182,7 +201,8 @@ async def test_a_stored_clip_gone_missing_fails_the_final(
     db: FakeDatabase, storage: LocalStorage, joins: Joins
 ) -> None:
     project_id = await rendered(db, storage)
-    storage.path(clip_key(project_id, 1)).unlink()
+    clip = db.clip(project_id, 1)
+    storage.path(clip_key(project_id, clip.id, clip.revision)).unlink()
 
     outcome = await complete_if_all_rendered(
         FakeCompletionStore(db), storage, project_id, timeout_s=60
@@ -312,7 +332,7 @@ async def test_a_reopened_final_claimed_by_a_second_renderer_stops_the_first(
 
     assert isinstance(outcome, VideoCompleted)
     assert db.outbox == [outcome] and db.project(project_id).status == "completed"
-    assert len(joins.asked) == 2 and [a.type for a in db.assets] == ["final"]
+    assert len(joins.asked) == 2 and len(finals(db)) == 1
     assert db.jobs[project_id, "final", None] == Job("succeeded", 2)
     assert heartbeats(project_id) == []
 
@@ -360,3 +380,33 @@ async def test_a_final_cancelled_and_retried_while_it_joins_stays_its_renderers(
 
     assert isinstance(outcome, VideoCompleted) and db.outbox == [outcome]
     assert len(joins.asked) == 1
+
+
+async def test_an_edit_run_makes_the_next_version_from_the_clips_in_their_new_order(
+    db: FakeDatabase, storage: LocalStorage, joins: Joins
+) -> None:
+    """After a reorder and one clip made again, the join reads each clip's video through
+    its asset (never by index) and stores v2 beside v1, which stays."""
+    project_id = await rendered(db, storage, 3)
+    store = FakeCompletionStore(db)
+    await complete_if_all_rendered(store, storage, project_id, timeout_s=60)
+    first = db.project(project_id).final_asset_id
+    old = [db.clip(project_id, i) for i in range(3)]
+    for index, clip in enumerate([old[2], old[0], old[1]]):  # what clips.reorder does
+        db.clips[project_id, index] = clip.model_copy(update={"clip_index": index})
+    db.update_clip(project_id, 0, revision=2, status="planned", video_asset_id=None)
+    db.update_project(project_id, status="rendering_clips", run=2)
+    made_again = await store_video(db, storage, project_id, 0, b"new")
+
+    outcome = await complete_if_all_rendered(store, storage, project_id, timeout_s=60)
+
+    assert isinstance(outcome, VideoCompleted) and outcome.version == 2
+    assert outcome.video_key == final_key(project_id, 2)
+    project = db.project(project_id)
+    assert (project.version, project.status) == (2, "completed")
+    assert project.final_asset_id != first
+    assert [v.version for v in db.versions] == [1, 2] and db.versions[1].run == 2
+    assert await storage.exists(final_key(project_id, 1))  # v1 stays
+    keys = [clip_key(project_id, c.id, c.revision) for c in (old[0], old[1])]
+    assert joins.asked[1]["paths"] == [made_again, *map(storage.path, keys)]
+    assert "r2" in made_again.name

@@ -199,3 +199,23 @@ async def test_a_failure_after_the_project_ended_announces_nothing(
 
     assert events == [] and db.outbox == []
     assert db.jobs[project_id, "plan", None] == Job("failed", 1, "planning failed: too late")
+
+
+async def test_a_project_to_review_stops_after_planning_with_no_clip_announced(
+    db: FakeDatabase, storage: LocalStorage
+) -> None:
+    project_id = db.add_project(script=SCRIPT, review=True)
+    writer, store, progress = CountingWriter(), FakePlanStore(db), RecordedProgress()
+
+    events = await plan_project(store, storage, writer, RULES, project_id, progress=progress)
+
+    project = db.project(project_id)
+    count = project.clip_count
+    assert project.status == "awaiting_approval" and count is not None and count >= 2
+    assert events == [] and db.outbox == []
+    assert [clip.status for clip in db.clips_of(project_id)] == ["planned"] * count
+    assert [(line.capability, line.cost_usd) for line in db.spent] == [("plan", 0.02)]
+    assert progress.of(project_id)[-1] == StatusChanged("awaiting_approval")
+    # a redelivered ProjectCreated while it waits announces nothing either
+    assert await plan_project(store, storage, writer, RULES, project_id) == []
+    assert writer.calls == 1 and db.outbox == []

@@ -18,6 +18,8 @@ from faceless_api.http.local_origin_guard import LocalOriginGuard
 from faceless_api.http.openapi_links import install_openapi
 from faceless_api.http.request_errors import BodyTooLarge
 from faceless_api.routes import (
+    clip_image_routes,
+    clip_routes,
     event_routes,
     health_routes,
     key_routes,
@@ -28,6 +30,7 @@ from faceless_api.routes import (
     preset_routes,
     project_routes,
     series_routes,
+    version_routes,
     voice_routes,
     web_routes,
     webhook_routes,
@@ -38,6 +41,9 @@ from faceless_shared.runtime.telemetry import Telemetry
 
 ROUTES = (
     project_routes,
+    clip_routes,
+    clip_image_routes,
+    version_routes,
     media_routes,
     event_routes,
     preset_routes,
@@ -90,7 +96,7 @@ def install_request_guards(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(
         BodyLimits,
         default=BodyLimit(json_limit, BodyTooLarge(json_limit, "FACELESS_MAX_JSON_BODY_BYTES")),
-        routes=music_routes.BODY_LIMITS,
+        routes=music_routes.BODY_LIMITS | clip_image_routes.BODY_LIMITS,
     )
     if settings.auth == "off":
         app.add_middleware(LocalOriginGuard, allowed_hosts=settings.allowed_hosts)

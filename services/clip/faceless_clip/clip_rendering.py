@@ -16,9 +16,11 @@ from faceless_clip.asset_keeping import ClipSlot, content_key, keep_asset, reuse
 from faceless_clip.captions import CaptionStyle
 from faceless_clip.clip_claims import Claim, ProjectEnded, kept_alive, new_owner
 from faceless_clip.clip_store import ClipStore
+from faceless_clip.images.chosen_pictures import chosen_picture
 from faceless_clip.images.image_maker import ImageMaker, ImageStyle
 from faceless_clip.motion import MotionStyle, Move
 from faceless_clip.paid_calls import paid_call
+from faceless_clip.picture_store import PictureStore
 from faceless_clip.render import render_clip
 from faceless_clip.voice.voice_maker import Speech, VoiceMaker, WordTiming
 from faceless_clip.voice.word_timing import estimate_word_timings
@@ -60,7 +62,7 @@ class ClipMakers:
 
 
 async def render_planned_clip(
-    store: ClipStore,
+    store: PictureStore,
     storage: Storage,
     makers: ClipMakers,
     project_id: UUID,
@@ -116,7 +118,7 @@ async def _finish(store: ClipStore, claimed: Claim, speech: Speech) -> Event | N
 
 
 async def _make_clip(
-    store: ClipStore,
+    store: PictureStore,
     storage: Storage,
     makers: ClipMakers,
     claimed: Claim,
@@ -126,8 +128,8 @@ async def _make_clip(
     project, clip = claimed.project, claimed.clip
     width, height = FRAME_SIZES[project.aspect]
     with tempfile.TemporaryDirectory(prefix="faceless-clip-") as workdir:
-        slot = ClipSlot(project.id, clip.clip_index, Path(workdir))
-        look = await _preset_look(store, project)
+        slot = ClipSlot.of(clip, Path(workdir))
+        look = await project_look(store, project)
         await tracker.reached("voice")
         speech = await _speech(store, storage, makers, project, clip, slot)
         _check_speech_length(makers, claimed, speech)
@@ -137,7 +139,7 @@ async def _make_clip(
         await _still_wanted(store, claimed, "image")
         await tracker.reached("render")
         video = slot.work / "clip.mp4"
-        captions, motion = _render_look(look, project, clip.clip_index)
+        captions, motion = _render_look(look, project, clip)
         await _stage(
             "render",
             render_clip(
@@ -189,7 +191,8 @@ async def _speech(
     clip: ClipRow,
     slot: ClipSlot,
 ) -> Speech:
-    voice = makers.voice if project.voice is None else makers.voice.with_voice(project.voice)
+    chosen = clip.voice or project.voice
+    voice = makers.voice if chosen is None else makers.voice.with_voice(chosen)
     key = content_key(voice.identity, clip.voice_style_instruction, clip.script)
     reused = await reuse_asset(store, storage, slot, "audio", key)
     if reused is not None:
@@ -209,7 +212,7 @@ async def _speech(
 
 
 async def _picture(
-    store: ClipStore,
+    store: PictureStore,
     storage: Storage,
     makers: ClipMakers,
     project: ProjectRow,
@@ -218,6 +221,8 @@ async def _picture(
     look: PresetLook,
 ) -> Path:
     width, height = FRAME_SIZES[project.aspect]
+    if clip.chosen_image_id is not None:
+        return await _stage("image", chosen_picture(store, storage, clip, slot, (width, height)))
     style, addition = ImageStyle.from_style_json(look.style_json), look.prompt_addition
     images = makers.images
     key = _image_key(images, clip.image_prompt, addition, f"{width}x{height}", style)
@@ -238,7 +243,8 @@ async def _picture(
     await _stage(
         "image", paid_call(store, makers.prices, slot, "image", expected, draw, lambda made: made)
     )
-    return await keep_asset(store, storage, slot, "image", out, key=key)
+    meta = {"source": "drawn", "prompt": clip.image_prompt}
+    return await keep_asset(store, storage, slot, "image", out, key=key, meta=meta)
 
 
 async def _stage(name: str, work: Awaitable[T]) -> T:
@@ -265,15 +271,19 @@ def _image_key(images: ImageMaker, prompt: str, addition: str, size: str, style:
 
 
 def _render_look(
-    look: PresetLook, project: ProjectRow, clip_index: int
+    look: PresetLook, project: ProjectRow, clip: ClipRow
 ) -> tuple[CaptionStyle | None, Move]:
-    """The preset's caption style (None when the project has captions off) and this clip's
-    move (the preset's kinds taken in turn, so neighbouring clips move differently)."""
-    captions = CaptionStyle.from_style_json(look.style_json) if project.captions else None
-    return captions, MotionStyle.from_style_json(look.style_json).move_for(clip_index)
+    """The preset's caption style (None when captions are off: the clip's own setting, else
+    the project's) and this clip's move: the kind it asked for, else the preset's kinds taken
+    in turn, so neighbouring clips move differently."""
+    shown = project.captions if clip.captions is None else clip.captions
+    captions = CaptionStyle.from_style_json(look.style_json) if shown else None
+    motion = MotionStyle.from_style_json(look.style_json)
+    move = motion.move_for(clip.clip_index) if clip.motion is None else motion.move_of(clip.motion)
+    return captions, move
 
 
-async def _preset_look(store: ClipStore, project: ProjectRow) -> PresetLook:
+async def project_look(store: ClipStore, project: ProjectRow) -> PresetLook:
     """The look the project was made with. Rows from before projects kept it follow their
     preset as it is now (and a preset gone altogether leaves the worker's defaults)."""
     if project.preset_look is not None:

@@ -78,8 +78,10 @@ class ClipStore(Protocol):
         *,
         content_key: str | None = None,
         meta: dict[str, Any] | None = None,
+        clip_id: UUID | None = None,
     ) -> None:
-        """The stored file recorded as an asset and attached to the clip, at once."""
+        """The stored file recorded as an asset made for the clip (``clip_id``; None: the
+        clip now at ``clip_index``) and attached to it, at once."""
         ...
 
     async def find_asset(self, content_key: str, project_id: UUID) -> AssetRow | None:
@@ -193,9 +195,13 @@ class PostgresClipStore:
         *,
         content_key: str | None = None,
         meta: dict[str, Any] | None = None,
+        clip_id: UUID | None = None,
     ) -> None:
         asset_type, content_type = _ASSET_TYPES[kind]
         async with self._pool.acquire() as conn, conn.transaction():
+            if clip_id is None:
+                clip = await clips.get_clip(conn, project_id, clip_index)
+                clip_id = None if clip is None else clip.id
             asset = await assets.record_asset(
                 conn,
                 project_id=project_id,
@@ -207,6 +213,7 @@ class PostgresClipStore:
                 content_type=content_type,
                 content_key=content_key,
                 meta=meta,
+                clip_id=clip_id,
             )
             await clips.attach_asset(conn, project_id, clip_index, kind=kind, asset_id=asset.id)
 

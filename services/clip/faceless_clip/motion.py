@@ -69,6 +69,13 @@ class MotionStyle:
         """The move of the clip at ``clip_index``: the kinds in turn, so neighbours differ."""
         return Move(self.kinds[clip_index % len(self.kinds)], self.strength)
 
+    def move_of(self, kind: MotionKind) -> Move:
+        """A move a clip asked for by its kind, at the preset's strength; at the default one
+        when the preset keeps its pictures still, so the move asked for is seen."""
+        if kind == "none":
+            return STILL
+        return Move(kind, self.strength if self.strength > 0 else DEFAULT_STRENGTH)
+
 
 def _is_number(value: Any) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

@@ -73,8 +73,9 @@ class PlanStore(Protocol):
         events: Sequence[Event],
         owner: str,
     ) -> bool:
-        """With the project planned (``clip_count`` the clips' number, the lease released),
-        the clips inserted, the plan job finished and the events announced, all at once;
+        """With the project planned (``clip_count`` the clips' number, the lease released;
+        rendering its clips, or awaiting approval when it was made with ``review``), the
+        clips inserted, the plan job finished and the events announced, all at once;
         nothing when the project was cancelled or failed meanwhile or ``owner``'s lease is
         lost (then False)."""
         ...

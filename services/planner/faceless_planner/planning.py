@@ -1,6 +1,7 @@
 """Planning a project: write the plan, store it, record the clips, announce each clip.
 One planner at a time plans a project: it holds the project's planning lease, kept alive while
-the plan is written, and records the outcome only while it still holds it."""
+the plan is written, and records the outcome only while it still holds it. A project made
+with ``review`` stops there, awaiting approval: its clips are announced when it is approved."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from faceless_planner.plan_store import PlanStore
 from faceless_planner.plan_writer import Plan, PlannedClip, PlanRequest, PlanWriter
 from faceless_shared.costs.provider_usage import Usage
 from faceless_shared.db.clips import NewClip
-from faceless_shared.db.projects import ProjectRow
+from faceless_shared.db.projects import ProjectRow, ProjectStatus
 from faceless_shared.messaging.events import ClipPlanned, Event, ProjectFailed
 from faceless_shared.messaging.progress import (
     NO_PROGRESS,
@@ -61,10 +62,10 @@ async def plan_project(
     owner: str = "planner",
     progress: ProgressPublisher = NO_PROGRESS,
 ) -> list[Event]:
-    """Plans the project; the events it causes (a ClipPlanned per clip, or a ProjectFailed)
-    go out through the outbox and are returned for the record. None go out when the lease
-    was lost mid-plan (the plan call stopped there; the project is its next holder's).
-    Raises PlanBusy while another planner holds the project."""
+    """Plans the project; the events it causes (a ClipPlanned per clip, none for a project
+    to review, or a ProjectFailed) go out through the outbox and are returned for the record.
+    None go out when the lease was lost mid-plan (the plan call stopped there; the project is
+    its next holder's). Raises PlanBusy while another planner holds the project."""
     owner = f"{owner}/{uuid.uuid4().hex[:8]}"  # one owner per attempt, even in one process
     project = await store.begin_planning(project_id, owner=owner, lease_s=rules.lease_s)
     if project is None:
@@ -112,7 +113,7 @@ async def _plan(
             return await _fail(store, project.id, f"planning failed: {error}", owner, progress)
         await store.settle(rules.prices, reserved, plan.usage)
         await _store_plan(store, storage, project.id, plan)
-    return await _record_clips(store, project.id, plan, owner, progress)
+    return await _record_clips(store, project, plan, owner, progress)
 
 
 async def _stored_plan(storage: Storage, project_id: UUID) -> Plan | None:
@@ -155,23 +156,27 @@ async def _store_plan(store: PlanStore, storage: Storage, project_id: UUID, plan
 
 
 async def _record_clips(
-    store: PlanStore, project_id: UUID, plan: Plan, owner: str, progress: ProgressPublisher
+    store: PlanStore, project: ProjectRow, plan: Plan, owner: str, progress: ProgressPublisher
 ) -> list[Event]:
+    """The clips recorded; announced at once, or, for a project to review, once approved."""
     new_clips = [
         NewClip(index, clip.script, clip.image_prompt, clip.voice_style_instruction)
         for index, clip in enumerate(plan.clips)
     ]
     count = len(new_clips)
     events: list[Event] = [
-        ClipPlanned(project_id=project_id, clip_index=i, clip_count=count) for i in range(count)
+        ClipPlanned(project_id=project.id, clip_index=i, clip_count=count) for i in range(count)
     ]
+    if project.review:
+        events = []
     recorded = await store.record_clips(
-        project_id, new_clips, title=plan.title, events=events, owner=owner
+        project.id, new_clips, title=plan.title, events=events, owner=owner
     )
     if not recorded:
         return []  # cancelled or failed meanwhile, or the lease was lost
-    await progress.publish(project_id, Planned(count, plan.title))
-    await progress.publish(project_id, StatusChanged("rendering_clips"))
+    await progress.publish(project.id, Planned(count, plan.title))
+    status: ProjectStatus = "awaiting_approval" if project.review else "rendering_clips"
+    await progress.publish(project.id, StatusChanged(status))
     return events
 
 

@@ -25,7 +25,7 @@ from faceless_shared.messaging.progress import (
     ProgressPublisher,
     StatusChanged,
 )
-from faceless_shared.storage.object_storage import Storage, StoredObject, clip_key, final_key
+from faceless_shared.storage.object_storage import Storage, StoredObject, final_key
 
 logger = logging.getLogger(__name__)
 
@@ -132,15 +132,13 @@ async def _render_final(
     *,
     timeout_s: float,
 ) -> tuple[VideoCompleted, StoredObject]:
-    """The final joined and stored (under the heartbeat: a lost lease stops it here)."""
-    project, rows = await store.project_and_clips(project_id)
-    if project is None:
-        raise LookupError(f"project {project_id} is gone")
+    """The final joined and stored as the project's next version, at a key of its own (earlier
+    versions stay), under the heartbeat: a lost lease stops it here."""
+    inputs = await store.final_inputs(project_id)
+    project = inputs.project
     with tempfile.TemporaryDirectory(prefix="faceless-final-") as workdir:
         work = Path(workdir)
-        paths = [
-            await storage.local_path(clip_key(project_id, row.clip_index), work) for row in rows
-        ]
+        paths = [await storage.local_path(key, work) for key in inputs.video_keys]
         seconds = await join_clips(
             paths,
             work / "final.mp4",
@@ -148,9 +146,15 @@ async def _render_final(
             music=await _music(storage, project.music_key, work),
             crossfade_s=CROSSFADE_S if project.crossfade else 0.0,
         )
-        stored = await storage.put_file(final_key(project_id), work / "final.mp4")
+        final = final_key(project_id, inputs.version)
+        stored = await storage.put_file(final, work / "final.mp4")
     duration_ms = round(seconds * 1000)
-    event = VideoCompleted(project_id=project_id, duration_ms=duration_ms, video_key=stored.key)
+    event = VideoCompleted(
+        project_id=project_id,
+        duration_ms=duration_ms,
+        video_key=stored.key,
+        version=inputs.version,
+    )
     return event, stored
 
 

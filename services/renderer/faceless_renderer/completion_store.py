@@ -1,18 +1,33 @@
 """What completing a project reads and writes, one transaction a method: the interface the
-renderer's completion uses, and its PostgreSQL implementation over the ``db`` modules."""
+renderer's completion uses, and its PostgreSQL implementation over the ``db`` modules.
+
+Each completed join is a version of the project: its number is one past the highest recorded
+(read before the join, so the final is stored under it), and it is recorded with the run's
+length, clip count and cost in the transaction that completes the project."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 from uuid import UUID
 
 import asyncpg
 
-from faceless_shared.db import assets, clips, jobs, outbox, projects
-from faceless_shared.db.clips import ClipRow
+from faceless_shared.db import assets, clips, jobs, outbox, project_versions, projects, usage
+from faceless_shared.db.pool import Conn
 from faceless_shared.db.projects import ProjectRow
 from faceless_shared.messaging.events import ProjectFailed, VideoCompleted
 from faceless_shared.storage.object_storage import StoredObject
+
+
+@dataclass(frozen=True)
+class FinalInputs:
+    """What the final is joined from: the project, its clips' videos in order (their storage
+    keys, read through each clip's video asset) and the version the final will be."""
+
+    project: ProjectRow
+    video_keys: list[str]
+    version: int
 
 
 class CompletionStore(Protocol):
@@ -35,16 +50,18 @@ class CompletionStore(Protocol):
         """``owner``'s final ended without completing the project: its lease given up."""
         ...
 
-    async def project_and_clips(self, project_id: UUID) -> tuple[ProjectRow | None, list[ClipRow]]:
-        """The project (None if it is gone) and its clips in order."""
+    async def final_inputs(self, project_id: UUID) -> FinalInputs:
+        """What the final is joined from; raises LookupError when the project is gone or a
+        clip has no video."""
         ...
 
     async def complete(
         self, event: VideoCompleted, stored: StoredObject, *, owner: str | None = None
     ) -> bool:
-        """The final recorded as an asset, the project completed and the event announced,
-        the final job finished; False (nothing announced, the lease given up) when the
-        project had moved on or the final is no longer ``owner``'s."""
+        """The final recorded as an asset and as version ``event.version`` (with its run's
+        cost), the project completed at that version and the event announced, the final job
+        finished; False (nothing announced, the lease given up) when the project had moved
+        on or the final is no longer ``owner``'s."""
         ...
 
     async def fail(self, event: ProjectFailed, *, final_job: bool) -> bool:
@@ -78,10 +95,20 @@ class PostgresCompletionStore:
         async with self._pool.acquire() as conn:
             await projects.release_final(conn, project_id, owner=owner)
 
-    async def project_and_clips(self, project_id: UUID) -> tuple[ProjectRow | None, list[ClipRow]]:
-        async with self._pool.acquire() as conn:
+    async def final_inputs(self, project_id: UUID) -> FinalInputs:
+        async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
             project = await projects.get_project(conn, project_id)
-            return project, await clips.list_clips(conn, project_id)
+            if project is None:
+                raise LookupError(f"project {project_id} is gone")
+            keys = []
+            for clip in await clips.list_clips(conn, project_id):
+                video = None
+                if clip.video_asset_id is not None:
+                    video = await assets.get_asset(conn, clip.video_asset_id)
+                if video is None:
+                    raise LookupError(f"clip {clip.clip_index} of {project_id} has no video")
+                keys.append(video.storage_path)
+            return FinalInputs(project, keys, await project_versions.next_version(conn, project_id))
 
     async def complete(
         self, event: VideoCompleted, stored: StoredObject, *, owner: str | None = None
@@ -98,14 +125,17 @@ class PostgresCompletionStore:
                 size=stored.size,
                 content_type="video/mp4",
             )
+            version = event.version or await project_versions.next_version(conn, project_id)
             completed = await projects.mark_completed(
                 conn,
                 project_id,
                 final_asset_id=asset.id,
                 duration_ms=event.duration_ms,
                 owner=owner,
+                version=version,
             )
             if completed:
+                await _record_version(conn, event, version, asset.id)
                 await outbox.enqueue(conn, event)
             elif owner is not None:  # cancelled meanwhile: a retry renders the final anew
                 await projects.release_final(conn, project_id, owner=owner)
@@ -120,3 +150,22 @@ class PostgresCompletionStore:
                 return False
             await outbox.enqueue(conn, event)
         return True
+
+
+async def _record_version(
+    conn: Conn, event: VideoCompleted, version: int, final_asset_id: UUID
+) -> None:
+    """The completed final as the project's ``version`` (its row is locked by the completing
+    UPDATE, so no other completion takes the number meanwhile)."""
+    project = await projects.get_project(conn, event.project_id)
+    assert project is not None  # just completed in this transaction
+    await project_versions.record_version(
+        conn,
+        event.project_id,
+        version=version,
+        run=project.run,
+        final_asset_id=final_asset_id,
+        duration_ms=event.duration_ms,
+        clip_count=project.clip_count or 0,
+        cost_usd=await usage.run_cost(conn, event.project_id, project.run),
+    )

@@ -1,15 +1,17 @@
-"""The renderer's event handlers: track clips, render the final, record the outcome."""
+"""The renderer's event handlers: track clips, render the final (also when an edit asks for
+it again), record the outcome."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from uuid import UUID
 
 from faststream.redis import RedisBroker
 
 from faceless_renderer.completion import complete_if_all_rendered, fail_project
 from faceless_renderer.completion_store import CompletionStore, PostgresCompletionStore
 from faceless_shared.messaging.broker import consumer_name, stream_subs
-from faceless_shared.messaging.events import ClipFailed, ClipRendered
+from faceless_shared.messaging.events import ClipFailed, ClipRendered, FinalRequested
 from faceless_shared.messaging.progress import ProgressPublisher
 from faceless_shared.messaging.streams import RENDERER_GROUP, Streams
 from faceless_shared.runtime.service import Resources
@@ -47,10 +49,16 @@ def subscribe(
     consumer = consumer_name(RENDERER_GROUP)
 
     async def on_clip_rendered(event: ClipRendered) -> None:
+        await _complete(event.project_id)
+
+    async def on_final_requested(event: FinalRequested) -> None:
+        await _complete(event.project_id)
+
+    async def _complete(project_id: UUID) -> None:
         await complete_if_all_rendered(
             finisher.store,
             finisher.storage,
-            event.project_id,
+            project_id,
             timeout_s=finisher.timeout_s,
             heartbeat_s=finisher.heartbeat_s,
             lease_s=finisher.heartbeat_s * 3,
@@ -66,6 +74,7 @@ def subscribe(
     for stream, handler in (
         (streams.for_event(ClipRendered), on_clip_rendered),
         (streams.for_event(ClipFailed), on_clip_failed),
+        (streams.for_event(FinalRequested), on_final_requested),
     ):
         for source in stream_subs(
             stream, group=RENDERER_GROUP, consumer=consumer, settings=settings

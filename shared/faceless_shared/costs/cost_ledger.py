@@ -3,7 +3,8 @@ in one transaction that holds the project's row (and the tenant's, when tenants 
 budget) and checks the project's cap and the tenant's monthly budget against what was spent
 plus what calls under way hold; after the call the reservation is settled with what it
 really used (its ledger rows written, the hold released, at once). A reservation a crash
-left stays counted until it expires."""
+left stays counted until it expires. Each call is booked to the project's run when it was
+reserved (a version's usage is its run's calls)."""
 
 from __future__ import annotations
 
@@ -57,6 +58,8 @@ class Reservation:
     clip_index: int | None
     capability: Capability
     cost_usd: float
+    run: int | None = None
+    """The project's run when the call was reserved (None: booked to the run at settling)."""
 
 
 async def reserve(
@@ -88,8 +91,9 @@ async def reserve(
             capability=capability,
             cost_usd=cost,
             hold_s=budgets.reservation_s,
+            run=project.run,
         )
-    return Reservation(reservation_id, project_id, clip_index, capability, cost)
+    return Reservation(reservation_id, project_id, clip_index, capability, cost, project.run)
 
 
 async def settle(
@@ -111,6 +115,7 @@ async def settle(
                     capability=reservation.capability,
                     usage=usage,
                     cost_usd=cost,
+                    run=reservation.run,
                 )
         await ledger.release(conn, reservation.id)
 

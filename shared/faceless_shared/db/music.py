@@ -133,3 +133,32 @@ async def list_tracks(
     )
     total = await conn.fetchval("SELECT count(*) FROM music_tracks WHERE tenant_id = $1", tenant_id)
     return [MusicTrackRow.model_validate(dict(r)) for r in records], int(total)
+
+
+_UNUSED = "NOT EXISTS (SELECT 1 FROM projects p WHERE p.music_key = m.storage_key)"
+
+
+async def lock_unused(conn: Conn, *, created_before: datetime, limit: int) -> list[UUID]:
+    """Up to ``limit`` tracks uploaded before ``created_before`` that no project (ended or
+    not) mixes in, locked for this transaction; tracks another transaction holds (a project
+    being made with one) are skipped. Check again with ``delete_unused``."""
+    records = await conn.fetch(
+        f"""SELECT id FROM music_tracks m
+            WHERE created_at < $1 AND {_UNUSED}
+            ORDER BY created_at, id LIMIT $2
+            FOR UPDATE SKIP LOCKED""",
+        created_before,
+        limit,
+    )
+    return [record["id"] for record in records]
+
+
+async def delete_unused(conn: Conn, track_ids: list[UUID]) -> list[str]:
+    """Delete those of the locked tracks that still no project uses; their storage keys.
+    A statement of its own, so it sees a project committed before the lock was taken."""
+    records = await conn.fetch(
+        f"""DELETE FROM music_tracks m WHERE id = ANY($1::uuid[]) AND {_UNUSED}
+            RETURNING storage_key""",
+        track_ids,
+    )
+    return [record["storage_key"] for record in records]

@@ -52,13 +52,15 @@ async def mark_published(conn: Conn, ids: list[int]) -> None:
 
 
 async def forget_published(conn: Conn, *, published_before: datetime, limit: int) -> int:
-    """Delete up to ``limit`` events published before ``published_before``; returns how many.
-    Unpublished ones never match, and rows a relay holds are skipped."""
+    """Delete up to ``limit`` events published before ``published_before``, oldest first;
+    returns how many. Unpublished ones never match, and rows a relay holds are skipped. Read
+    through ``outbox_published_idx`` (0016): with nothing to delete, a look at the index's
+    oldest entries instead of a scan of the table."""
     result = await conn.execute(
         """DELETE FROM outbox o
            USING (SELECT id FROM outbox
                   WHERE published_at < $1
-                  ORDER BY id
+                  ORDER BY published_at
                   FOR UPDATE SKIP LOCKED LIMIT $2) old
            WHERE o.id = old.id""",
         published_before,

@@ -23,10 +23,24 @@ from faceless_shared.db.pool import Conn
 from faceless_shared.db.presets import PresetLook
 
 ProjectStatus = Literal[
-    "queued", "planning", "rendering_clips", "rendering_final", "completed", "failed", "cancelled"
+    "queued",
+    "planning",
+    "awaiting_approval",
+    "rendering_clips",
+    "rendering_final",
+    "completed",
+    "failed",
+    "cancelled",
 ]
 Aspect = Literal["9:16", "16:9", "1:1"]
 TERMINAL_STATUSES: tuple[str, ...] = ("completed", "failed", "cancelled")
+EDITABLE_STATUSES: tuple[ProjectStatus, ...] = (
+    "awaiting_approval",
+    "completed",
+    "failed",
+    "cancelled",
+)
+"""The statuses in which the project's clips may be edited (in any other it is rendering)."""
 
 
 class ProjectRow(BaseModel):
@@ -58,6 +72,10 @@ class ProjectRow(BaseModel):
     preset_prompt_addition: str | None = None
     final_owner: str | None = None
     final_lease_expires_at: datetime | None = None
+    review: bool = False
+    """The plan waits for approval (``awaiting_approval``) before its clips are rendered."""
+    version: int = 0
+    """The current version (``project_versions``); 0: none yet."""
     created_at: datetime
     updated_at: datetime
     completed_at: datetime | None
@@ -95,16 +113,19 @@ async def insert_project(
     voice: str | None = None,
     callback_url: str | None = None,
     preset_look: PresetLook | None = None,
+    review: bool = False,
 ) -> ProjectRow:
     """``music_key``: a stored track's key, ``music.BED`` for the built-in bed, or None.
     ``preset_look``: the preset's look now, which the project keeps whatever becomes of the
-    preset (None: it follows the preset, as rows from before this did)."""
+    preset (None: it follows the preset, as rows from before this did). ``review``: planning
+    stops at ``awaiting_approval``."""
     record = await conn.fetchrow(
         """INSERT INTO projects (id, topic, script, target_duration_s, aspect, preset_name,
                                  cost_cap_usd, music_key, crossfade, captions, tenant_id,
                                  preset_id, series_id, voice, callback_url, preset_style,
-                                 preset_prompt_addition)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+                                 preset_prompt_addition, review)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                   $18)
            RETURNING *""",
         project_id,
         topic,
@@ -123,6 +144,7 @@ async def insert_project(
         callback_url,
         None if preset_look is None else preset_look.style_json,
         None if preset_look is None else preset_look.prompt_addition,
+        review,
     )
     project = _row(record)
     assert project is not None
@@ -199,11 +221,13 @@ async def count_projects(
 
 
 async def count_in_flight(conn: Conn, tenant_id: UUID) -> int:
-    """The tenant's unfinished projects (what the in-flight limit counts)."""
+    """The tenant's unfinished projects (what the in-flight limit counts): a plan awaiting
+    approval is not in flight."""
     return int(
         await conn.fetchval(
             """SELECT count(*) FROM projects
-               WHERE tenant_id = $1 AND status NOT IN ('completed', 'failed', 'cancelled')""",
+               WHERE tenant_id = $1
+                 AND status NOT IN ('completed', 'failed', 'cancelled', 'awaiting_approval')""",
             tenant_id,
         )
     )
@@ -267,9 +291,11 @@ async def planning_leased(conn: Conn, project_id: UUID) -> bool:
 async def mark_planned(
     conn: Conn, project_id: UUID, *, clip_count: int, title: str, owner: str
 ) -> bool:
-    """planning → rendering_clips, the lease released: only by the owner of the live lease."""
+    """planning → rendering_clips (or ``awaiting_approval`` for a project made with
+    ``review``), the lease released: only by the owner of the live lease."""
     result = await conn.execute(
-        """UPDATE projects SET status = 'rendering_clips', clip_count = $2, title = $3,
+        """UPDATE projects SET clip_count = $2, title = $3,
+                  status = CASE WHEN review THEN 'awaiting_approval' ELSE 'rendering_clips' END,
                   plan_lease_owner = NULL, plan_lease_expires_at = NULL, updated_at = now()
            WHERE id = $1 AND status = 'planning'
              AND plan_lease_owner = $4 AND plan_lease_expires_at > now()""",
@@ -314,18 +340,22 @@ async def mark_completed(
     final_asset_id: UUID,
     duration_ms: int,
     owner: str | None = None,
+    version: int | None = None,
 ) -> bool:
-    """rendering_final → completed, only by the final's owner (None: a final with no owner)."""
+    """rendering_final → completed, only by the final's owner (None: a final with no owner).
+    ``version``: the version the final is (recorded in ``project_versions`` in the same
+    transaction); None leaves the project's version as it was."""
     result = await conn.execute(
         """UPDATE projects SET status = 'completed', final_asset_id = $2, duration_ms = $3,
                   completed_at = now(), updated_at = now(), final_owner = NULL,
-                  final_lease_expires_at = NULL
+                  final_lease_expires_at = NULL, version = coalesce($5, version)
            WHERE id = $1 AND status = 'rendering_final'
              AND final_owner IS NOT DISTINCT FROM $4""",
         project_id,
         final_asset_id,
         duration_ms,
         owner,
+        version,
     )
     return result == "UPDATE 1"
 
@@ -369,6 +399,71 @@ async def reopen(conn: Conn, project_id: UUID) -> ProjectRow | None:
             project_id,
         )
     )
+
+
+async def start_edit_run(conn: Conn, project_id: UUID) -> ProjectRow | None:
+    """An edit rendered at once: completed/failed/cancelled → rendering_clips in a new run
+    (``run + 1``), its error and the final's lease cleared. None when the project is in any
+    other status (``awaiting_approval``: stage the edit and ``approve``; rendering: refused).
+    The caller resets the clips to render (``clips.mark_planned_again``, and
+    ``clips.reset_failed``: an edit is also a retry), sets the clip count, and sends a
+    ClipPlanned per unrendered clip, or FinalRequested when there is none, all in the same
+    transaction."""
+    return _row(
+        await conn.fetchrow(
+            """UPDATE projects SET status = 'rendering_clips', run = run + 1,
+                      error_message = NULL, final_owner = NULL, final_lease_expires_at = NULL,
+                      updated_at = now()
+               WHERE id = $1 AND status IN ('completed', 'failed', 'cancelled')
+               RETURNING *""",
+            project_id,
+        )
+    )
+
+
+async def stage_edit(conn: Conn, project_id: UUID) -> ProjectRow | None:
+    """An edit kept for later: → awaiting_approval. From completed/failed/cancelled this
+    starts a new run (``run + 1``, error and final's lease cleared) that ``approve`` renders;
+    from awaiting_approval the project stays as it is. None when it is rendering (or still
+    queued or planning)."""
+    return _row(
+        await conn.fetchrow(
+            """UPDATE projects SET
+                      run = CASE WHEN status = 'awaiting_approval' THEN run ELSE run + 1 END,
+                      status = 'awaiting_approval', error_message = NULL, final_owner = NULL,
+                      final_lease_expires_at = NULL, updated_at = now()
+               WHERE id = $1
+                 AND status IN ('awaiting_approval', 'completed', 'failed', 'cancelled')
+               RETURNING *""",
+            project_id,
+        )
+    )
+
+
+async def approve(conn: Conn, project_id: UUID) -> ProjectRow | None:
+    """awaiting_approval → rendering_clips (in the run ``stage_edit`` or planning began);
+    None from any other status. The caller sends a ClipPlanned per unrendered clip, or
+    FinalRequested when there is none, in the same transaction."""
+    return _row(
+        await conn.fetchrow(
+            """UPDATE projects SET status = 'rendering_clips', updated_at = now()
+               WHERE id = $1 AND status = 'awaiting_approval'
+               RETURNING *""",
+            project_id,
+        )
+    )
+
+
+async def set_clip_count(conn: Conn, project_id: UUID) -> int:
+    """``clip_count`` set to the number of the project's clips (after an insert or a
+    delete); returns it."""
+    count: int = await conn.fetchval(
+        """UPDATE projects SET clip_count = (SELECT count(*) FROM clips WHERE project_id = $1),
+                  updated_at = now()
+           WHERE id = $1 RETURNING clip_count""",
+        project_id,
+    )
+    return count
 
 
 async def stale_projects(conn: Conn, *, older_than_s: float, limit: int) -> list[ProjectRow]:
@@ -443,3 +538,26 @@ async def reopen_final(conn: Conn, project_id: UUID) -> bool:
 async def count_by_status(conn: Conn) -> dict[str, int]:
     records = await conn.fetch("SELECT status, count(*) AS n FROM projects GROUP BY status")
     return {r["status"]: r["n"] for r in records}
+
+
+async def lock_ended_with_files(conn: Conn, *, ended_before: datetime, limit: int) -> list[UUID]:
+    """File retention's work list: up to ``limit`` projects that ended before
+    ``ended_before`` and whose files no pass has retired since they ended, locked for this
+    transaction (one reopened meanwhile no longer matches; one held elsewhere is skipped)."""
+    records = await conn.fetch(
+        """SELECT id FROM projects
+           WHERE status IN ('completed', 'failed', 'cancelled') AND updated_at < $1
+             AND (files_expired_at IS NULL OR files_expired_at < updated_at)
+           ORDER BY updated_at, id LIMIT $2
+           FOR UPDATE SKIP LOCKED""",
+        ended_before,
+        limit,
+    )
+    return [record["id"] for record in records]
+
+
+async def mark_files_expired(conn: Conn, project_ids: list[UUID]) -> None:
+    """File retention retired these projects' files (``assets.retire_unneeded``)."""
+    await conn.execute(
+        "UPDATE projects SET files_expired_at = now() WHERE id = ANY($1::uuid[])", project_ids
+    )

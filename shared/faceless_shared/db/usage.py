@@ -1,5 +1,8 @@
 """SQL for the usage ledger: ``provider_calls`` (the calls made, priced) and
-``cost_reservations`` (the calls under way, each holding its estimated cost until settled)."""
+``cost_reservations`` (the calls under way, each holding its estimated cost until settled).
+
+Each row carries the project's ``run`` when the call was made (NULL in rows from before runs
+were recorded): a version's usage is its run's calls."""
 
 from __future__ import annotations
 
@@ -38,11 +41,15 @@ async def record_call(
     capability: Capability,
     usage: Usage,
     cost_usd: float,
+    run: int | None = None,
 ) -> None:
+    """One call in the ledger; ``run`` None: the project's run now."""
     await conn.execute(
         """INSERT INTO provider_calls
-               (project_id, clip_index, capability, provider, model, units, latency_ms, cost_usd)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
+               (project_id, clip_index, capability, provider, model, units, latency_ms, cost_usd,
+                run)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
+                   coalesce($9, (SELECT run FROM projects WHERE id = $1)))""",
         project_id,
         clip_index,
         capability,
@@ -51,6 +58,7 @@ async def record_call(
         dict(usage.units),
         usage.latency_ms,
         _usd(cost_usd),
+        run,
     )
 
 
@@ -95,12 +103,15 @@ async def reserve(
     capability: Capability,
     cost_usd: float,
     hold_s: float,
+    run: int | None = None,
 ) -> UUID:
-    """A call under way, holding ``cost_usd`` for ``hold_s`` seconds unless settled first."""
+    """A call under way, holding ``cost_usd`` for ``hold_s`` seconds unless settled first;
+    ``run`` None: the project's run now."""
     reservation_id: UUID = await conn.fetchval(
         """INSERT INTO cost_reservations
-               (project_id, tenant_id, clip_index, capability, cost_usd, expires_at)
-           VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))
+               (project_id, tenant_id, clip_index, capability, cost_usd, expires_at, run)
+           VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6),
+                   coalesce($7, (SELECT run FROM projects WHERE id = $1)))
            RETURNING id""",
         project_id,
         tenant_id,
@@ -108,6 +119,7 @@ async def reserve(
         capability,
         _usd(cost_usd),
         hold_s,
+        run,
     )
     return reservation_id
 
@@ -117,14 +129,28 @@ async def release(conn: Conn, reservation_id: UUID) -> None:
     await conn.execute("DELETE FROM cost_reservations WHERE id = $1", reservation_id)
 
 
-async def project_usage(conn: Conn, project_id: UUID) -> list[UsageLine]:
+async def run_cost(conn: Conn, project_id: UUID, run: int) -> float:
+    """What the calls made in one run of the project cost (a version's cost)."""
+    value = await conn.fetchval(
+        """SELECT coalesce(sum(cost_usd), 0) FROM provider_calls
+           WHERE project_id = $1 AND run = $2""",
+        project_id,
+        run,
+    )
+    return float(value)
+
+
+async def project_usage(conn: Conn, project_id: UUID, *, run: int | None = None) -> list[UsageLine]:
+    """The project's calls added up per provider and model; ``run``: only that run's (what
+    an edit paid for)."""
     records = await conn.fetch(
         """SELECT capability, provider, model, count(*) AS calls,
                   sum(latency_ms)::integer AS latency_ms, sum(cost_usd) AS cost_usd,
                   jsonb_agg(units) AS all_units
-           FROM provider_calls WHERE project_id = $1
+           FROM provider_calls WHERE project_id = $1 AND ($2::integer IS NULL OR run = $2)
            GROUP BY capability, provider, model ORDER BY capability, provider, model""",
         project_id,
+        run,
     )
     return [
         UsageLine(

@@ -61,6 +61,25 @@ class VideoCompleted(Event):
 
     duration_ms: int = Field(ge=0)
     video_key: str
+    version: int | None = Field(default=None, ge=1)
+    """The project's version this final is (None in events from before versions)."""
+
+
+class FinalRequested(Event):
+    """An edit left every clip rendered (a delete or a reorder): join the final again."""
+
+    topic: ClassVar[str] = "final.requested"
+
+
+class ImageVariantsRequested(Event):
+    """Draw ``count`` more pictures for a clip to pick from; the clip is left as it is."""
+
+    topic: ClassVar[str] = "image.variants_requested"
+
+    clip_id: UUID
+    clip_index: int = Field(ge=0)
+    count: int = Field(ge=1, le=4)
+    prompt: str
 
 
 ALL_EVENTS: tuple[type[Event], ...] = (
@@ -70,4 +89,6 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     ClipFailed,
     ProjectFailed,
     VideoCompleted,
+    FinalRequested,
+    ImageVariantsRequested,
 )

@@ -1,8 +1,9 @@
-"""The retention pass: what the event transport keeps is bounded. Every
-``FACELESS_RETENTION_EVERY_S`` one replica (a PostgreSQL advisory lock; the renderer runs it)
-deletes outbox rows published more than ``FACELESS_OUTBOX_RETENTION_H`` ago, a batch per
-statement, and trims the streams as ``stream_retention`` says. Unpublished rows, and events
-a consumer group has not acknowledged, are never removed.
+"""The retention pass: what the event transport keeps is bounded, and files past their
+retention go. Every ``FACELESS_RETENTION_EVERY_S`` one replica (a PostgreSQL advisory lock;
+the renderer runs it) deletes outbox rows published more than ``FACELESS_OUTBOX_RETENTION_H``
+ago, a batch per statement, trims the streams as ``stream_retention`` says, and, when a file
+retention is set, deletes files as ``storage.file_retention`` says. Unpublished rows, and
+events a consumer group has not acknowledged, are never removed.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -26,6 +27,13 @@ from faceless_shared.messaging.stream_retention import (
 from faceless_shared.messaging.streams import Streams
 from faceless_shared.runtime.service import Resources
 from faceless_shared.runtime.settings import Settings
+from faceless_shared.storage.file_retention import (
+    KEEP_FILES,
+    FileRetention,
+    FilesKept,
+    keep_files,
+)
+from faceless_shared.storage.object_storage import Storage
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +46,7 @@ class Retention:
     outbox: timedelta
     """How long a published outbox row is kept."""
     streams: StreamRetention
+    files: FileRetention = KEEP_FILES
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Retention:
@@ -48,6 +57,7 @@ class Retention:
                 dead_letter_age_ms=int(settings.dead_letter_retention_days * 86_400_000),
                 consumer_idle_ms=int(settings.consumer_idle_s * 1000),
             ),
+            files=FileRetention.from_settings(settings),
         )
 
 
@@ -57,6 +67,7 @@ class Kept:
 
     outbox_rows: int
     streams: StreamsTrimmed
+    files: FilesKept = field(default_factory=FilesKept)
 
 
 async def forget_published(
@@ -82,8 +93,10 @@ async def keep_retention(
     *,
     now: datetime,
     batch: int = OUTBOX_BATCH,
+    storage: Storage | None = None,
 ) -> Kept | None:
-    """One pass; None when another replica's pass holds the lock."""
+    """One pass; None when another replica's pass holds the lock. Files are only kept to
+    their retention with a ``storage``."""
     async with pool.acquire() as conn:
         if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", _LOCK_KEY):
             return None
@@ -93,9 +106,12 @@ async def keep_retention(
             )
             now_ms = int(now.timestamp() * 1000)
             trimmed = await trim_streams(client, streams, retention.streams, now_ms=now_ms)
+            files = FilesKept()
+            if storage is not None:
+                files = await keep_files(pool, storage, retention.files, now=now)
         finally:  # a connection lost here loses its session lock with it
             await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK_KEY)
-    return Kept(rows, trimmed)
+    return Kept(rows, trimmed, files)
 
 
 async def run_retention(resources: Resources) -> None:
@@ -110,18 +126,26 @@ async def run_retention(resources: Resources) -> None:
             started = time.monotonic()
             try:
                 kept = await keep_retention(
-                    resources.pool, client, resources.streams, retention, now=datetime.now(UTC)
+                    resources.pool,
+                    client,
+                    resources.streams,
+                    retention,
+                    now=datetime.now(UTC),
+                    storage=resources.storage,
                 )
             except Exception:
                 logger.warning("retention pass failed; trying again later", exc_info=True)
                 continue
-            if kept is not None and (kept.outbox_rows or kept.streams.total):
+            if kept is not None and (kept.outbox_rows or kept.streams.total or kept.files.total):
                 logger.info(
                     "retention: %d outbox row(s), %d stream entries, %d idle consumer(s) "
-                    "removed in %.2fs",
+                    "removed; %d file(s) retired, %d deleted, %d music track(s) deleted in %.2fs",
                     kept.outbox_rows,
                     sum(kept.streams.entries.values()),
                     len(kept.streams.consumers),
+                    kept.files.retired,
+                    kept.files.deleted,
+                    kept.files.music_tracks,
                     time.monotonic() - started,
                 )
     finally:

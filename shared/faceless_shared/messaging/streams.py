@@ -10,6 +10,8 @@ from faceless_shared.messaging.events import (
     ClipPlanned,
     ClipRendered,
     Event,
+    FinalRequested,
+    ImageVariantsRequested,
     ProjectCreated,
     ProjectFailed,
     VideoCompleted,
@@ -23,8 +25,8 @@ WEBHOOKS_GROUP = "webhooks"
 
 READS: dict[str, tuple[type[Event], ...]] = {
     PLANNER_GROUP: (ProjectCreated,),
-    CLIP_GROUP: (ClipPlanned,),
-    RENDERER_GROUP: (ClipRendered, ClipFailed),
+    CLIP_GROUP: (ClipPlanned, ImageVariantsRequested),
+    RENDERER_GROUP: (ClipRendered, ClipFailed, FinalRequested),
     WEBHOOKS_GROUP: (VideoCompleted, ProjectFailed),
 }
 """Each consumer group and the events it reads."""

@@ -286,7 +286,8 @@ class Settings(BaseSettings):
     retention_every_s: float = Field(
         default=300.0,
         gt=0,
-        description="How often one renderer prunes the outbox and trims the event streams.",
+        description="How often one renderer prunes the outbox, trims the event streams "
+        "and deletes files past their retention.",
     )
     outbox_retention_h: float = Field(
         default=24.0, gt=0, description="Hours a published outbox row is kept; unpublished stay."
@@ -304,6 +305,18 @@ class Settings(BaseSettings):
         default=24 * 3600.0,
         ge=600,
         description="A stream consumer idle this long with nothing pending is deleted.",
+    )
+    file_retention_days: int = Field(
+        default=0,
+        ge=0,
+        description="Days after a project ended that its voices, pictures, clip videos and "
+        "earlier versions' videos are deleted from the storage (rows kept; its current video "
+        "and plan stay). 0: kept forever.",
+    )
+    music_retention_days: int = Field(
+        default=0,
+        ge=0,
+        description="Days an uploaded music track that no project uses is kept. 0: forever.",
     )
 
     prices: dict[str, float] = Field(

@@ -1,4 +1,16 @@
-"""Where assets live. Keys are laid out per project: ``{project_id}/clip_{i}.mp4``."""
+"""Where assets live. Keys are laid out per project, and never name a clip's position (clips
+are reordered) nor get reused for other content (prior work is kept):
+
+- ``{project}/plan.json``;
+- ``{project}/audio/{content key[:32]}.mp3`` and ``{project}/images/{content key[:32]}.png``
+  for a voice and a drawn picture (the same input, the same file);
+- ``{project}/images/{uuid hex}.{png|jpg|webp}`` for a variant or an upload;
+- ``{project}/clips/{clip id}-r{revision}.mp4`` for a clip's video;
+- ``{project}/final-v{version}.mp4`` for each version's final video.
+
+Everything is read through the asset rows' ``storage_path``, so older rows keep their older
+keys (``{project}/clip_{i}.mp4``, ``{project}/final.mp4``).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +20,7 @@ import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 from uuid import UUID
 
 
@@ -118,17 +130,36 @@ def plan_key(project_id: UUID) -> str:
     return f"{project_id}/plan.json"
 
 
-def audio_key(project_id: UUID, clip_index: int) -> str:
-    return f"{project_id}/clip_{clip_index}_audio.mp3"
+ImageExtension = Literal["png", "jpg", "webp"]
 
 
-def image_key(project_id: UUID, clip_index: int) -> str:
-    return f"{project_id}/clip_{clip_index}_image.png"
+def audio_key(project_id: UUID, content_key: str | None) -> str:
+    """A voice, named by what it was made from (None: a name of its own)."""
+    return f"{project_id}/audio/{_name(content_key)}.mp3"
 
 
-def clip_key(project_id: UUID, clip_index: int) -> str:
-    return f"{project_id}/clip_{clip_index}.mp4"
+def image_key(project_id: UUID, content_key: str | None) -> str:
+    """A drawn picture, named by what it was drawn from (None: a name of its own)."""
+    return f"{project_id}/images/{_name(content_key)}.png"
 
 
-def final_key(project_id: UUID) -> str:
-    return f"{project_id}/final.mp4"
+def new_image_key(project_id: UUID, extension: ImageExtension = "png") -> str:
+    """A picture of its own: a variant, or an upload (in its own format)."""
+    return f"{project_id}/images/{uuid.uuid4().hex}.{extension}"
+
+
+def clip_key(project_id: UUID, clip_id: UUID, revision: int) -> str:
+    """A clip's video as of one revision of the clip."""
+    return f"{project_id}/clips/{clip_id}-r{revision}.mp4"
+
+
+def final_key(project_id: UUID, version: int | None) -> str:
+    """One version's final video; None: the one final a project had before versions were
+    kept (``{project}/final.mp4``, for rows from then whose asset row is gone)."""
+    if version is None:
+        return f"{project_id}/final.mp4"
+    return f"{project_id}/final-v{version}.mp4"
+
+
+def _name(content_key: str | None) -> str:
+    return uuid.uuid4().hex if content_key is None else check_key(content_key[:32])

@@ -5,11 +5,13 @@ sent without one (chunked) as they arrive, answering 413 once over. Nothing is b
 FastAPI reads and parses a body before any dependency runs, authentication included, so the
 limit cannot be a dependency: without it a 15 MB JSON body with no key was parsed before its 401.
 JSON bodies share one small limit (``FACELESS_MAX_JSON_BODY_BYTES``); a route that takes an
-upload names its own larger one with the error it answers.
+upload names its own larger one with the error it answers, by its path or its path template
+(``{name}`` stands for one segment: ``POST /v1/projects/{project_id}/clips/{clip_index}/image``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -31,21 +33,31 @@ class _OverLimit(Exception):
 
 
 class BodyLimits:
-    """Each request's body is held to the limit of its route (``"METHOD /path"``), else to
-    ``default``."""
+    """Each request's body is held to the limit of its route (``"METHOD /path"``, the path
+    maybe a template), else to ``default``."""
 
     def __init__(
         self, app: ASGIApp, *, default: BodyLimit, routes: Mapping[str, BodyLimit]
     ) -> None:
         self.app = app
         self.default = default
-        self.routes = dict(routes)
+        self.routes = {route: limit for route, limit in routes.items() if "{" not in route}
+        self.templates = [
+            (_template(route), limit) for route, limit in routes.items() if "{" in route
+        ]
+
+    def limit_of(self, method: str, path: str) -> BodyLimit:
+        route = f"{method} {path}"
+        if route in self.routes:
+            return self.routes[route]
+        found = (limit for template, limit in self.templates if template.fullmatch(route))
+        return next(found, self.default)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.routes.get(f"{scope['method']} {scope['path']}", self.default)
+        limit = self.limit_of(scope["method"], scope["path"])
         declared = _content_length(scope)
         if declared is not None and declared > limit.max_bytes:
             await error_response(limit.too_large)(scope, receive, send)
@@ -91,6 +103,14 @@ class _CountedRequest:
             return  # the app's answer to the failed read: the 413 is sent instead
         self.started = True
         await self._send(message)
+
+
+def _template(route: str) -> re.Pattern[str]:
+    """``{name}`` matches one path segment; the rest matches itself."""
+    parts = re.split(r"(\{[^}/]*\})", route)
+    return re.compile(
+        "".join("[^/]+" if part.startswith("{") else re.escape(part) for part in parts)
+    )
 
 
 def _content_length(scope: Scope) -> int | None:

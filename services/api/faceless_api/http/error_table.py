@@ -5,6 +5,8 @@ their documentation cannot drift apart.
 
 What FastAPI and Starlette refuse themselves (an unreadable body, a 405, their own 422) keeps
 their handlers; a status given to ``declared`` as a number documents one of those.
+
+It runs over 300 lines because the table is one on purpose: every answer in one place.
 """
 
 from __future__ import annotations
@@ -52,13 +54,25 @@ from faceless_api.catalog.catalog_errors import (
 from faceless_api.http.json_bodies import BodyNotJson
 from faceless_api.http.request_errors import BodyTooLarge, CrossSiteRequest, HostNotServed
 from faceless_api.http.web_errors import NoWebAsset
+from faceless_api.media.image_errors import (
+    ImageRejected,
+    ImageTooLarge,
+    ImageTypeUnsupported,
+    NoSuchImage,
+)
 from faceless_api.media.media_errors import MediaGone, MediaNotServable, StorageUnreachable
 from faceless_api.projects.project_errors import (
+    ClipChanged,
+    ClipValueRefused,
     IdempotencyKeyInFlight,
     IdempotencyKeyReused,
     ImageNotReady,
+    LastClipKept,
     NoSuchClip,
+    NoSuchVersion,
+    NotAwaitingApproval,
     ProjectAlreadyEnded,
+    ProjectBusy,
     ProjectNotFound,
     ProjectNotRetryable,
     SeriesVoiceUnknown,
@@ -97,6 +111,10 @@ def _retry_after(seconds: int) -> Callable[[ApiError], dict[str, str]]:
 
 def _refused_retry(error: TooManyRefused) -> dict[str, str]:
     return {"Retry-After": str(error.retry_after_s)}
+
+
+def _current_etag(error: ClipChanged) -> dict[str, str]:
+    return {"ETag": error.etag}
 
 
 def _bearer(_: NotAuthenticated) -> dict[str, str]:
@@ -150,6 +168,15 @@ ERRORS: Final[Mapping[type[ApiError], Answer[Any]]] = {
     IdempotencyKeyReused: Answer(422),
     UnknownSeries: Answer(422),
     SeriesVoiceUnknown: Answer(422),
+    # the storyboard: clip edits, approval, versions
+    ProjectBusy: Answer(409, "project_busy: the project is rendering; edits wait for its end."),
+    ClipChanged: Answer(
+        412, "clip_changed: a stale If-Match; ETag is the clip's now.", _current_etag
+    ),
+    LastClipKept: Answer(409, "The project's one clip left cannot be deleted."),
+    NotAwaitingApproval: Answer(409, "The project does not await approval."),
+    NoSuchVersion: Answer(404),
+    ClipValueRefused: Answer(422),
     # catalog
     PresetNotFound: Answer(404),
     PresetReadOnly: Answer(403),
@@ -186,6 +213,17 @@ ERRORS: Final[Mapping[type[ApiError], Answer[Any]]] = {
     MediaGone: Answer(404),
     StorageUnreachable: Answer(502),
     MediaNotServable: Answer(501),
+    # a clip's pictures (media/image_uploads.py)
+    NoSuchImage: Answer(404),
+    ImageTypeUnsupported: Answer(
+        415, "Not a PNG, JPEG or WebP picture (told by its bytes): the type found is named."
+    ),
+    ImageTooLarge: Answer(413, "The picture is over 20 MB; refused as soon as it passes."),
+    ImageRejected: Answer(
+        422,
+        "A picture that cannot be used (broken, empty, or over 40 million pixels): a "
+        "validation error naming the field 'file'.",
+    ),
     # webhooks
     NothingToRedeliver: Answer(409),
     # the web page and JSON bodies

@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
-from starlette.routing import compile_path
+from starlette.routing import Match, compile_path
 
 from faceless_api.api_errors import ApiError, InvalidInput, RefusedValue
 from faceless_api.http.error_table import answer_for
@@ -78,7 +78,8 @@ def error_response(error: ApiError) -> JSONResponse:
 
 async def _method_not_allowed(request: Request, error: Exception) -> Response:
     """Starlette's ``Allow`` names the methods of the first route at the path only: a path
-    served by several routes (GET and POST /v1/presets) allows what OpenAPI documents there."""
+    served by several routes (GET and POST /v1/presets) allows what OpenAPI documents there,
+    each method only where a route really takes it (``/clips/order`` is not ``/clips/{index}``)."""
     assert isinstance(error, HTTPException)
     path = request.scope["path"].removeprefix(request.scope.get("root_path", ""))
     documented = {
@@ -87,12 +88,18 @@ async def _method_not_allowed(request: Request, error: Exception) -> Response:
         if compile_path(template)[0].match(path)
         for method in operations
     }
+    documented = {method for method in documented if _routed(request, method)}
     headers = dict(error.headers or {})
     if documented:
         headers["Allow"] = ", ".join(sorted(documented))
     return await http_exception_handler(
         request, HTTPException(error.status_code, error.detail, headers=headers)
     )
+
+
+def _routed(request: Request, method: str) -> bool:
+    scope = {**request.scope, "method": method}
+    return any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -80,12 +80,21 @@ def clip_image_path(project_id: UUID, clip_index: int) -> str:
     return f"/v1/projects/{project_id}/clips/{clip_index}/image"
 
 
-def video_url(settings: Settings, project_id: UUID) -> str:
-    return signed_url(settings, video_path(project_id))
+def video_url(settings: Settings, project_id: UUID, version: int | None = None) -> str:
+    """The project's video: ``version`` names one (a link that keeps playing it after a
+    newer one is made); None, the current one. The signature covers the path: a link to a
+    project's video shows any of its versions."""
+    link = signed_url(settings, video_path(project_id))
+    return link if version is None else f"{link}&version={version}"
 
 
-def clip_image_url(settings: Settings, project_id: UUID, clip_index: int) -> str:
-    return signed_url(settings, clip_image_path(project_id, clip_index))
+def clip_image_url(
+    settings: Settings, project_id: UUID, clip_index: int, image_id: UUID | None = None
+) -> str:
+    """The clip's picture; ``image_id`` (the picture's, in ``v``) gives each picture a link
+    of its own, so a browser's cached copy of the last one is not shown for a new one."""
+    link = signed_url(settings, clip_image_path(project_id, clip_index))
+    return link if image_id is None else f"{link}&v={image_id}"
 
 
 def served_at(settings: Settings, host: str, port: int) -> Settings:

@@ -1,4 +1,4 @@
-"""Where a completed project's video is fetched: the API's own route, or a signed URL."""
+"""Where a project's current video is fetched: the API's own route, or a signed URL."""
 
 from __future__ import annotations
 
@@ -7,30 +7,39 @@ import logging
 from collections.abc import Sequence
 from uuid import UUID
 
+import asyncpg
+
+from faceless_api.projects.project_schemas import has_video
+from faceless_shared.db import assets
 from faceless_shared.db.projects import ProjectRow
-from faceless_shared.storage.object_storage import SignsUrls, Storage, final_key
+from faceless_shared.storage.object_storage import SignsUrls, Storage
 
 logger = logging.getLogger(__name__)
 
 
 async def signed_video_urls(
-    storage: Storage, rows: Sequence[ProjectRow], ttl_s: int
+    pool: asyncpg.Pool, storage: Storage, rows: Sequence[ProjectRow], ttl_s: int
 ) -> dict[UUID, str]:
-    """Signed, expiring URLs of the completed projects' videos when the storage is remote.
+    """Signed, expiring URLs of the projects' current videos when the storage is remote.
 
     Empty for the local folder, whose videos the API serves itself. A project whose URL
     cannot be signed right now is left out: its ``video_url`` stays the API's route,
-    which signs again (and redirects) when it is fetched.
+    which signs again (and redirects) when it is fetched. The current video is the
+    project's final asset (a failed re-render leaves it naming the last good version).
     """
     if not isinstance(storage, SignsUrls):
         return {}
-    done = [row.id for row in rows if row.status == "completed"]
+    finals = {row.id: row.final_asset_id for row in rows if has_video(row) and row.final_asset_id}
+    if not finals:
+        return {}
+    async with pool.acquire() as conn:
+        keys = await assets.storage_paths(conn, list(finals.values()))
+    found = [(project_id, keys[asset]) for project_id, asset in finals.items() if asset in keys]
     urls = await asyncio.gather(
-        *(storage.signed_url(final_key(project_id), ttl_s) for project_id in done),
-        return_exceptions=True,
+        *(storage.signed_url(key, ttl_s) for _, key in found), return_exceptions=True
     )
     signed: dict[UUID, str] = {}
-    for project_id, url in zip(done, urls, strict=True):
+    for (project_id, _), url in zip(found, urls, strict=True):
         if isinstance(url, BaseException):
             logger.warning("could not sign the video URL of %s: %r", project_id, url)
         else:

@@ -29,6 +29,7 @@ from faceless_shared.db.presets import DEFAULT_PRESET, PresetRow
 from faceless_shared.db.projects import Aspect
 from faceless_shared.db.series import SeriesRow
 from faceless_shared.messaging.events import ProjectCreated
+from faceless_shared.runtime.settings import Settings
 
 ACCEPTED = 202
 
@@ -49,6 +50,7 @@ class NewProject:
     series_id: UUID | None = None
     voice: str | None = None
     callback_url: str | None = None
+    review: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,12 @@ class Owner:
 
     tenant_id: UUID
     max_in_flight: int | None = None
+
+
+def owner_for(tenant_id: UUID, settings: Settings) -> Owner:
+    """Limits apply to keys; the local tenant of auth off has none."""
+    limit = settings.max_projects_in_flight if settings.auth == "on" else None
+    return Owner(tenant_id, limit)
 
 
 Respond = Callable[[ProjectView], dict[str, Any]]
@@ -114,6 +122,7 @@ async def create_project(
             voice=new.voice or (series and series.voice) or None,
             callback_url=new.callback_url,
             preset_look=preset.look,  # later changes to the preset leave this project be
+            review=new.review,
         )
         await outbox.enqueue(conn, ProjectCreated(project_id=project.id))
         view = ProjectView(project, [], [])

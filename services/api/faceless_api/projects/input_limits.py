@@ -28,6 +28,31 @@ def check_input_limits(body: ProjectCreate, settings: Settings) -> None:
         raise InvalidInput(problems)
 
 
+def check_clip_text(script: str | None, voice: str | None, settings: Settings) -> None:
+    """InvalidInput when a clip's script is longer than a clip may speak (the clip worker
+    would fail it before paying for its picture), or its voice is one the provider lacks."""
+    problems = voice_problems(voice, settings)
+    limit_s = settings.clip_speech_limit_s()
+    if (
+        script is not None
+        and (seconds := speech_length(script, settings.words_per_minute).seconds) > limit_s
+    ):
+        problems.insert(
+            0,
+            {
+                "type": "value_error",
+                "loc": ("body", "script"),
+                "msg": f"the clip's script is about {seconds:.0f} s of narration; a clip "
+                f"speaks at most {limit_s:g} s (FACELESS_MAX_CLIP_SPEECH_S): split it, "
+                "inserting another clip",
+                "input": None,
+                "ctx": {"limit_s": limit_s},
+            },
+        )
+    if problems:
+        raise InvalidInput(problems)
+
+
 def _script_problems(script: str | None, settings: Settings) -> list[dict[str, Any]]:
     if script is None:
         return []

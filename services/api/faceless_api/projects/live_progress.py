@@ -85,7 +85,7 @@ async def start_watch(
     ProjectNotFound for another tenant's project."""
     after = last_event_id or await _position(feed, project_id)
     view = await queries.read_project(pool, project_id, tenant_id=tenant_id)
-    signed = await signed_video_urls(storage, [view.project], settings.signed_url_ttl_s)
+    signed = await signed_video_urls(pool, storage, [view.project], settings.signed_url_ttl_s)
     return Watch(view, after, signed.get(project_id))
 
 
@@ -238,7 +238,7 @@ def _message_data(
             case "clip":
                 return _clip_data(data, settings, project_id)
             case "completed":
-                return _completed(settings, project_id, data["duration_ms"])
+                return _completed(settings, project_id, data["duration_ms"], data.get("version"))
             case "failed":
                 return {"error": data["error"]}
             case "cancelled":
@@ -260,13 +260,18 @@ def _clip_data(data: dict[str, Any], settings: Settings, project_id: UUID) -> di
     }
 
 
-def _completed(settings: Settings, project_id: UUID, duration_ms: int) -> dict[str, Any]:
-    return {"video_url": media_links.video_url(settings, project_id), "duration_ms": duration_ms}
+def _completed(
+    settings: Settings, project_id: UUID, duration_ms: int, version: int | None
+) -> dict[str, Any]:
+    """``version`` None (a message from before versions): the link plays the current one."""
+    link = media_links.video_url(settings, project_id, int(version) if version else None)
+    return {"video_url": link, "duration_ms": duration_ms}
 
 
 def _end_from_row(project: ProjectRow, settings: Settings) -> LiveMessage:
     if project.status == "completed":
-        return LiveMessage("completed", _completed(settings, project.id, project.duration_ms or 0))
+        done = _completed(settings, project.id, project.duration_ms or 0, project.version or None)
+        return LiveMessage("completed", done)
     if project.status == "failed":
         return LiveMessage("failed", {"error": project.error_message or "failed"})
     return LiveMessage("cancelled", {})

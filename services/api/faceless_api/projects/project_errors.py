@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from faceless_api.api_errors import ApiError, RefusedValue, value_problem
@@ -103,3 +104,59 @@ class IdempotencyKeyReused(RefusedValue):
         )
         super().__init__(message, [value_problem(("header", "Idempotency-Key"), message, key)])
         self.key = key
+
+
+class ProjectBusy(ApiError):
+    """An edit while a run is under way is refused, not queued: a queued edit could race the
+    clip being rendered from the old script."""
+
+    def __init__(self, project_id: UUID, status: str) -> None:
+        super().__init__(
+            f"project_busy: the project is rendering (status {status}); edit it once this run "
+            "ends, or cancel it first"
+        )
+        self.project_id = project_id
+        self.status = status
+
+
+class ClipChanged(ApiError):
+    """A stale ``If-Match``: the clip changed since the client read it."""
+
+    def __init__(self, clip_index: int, etag: str) -> None:
+        super().__init__(
+            f"clip_changed: clip {clip_index} changed since it was read; its ETag is now "
+            f"{etag}: read it again and apply the edit to what it is now"
+        )
+        self.etag = etag
+
+
+class LastClipKept(ApiError):
+    def __init__(self, project_id: UUID) -> None:
+        super().__init__(
+            f"project {project_id} has one clip left and a video needs one: edit it instead"
+        )
+
+
+class NotAwaitingApproval(ApiError):
+    def __init__(self, project_id: UUID, status: str) -> None:
+        super().__init__(
+            f"project {project_id} is {status}: only a project awaiting approval is started "
+            "by POST /render (an edit renders by itself unless sent with ?render=false)"
+        )
+        self.status = status
+
+
+class NoSuchVersion(ApiError):
+    def __init__(self, project_id: UUID, version: int, current: int) -> None:
+        has = "no version yet" if current == 0 else f"versions 1 to {current}"
+        super().__init__(f"project {project_id} has no version {version} ({has})")
+
+
+class ClipValueRefused(RefusedValue):
+    """A clip edit's value that names nothing usable, located in the body: an image that is
+    not one of this clip's, an index outside the clips, an order that is no permutation."""
+
+    def __init__(self, field: str, message: str, given: Any) -> None:
+        shown = None if given is None else str(given)
+        super().__init__(message, [value_problem(("body", field), message, shown)])
+        self.field = field

@@ -12,6 +12,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    Strict,
     StringConstraints,
     UrlConstraints,
     model_validator,
@@ -22,8 +23,8 @@ from faceless_api.catalog.voice_schemas import Voice
 from faceless_api.http.text_fields import WITHOUT_NUL
 from faceless_api.media import media_links
 from faceless_api.projects.accepting import NewProject
+from faceless_api.projects.clip_schemas import ClipOut
 from faceless_api.projects.queries import ProjectView
-from faceless_shared.db.clips import ClipRow, ClipStatus
 from faceless_shared.db.jobs import JobRow, JobStatus, JobType
 from faceless_shared.db.presets import DEFAULT_PRESET
 from faceless_shared.db.projects import Aspect, ProjectRow, ProjectStatus
@@ -108,6 +109,11 @@ class ProjectCreate(BaseModel):
         description="Dissolve between clips instead of cutting. The final video is then "
         "encoded again (about 17 s for a minute on 2 cores) instead of copied (about 1 s).",
     )
+    review: Annotated[bool, Strict()] = Field(
+        default=False,
+        description="Stop after planning (status awaiting_approval, only the plan paid for): "
+        "read and edit the clips, see GET /estimate, then POST /render.",
+    )
 
     @model_validator(mode="after")
     def _script_or_topic(self) -> Self:
@@ -133,38 +139,7 @@ class ProjectCreate(BaseModel):
             series_id=self.series_id,
             voice=self.voice,
             callback_url=None if self.callback_url is None else str(self.callback_url),
-        )
-
-
-class ClipOut(BaseModel):
-    index: int
-    status: ClipStatus
-    script: str
-    image_prompt: str
-    voice_style_instruction: str
-    duration_ms: int | None
-    error_message: str | None
-    has_audio: bool
-    has_image: bool
-    has_video: bool
-    image_url: str | None = Field(description="A signed link to the clip's picture, once drawn.")
-
-    @classmethod
-    def from_row(cls, clip: ClipRow, settings: Settings) -> Self:
-        return cls(
-            image_url=None
-            if clip.image_asset_id is None
-            else media_links.clip_image_url(settings, clip.project_id, clip.clip_index),
-            index=clip.clip_index,
-            status=clip.status,
-            script=clip.script,
-            image_prompt=clip.image_prompt,
-            voice_style_instruction=clip.voice_style_instruction,
-            duration_ms=clip.duration_ms,
-            error_message=clip.error_message,
-            has_audio=clip.audio_asset_id is not None,
-            has_image=clip.image_asset_id is not None,
-            has_video=clip.video_asset_id is not None,
+            review=self.review,
         )
 
 
@@ -198,6 +173,8 @@ class ProjectSummary(BaseModel):
     preset: str
     music: str | None = Field(description='The background music: a music_id, "bed", or null.')
     crossfade: bool
+    review: bool = Field(description="The plan waited (or waits) for approval.")
+    version: int = Field(description="The current version (GET /versions); 0: none yet.")
     series_id: UUID | None
     voice: str | None
     callback_url: str | None
@@ -208,7 +185,8 @@ class ProjectSummary(BaseModel):
     updated_at: datetime
     completed_at: datetime | None
     video_url: str | None = Field(
-        description="Where to fetch the video, once completed: a signed link that expires "
+        description="Where to fetch the current version's video, once there is one (also "
+        "while an edit renders the next, or after it failed): a signed link that expires "
         "(this API's video route, or the storage's own for supabase and s3)."
     )
 
@@ -257,8 +235,10 @@ def _summary_fields(
     project: ProjectRow, settings: Settings, signed_video_url: str | None = None
 ) -> dict[str, Any]:
     video_url = None
-    if project.status == "completed":
-        video_url = signed_video_url or media_links.video_url(settings, project.id)
+    if has_video(project):
+        video_url = signed_video_url or media_links.video_url(
+            settings, project.id, project.version or None
+        )
     hidden = {"target_duration_s", "preset_name", "final_asset_id", "tenant_id", "preset_id"}
     return {
         **project.model_dump(exclude=hidden),
@@ -267,6 +247,12 @@ def _summary_fields(
         "music": _music_choice(project.music_key),
         "video_url": video_url,
     }
+
+
+def has_video(project: ProjectRow) -> bool:
+    """A current version, whatever the status (a failed re-render leaves the last good one
+    playing); or a project completed by a renderer from before versions were kept."""
+    return project.version > 0 or project.status == "completed"
 
 
 def _music_choice(music_key: str | None) -> str | None:

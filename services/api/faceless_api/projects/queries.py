@@ -1,5 +1,5 @@
-"""Reading projects: one with its clips, jobs and usage, a page of them, and the storage keys
-of their media. Knows nothing of HTTP."""
+"""Reading projects: one with its clips, jobs and usage, a page of them, and their clips'
+pictures (their videos: ``versions``). Knows nothing of HTTP."""
 
 from __future__ import annotations
 
@@ -9,19 +9,14 @@ from uuid import UUID
 import asyncpg
 
 from faceless_api.catalog import preset_catalog
-from faceless_api.projects.project_errors import (
-    ImageNotReady,
-    NoSuchClip,
-    ProjectNotFound,
-    VideoNotReady,
-)
+from faceless_api.projects.project_errors import ImageNotReady, NoSuchClip, ProjectNotFound
 from faceless_shared.db import assets, clips, jobs, projects, usage
+from faceless_shared.db.assets import AssetRow
 from faceless_shared.db.clips import ClipRow
 from faceless_shared.db.jobs import JobRow
 from faceless_shared.db.pool import Conn
 from faceless_shared.db.projects import ProjectRow, ProjectStatus
 from faceless_shared.db.usage import UsageLine
-from faceless_shared.storage.object_storage import final_key
 
 
 @dataclass(frozen=True)
@@ -86,25 +81,10 @@ async def list_projects(
         return page, total
 
 
-async def final_video_key(pool: asyncpg.Pool, project_id: UUID, *, tenant_id: UUID | None) -> str:
-    """The storage key of a completed project's video; ``tenant_id`` None: a signed link
-    already proved the caller may see it."""
-    async with pool.acquire() as conn:
-        project = await projects.get_project(conn, project_id)
-        if project is None or (tenant_id is not None and project.tenant_id != tenant_id):
-            raise ProjectNotFound(project_id)
-        if project.status != "completed":
-            raise VideoNotReady(project_id, project.status)
-        asset = None
-        if project.final_asset_id is not None:
-            asset = await assets.get_asset(conn, project.final_asset_id)
-    return asset.storage_path if asset is not None else final_key(project_id)
-
-
-async def clip_image_key(
+async def clip_image(
     pool: asyncpg.Pool, project_id: UUID, clip_index: int, *, tenant_id: UUID | None
-) -> str:
-    """The storage key of a clip's picture, once drawn."""
+) -> AssetRow:
+    """The clip's picture: the one chosen (a variant or an upload), else the one drawn."""
     async with pool.acquire() as conn:
         project = await projects.get_project(conn, project_id)
         if project is None or (tenant_id is not None and project.tenant_id != tenant_id):
@@ -113,8 +93,9 @@ async def clip_image_key(
         if clip is None and project.clip_count is not None:
             raise NoSuchClip(project_id, clip_index, project.clip_count)
         asset = None
-        if clip is not None and clip.image_asset_id is not None:
-            asset = await assets.get_asset(conn, clip.image_asset_id)
+        shown = None if clip is None else clip.chosen_image_id or clip.image_asset_id
+        if shown is not None:
+            asset = await assets.get_asset(conn, shown)
     if asset is None:
         raise ImageNotReady(project_id, clip_index)
-    return asset.storage_path
+    return asset

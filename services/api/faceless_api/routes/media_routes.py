@@ -3,6 +3,7 @@ to a signed URL of the remote one. A key, or a signed link, lets the caller see 
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -12,10 +13,11 @@ from fastapi.responses import FileResponse, RedirectResponse
 from faceless_api.access.auth import MediaViewerDep
 from faceless_api.http.error_table import AUTH, declared
 from faceless_api.media.media_errors import MediaGone, MediaNotServable, StorageUnreachable
-from faceless_api.projects import queries
+from faceless_api.projects import queries, versions
 from faceless_api.projects.project_errors import (
     ImageNotReady,
     NoSuchClip,
+    NoSuchVersion,
     ProjectNotFound,
     VideoNotReady,
 )
@@ -23,6 +25,7 @@ from faceless_api.runtime.deps import PoolDep, SettingsDep, StorageDep
 from faceless_shared.storage.object_storage import LocalStorage, SignsUrls, Storage, StorageError
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"], responses=AUTH)
+CACHED = "private, max-age=3600"
 
 VIDEO_RESPONSES: dict[int | str, dict[str, Any]] = {
     status.HTTP_200_OK: {"content": {"video/mp4": {}}, "description": "The MP4."},
@@ -30,10 +33,13 @@ VIDEO_RESPONSES: dict[int | str, dict[str, Any]] = {
     status.HTTP_307_TEMPORARY_REDIRECT: {
         "description": "A signed, expiring URL of the MP4 (Supabase or S3 storage)."
     },
-    **declared(StorageUnreachable, ProjectNotFound, VideoNotReady, MediaGone),
+    **declared(StorageUnreachable, ProjectNotFound, VideoNotReady, NoSuchVersion, MediaGone),
 }
 IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status.HTTP_200_OK: {"content": {"image/png": {}}, "description": "The picture."},
+    status.HTTP_200_OK: {
+        "content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}},
+        "description": "The picture (an upload keeps its own type).",
+    },
     status.HTTP_307_TEMPORARY_REDIRECT: {"description": "A signed URL of the picture."},
     **declared(StorageUnreachable, ProjectNotFound, NoSuchClip, ImageNotReady, MediaGone),
 }
@@ -55,16 +61,23 @@ async def read_video(
     settings: SettingsDep,
     viewer: MediaViewerDep,
     download: Annotated[bool, Query(description="Ask the browser to save the file.")] = False,
+    version: Annotated[
+        int | None,
+        Query(ge=1, le=1_000_000, description="A version (GET /versions); default: the current."),
+    ] = None,
 ) -> Response:
-    """Download or stream a completed project's MP4 (HTTP Range supported), or be
-    redirected to a signed URL of it when the storage is Supabase or S3. Needs a key, or
-    the signed link given as the project's ``video_url``."""
-    key = await queries.final_video_key(pool, project_id, tenant_id=viewer)
+    """Download or stream a project's MP4 (HTTP Range supported), or be redirected to a
+    signed URL of it when the storage is Supabase or S3: the current version's, or the
+    ``version`` asked for. Needs a key, or the signed link given as the project's
+    ``video_url``."""
+    video = await versions.video_file(pool, project_id, version, tenant_id=viewer)
     if isinstance(storage, SignsUrls):
-        return await _redirect_to_signed(storage, key, project_id, settings.signed_url_ttl_s)
-    return _local_file(
-        storage, key, "video/mp4", f"{project_id}.mp4", "attachment" if download else "inline"
-    )
+        return await _redirect_to_signed(storage, video.key, project_id, settings.signed_url_ttl_s)
+    name = f"{project_id}-v{version}.mp4" if version is not None else f"{project_id}.mp4"
+    disposition = "attachment" if download else "inline"
+    # the current version changes with each edit: a cached copy is checked again first
+    cache = CACHED if version is not None else "private, no-cache"
+    return _local_file(storage, video.key, "video/mp4", name, disposition, cache)
 
 
 @router.head(
@@ -88,16 +101,23 @@ async def read_clip_image(
     settings: SettingsDep,
     viewer: MediaViewerDep,
 ) -> Response:
-    """A clip's picture, once drawn. Needs a key, or the signed link of the clip's
-    ``image_url``."""
-    key = await queries.clip_image_key(pool, project_id, clip_index, tenant_id=viewer)
+    """A clip's picture: the one chosen for it, else the one drawn. Needs a key, or the
+    signed link of the clip's ``image_url``."""
+    image = await queries.clip_image(pool, project_id, clip_index, tenant_id=viewer)
+    key = image.storage_path
     if isinstance(storage, SignsUrls):
         return await _redirect_to_signed(storage, key, project_id, settings.signed_url_ttl_s)
-    return _local_file(storage, key, "image/png", f"{project_id}-{clip_index}.png", "inline")
+    name = f"{project_id}-{clip_index}{PurePosixPath(key).suffix or '.png'}"
+    return _local_file(storage, key, image.content_type, name, "inline")
 
 
 def _local_file(
-    storage: Storage, key: str, media_type: str, filename: str, disposition: str
+    storage: Storage,
+    key: str,
+    media_type: str,
+    filename: str,
+    disposition: str,
+    cache: str = CACHED,
 ) -> FileResponse:
     if not isinstance(storage, LocalStorage):
         raise MediaNotServable()
@@ -109,7 +129,7 @@ def _local_file(
         media_type=media_type,
         filename=filename,
         content_disposition_type=disposition,
-        headers={"Cache-Control": "private, max-age=3600"},
+        headers={"Cache-Control": cache},
     )
 
 

@@ -14,11 +14,20 @@ from faceless_api.http import json_bodies
 from faceless_api.http.error_table import AUTH, JSON_BODY, declared
 from faceless_api.http.text_fields import WITHOUT_NUL
 from faceless_api.media.video_links import signed_video_urls
-from faceless_api.projects import accepting, idempotency, lifecycle, queries
+from faceless_api.projects import (
+    accepting,
+    cost_estimate,
+    edit_runs,
+    idempotency,
+    lifecycle,
+    queries,
+)
+from faceless_api.projects.cost_estimate import Pricing
 from faceless_api.projects.idempotency import MAX_KEY_CHARS, IdempotentRequest
 from faceless_api.projects.input_limits import check_project_request
 from faceless_api.projects.project_errors import (
     IdempotencyKeyInFlight,
+    NotAwaitingApproval,
     ProjectAlreadyEnded,
     ProjectNotFound,
     ProjectNotRetryable,
@@ -30,6 +39,7 @@ from faceless_api.projects.project_schemas import (
     ProjectPage,
     ProjectSummary,
 )
+from faceless_api.projects.render_schemas import EstimateOut
 from faceless_api.runtime.deps import PoolDep, ProgressDep, SettingsDep, StorageDep
 from faceless_shared.db.projects import ProjectStatus
 from faceless_shared.runtime.settings import Settings
@@ -99,9 +109,7 @@ def _location(request: Request, project_id: UUID) -> str:
 
 
 def _owner(tenant: Tenant, settings: Settings) -> accepting.Owner:
-    """Limits apply to keys; the local tenant of auth off has none."""
-    limit = settings.max_projects_in_flight if settings.auth == "on" else None
-    return accepting.Owner(tenant.id, limit)
+    return accepting.owner_for(tenant.id, settings)
 
 
 @router.get("", response_model=ProjectPage)
@@ -137,7 +145,7 @@ async def list_projects(
         preset=preset,
     )
     end = offset + len(rows)
-    signed = await signed_video_urls(storage, rows, settings.signed_url_ttl_s)
+    signed = await signed_video_urls(pool, storage, rows, settings.signed_url_ttl_s)
     return ProjectPage(
         items=[ProjectSummary.from_row(row, settings, signed.get(row.id)) for row in rows],
         total=total,
@@ -153,7 +161,7 @@ async def read_project(
 ) -> ProjectDetail:
     """Read a project with its clips, jobs and progress."""
     view = await queries.read_project(pool, project_id, tenant_id=tenant.id)
-    signed = await signed_video_urls(storage, [view.project], settings.signed_url_ttl_s)
+    signed = await signed_video_urls(pool, storage, [view.project], settings.signed_url_ttl_s)
     return ProjectDetail.from_view(view, settings, signed.get(project_id))
 
 
@@ -192,3 +200,37 @@ async def cancel_project(
     """Stop further work on the project; what exists is kept."""
     view = await lifecycle.cancel_project(pool, project_id, tenant_id=tenant.id, progress=progress)
     return ProjectDetail.from_view(view, settings)
+
+
+@router.post(
+    "/{project_id}/render",
+    response_model=ProjectDetail,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=declared(ProjectNotFound, NotAwaitingApproval, TooManyProjectsInFlight),
+)
+async def render_project(
+    project_id: UUID,
+    pool: PoolDep,
+    settings: SettingsDep,
+    tenant: TenantDep,
+    progress: ProgressDep,
+) -> ProjectDetail:
+    """Approve a plan awaiting approval, or edits staged with ?render=false: its clips are
+    rendered and joined as the next version."""
+    view = await edit_runs.approve_project(
+        pool, project_id, _owner(tenant, settings), progress=progress
+    )
+    return ProjectDetail.from_view(view, settings)
+
+
+@router.get(
+    "/{project_id}/estimate", response_model=EstimateOut, responses=declared(ProjectNotFound)
+)
+async def estimate_project(
+    project_id: UUID, pool: PoolDep, settings: SettingsDep, tenant: TenantDep
+) -> EstimateOut:
+    """What rendering the clips waiting to be rendered would call and cost."""
+    estimate = await cost_estimate.estimate_project(
+        pool, project_id, tenant_id=tenant.id, pricing=Pricing.from_settings(settings)
+    )
+    return EstimateOut.from_estimate(estimate)

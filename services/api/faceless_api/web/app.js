@@ -6,6 +6,8 @@ import { createProject, loadPresets, loadVoices, switchSource } from "./create_f
 import { showFieldError } from "./field_errors.js";
 import { loadProjects, newerProjects, olderProjects, reloadProjects } from "./project_list.js";
 import { act, openProject, showEmpty } from "./project_view.js";
+import { wireBoard } from "./storyboard.js";
+import { wireVersions } from "./versions.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -40,6 +42,8 @@ function wire() {
   $("retry").addEventListener("click", () => act("retry", $("retry")));
   $("cancel").addEventListener("click", () => act("cancel", $("cancel")));
   window.addEventListener("hashchange", route);
+  wireBoard();
+  wireVersions();
 }
 
 wire();

@@ -82,6 +82,7 @@ function formBody(form) {
     preset: data.get("preset") || null,
     duration: Number(data.get("duration")),
     captions: data.get("captions") === "on",
+    review: data.get("review") === "on",
     voice: data.get("voice").trim() || null,
   };
 }

@@ -1,13 +1,17 @@
 // One project on show, kept live from its event stream: status, overall bar, each clip
-// with its picture, then the video (or why it failed) once it has ended.
+// with its picture, then the video (or why it failed) once it has ended. A project at rest
+// (nothing running) shows its clips as a storyboard to edit (storyboard.js), and its video's
+// versions to pick from.
 import { askForKey } from "./account.js";
 import { api, authHeaders } from "./api.js";
 import { showFieldError } from "./field_errors.js";
 import {
-  fromSnapshot, overallPercent, stageText, TERMINAL, withEvent,
+  AT_REST, fromSnapshot, overallPercent, stageText, TERMINAL, withEvent,
 } from "./project_progress.js";
 import { markCurrent, reloadProjects } from "./project_list.js";
 import { eventStream } from "./sse.js";
+import { hideBoard, showBoard } from "./storyboard.js";
+import { forgetVersions, showVersions } from "./versions.js";
 import { projectName, relativeTime, setStatus, slug } from "./words.js";
 
 const STAGE_TEXT = {
@@ -20,7 +24,15 @@ const STAGE_TEXT = {
 };
 
 const $ = (id) => document.getElementById(id);
-const shown = { progress: null, follow: null };
+const shown = { progress: null, follow: null, playNew: false };
+const BOARD_CALLS = {
+  started: (project, remade) => {
+    shown.playNew = true;
+    watch(project, remade);
+    reloadProjects();
+  },
+  reload: (project) => watch(project),
+};
 
 export async function openProject(id) {
   if (shown.progress?.project.id === id && shown.follow) return;
@@ -33,12 +45,14 @@ export async function openProject(id) {
   }
 }
 
-export function watch(project) {
+/** Show `project`, and follow it while it runs; `remade`: the clips a run of this page's
+ *  edits makes again, when known. */
+export function watch(project, remade = null) {
   shown.follow?.abort();
   shown.follow = null;
-  shown.progress = fromSnapshot(project);
+  shown.progress = fromSnapshot(project, remade);
   render();
-  if (!TERMINAL.has(project.status)) follow(project.id);
+  if (!AT_REST.has(project.status)) follow(project.id);
 }
 
 export function showEmpty() {
@@ -74,7 +88,7 @@ async function follow(projectId) {
     for await (const { event, data } of events) {
       shown.progress = withEvent(shown.progress, event, JSON.parse(data));
       render();
-      if (TERMINAL.has(shown.progress.project.status)) break;
+      if (AT_REST.has(shown.progress.project.status)) break;
     }
   } catch (error) {
     if (error.status === 401) askForKey(error.message);
@@ -88,14 +102,17 @@ async function follow(projectId) {
   // The end state in full: every clip's error, the video's lasting URL.
   const ended = await api(`/v1/projects/${projectId}`).catch(() => null);
   if (ended && shown.progress?.project.id === projectId && !shown.follow) {
-    shown.progress = fromSnapshot(ended);
-    render();
+    if (!AT_REST.has(ended.status)) watch(ended); // a new run began meanwhile
+    else {
+      shown.progress = fromSnapshot(ended);
+      render();
+    }
   }
 }
 
 function render() {
   const { project, clips } = shown.progress;
-  const live = !TERMINAL.has(project.status);
+  const live = !AT_REST.has(project.status);
   $("project-empty").hidden = true;
   $("project-view").hidden = false;
   $("project").setAttribute("aria-busy", String(live));
@@ -105,6 +122,7 @@ function render() {
     project.aspect, `${project.duration} s target`, project.preset,
     relativeTime(project.created_at),
   ].join(" · ");
+  document.querySelector(".overall").hidden = project.status === "awaiting_approval";
   const percent = overallPercent(shown.progress);
   setProgress($("overall-bar"), percent);
   $("overall-text").textContent = `${percent} %`;
@@ -113,7 +131,10 @@ function render() {
   $("cancel").hidden = !live;
   renderFailure(project, clips);
   renderResult(project);
-  renderClips(project, clips);
+  if (live) {
+    hideBoard();
+    renderClips(project, clips, shown.progress.remade);
+  } else showBoard(project, BOARD_CALLS);
   markCurrent(project);
 }
 
@@ -135,38 +156,53 @@ function renderFailure(project, clips) {
   $("clip-errors").replaceChildren(...clipErrors);
 }
 
+/** The current version's video (kept on show while an edit makes the next one), played
+ *  at once when it is the new version of this page's own edit. */
 function renderResult(project) {
   const video = $("video");
-  const ready = project.status === "completed" && Boolean(project.video_url);
+  const ready = Boolean(project.video_url);
   $("result").hidden = !ready;
   if (!ready) {
     stopVideo();
     return;
   }
   video.dataset.aspect = project.aspect;
-  if (video.dataset.project !== project.id) {
-    video.dataset.project = project.id;
+  const version = `${project.id}/${project.version ?? 0}`;
+  if (video.dataset.version !== version) {
+    video.dataset.version = version;
     video.src = project.video_url;
+    $("download").href = project.video_url;
+    if (shown.playNew && project.status === "completed") {
+      shown.playNew = false;
+      video.play().catch(() => {});
+    }
   }
-  $("download").href = project.video_url;
   $("download").download = `${slug(projectName(project))}.mp4`;
+  showVersions(project);
 }
 
 function stopVideo() {
   const video = $("video");
+  forgetVersions();
+  $("versions").hidden = true;
   if (!video.hasAttribute("src")) return;
   video.removeAttribute("src");
-  delete video.dataset.project;
+  delete video.dataset.version;
   video.load();
 }
 
-function renderClips(project, clips) {
+function renderClips(project, clips, remade) {
   const list = $("clips");
+  if (list.dataset.mode !== "progress") {
+    list.dataset.mode = "progress";
+    list.replaceChildren();
+  }
   const count = Math.max(project.clip_count ?? 0, clips.length);
   while (list.children.length > count) list.lastElementChild.remove();
   for (let index = 0; index < count; index++) {
     const item = list.children[index] ?? list.appendChild(clipItem(index));
-    updateClip(item, clips[index] ?? { stage: "waiting", progress: 0 }, project);
+    const kept = Boolean(remade) && !remade.has(index);
+    updateClip(item, clips[index] ?? { stage: "waiting", progress: 0 }, project, kept);
   }
 }
 
@@ -186,18 +222,21 @@ function clipItem(index) {
   return item;
 }
 
-function updateClip(item, clip, project) {
+/** `kept`: a clip this run keeps as it was (it shows no progress of its own). */
+function updateClip(item, clip, project, kept) {
   item.dataset.stage = clip.stage;
+  item.toggleAttribute("data-kept", kept);
+  item.querySelector(".bar").hidden = kept;
   item.querySelector(".thumb").style.aspectRatio = project.aspect.replace(":", " / ");
   const image = item.querySelector("img");
-  if (clip.image_url && !image.getAttribute("src")) {
+  if (clip.image_url && image.getAttribute("src") !== clip.image_url) {
     image.src = clip.image_url;
     image.hidden = false;
   }
   const stopped = TERMINAL.has(project.status) && !["rendered", "failed"].includes(clip.stage);
   item.toggleAttribute("data-stopped", stopped);
-  item.querySelector(".clip-stage").textContent = stopped ? "Not made"
-                                                          : STAGE_TEXT[clip.stage] ?? clip.stage;
+  const stage = stopped ? "Not made" : STAGE_TEXT[clip.stage] ?? clip.stage;
+  item.querySelector(".clip-stage").textContent = kept ? "Unchanged" : stage;
   setProgress(item.querySelector(".bar"), Math.round(100 * (clip.progress ?? 0)));
   item.querySelector(".clip-script").textContent = clip.script ?? "";
   const error = item.querySelector(".clip-error");

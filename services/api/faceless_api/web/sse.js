@@ -4,10 +4,20 @@
 
 export class HttpError extends Error {
   constructor(status, detail) {
-    super(typeof detail === "string" ? detail : `HTTP ${status}`);
+    super(typeof detail === "string" ? detail : messages(detail) || `HTTP ${status}`);
     this.status = status;
     this.detail = detail;
   }
+}
+
+/** A 422's list of problems, said in one line ("script: too long; voice: unknown"). */
+function messages(detail) {
+  if (!Array.isArray(detail)) return "";
+  return detail.map((problem) => {
+    const field = (problem.loc ?? []).slice(1).join(".");
+    const message = String(problem.msg ?? "").replace(/^Value error, /, "");
+    return field ? `${field}: ${message}` : message;
+  }).join("; ");
 }
 
 const MAX_DELAY_MS = 15000;

@@ -3,6 +3,7 @@
 const STATUS_TEXT = {
   queued: "Queued",
   planning: "Planning",
+  awaiting_approval: "Awaiting approval",
   rendering_clips: "Rendering clips",
   rendering_final: "Joining clips",
   completed: "Completed",

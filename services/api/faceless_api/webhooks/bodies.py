@@ -4,6 +4,9 @@ signed again for each attempt.
 A signed link lives ``signed_url_ttl_s`` to twice that, while retries span about an hour
 and a redelivery may come days later: a link signed once at insertion could be dead when
 the receiver gets it. Each attempt signs its own body, so a new link costs nothing.
+
+Every run's outcome is a delivery of its own, so each version of a project is told with its
+``version``; the link of a completed one plays that version even after a newer one exists.
 """
 
 from __future__ import annotations
@@ -38,13 +41,17 @@ def webhook_body(
                 "video_url": video_url,
                 "duration_ms": project.duration_ms,
                 "error_message": project.error_message,
+                "version": project.version,
             }
         },
     }
 
 
 def link_for(settings: Settings, project: ProjectRow) -> str | None:
-    return media_links.video_url(settings, project.id) if project.status == "completed" else None
+    """A completed run's video: its version's, which the link keeps playing after the next."""
+    if project.status != "completed":
+        return None
+    return media_links.video_url(settings, project.id, project.version or None)
 
 
 def attempt_body(settings: Settings, delivery: DeliveryRow) -> dict[str, Any]:
@@ -53,5 +60,7 @@ def attempt_body(settings: Settings, delivery: DeliveryRow) -> dict[str, Any]:
     project = payload.get("data", {}).get("project")
     if not isinstance(project, dict) or project.get("video_url") is None:
         return payload
-    fresh = {**project, "video_url": media_links.video_url(settings, delivery.project_id)}
+    version = project.get("version")
+    shown = version if isinstance(version, int) and version > 0 else None
+    fresh = {**project, "video_url": media_links.video_url(settings, delivery.project_id, shown)}
     return {**payload, "data": {**payload["data"], "project": fresh}}

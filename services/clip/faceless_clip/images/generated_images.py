@@ -40,7 +40,9 @@ class GeneratedImages(SdkProvider[ClientT], ABC):
         width: int,
         height: int,
         out_path: Path,
+        variant: int = 0,
     ) -> Usage | None:
+        """``variant`` changes nothing asked: each call draws a new picture of the prompt."""
         aspect = frame_aspect(width, height)
         text = image_prompt(prompt, prompt_addition, aspect)
         async with self._calls.timed() as latency:

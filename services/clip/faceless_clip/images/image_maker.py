@@ -66,9 +66,12 @@ class ImageMaker(Protocol):
         width: int,
         height: int,
         out_path: Path,
+        variant: int = 0,
     ) -> Usage | None:
         """Write a PNG of exactly width x height; the usage if the call cost something.
-        ``prompt_addition`` is the preset's wording for a generated image's look."""
+        ``prompt_addition`` is the preset's wording for a generated image's look. ``variant``
+        numbers the alternatives asked for one prompt (0: the clip's own picture): each number
+        draws a different picture (a generated one differs at each call anyway)."""
         ...
 
 
