@@ -124,7 +124,9 @@ def paid_for(before: dict[str, Any], after: dict[str, Any]) -> str:
     if not counts:
         return "nothing: no paid provider call (each made for free, or reused)"
     order = list(CAPABILITY_WORDS.values())
-    ordered = sorted(counts.items(), key=lambda item: (order + [item[0]]).index(item[0]))
+    ordered = sorted(
+        counts.items(), key=lambda item: order.index(item[0]) if item[0] in order else 9
+    )
     said = ", ".join(f"{calls} {word}{'' if calls == 1 else 's'}" for word, calls in ordered)
     return f"{said}: ${cost:.4f}"
 

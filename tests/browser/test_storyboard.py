@@ -5,6 +5,7 @@ overwriting it."""
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 from uuid import UUID
@@ -12,7 +13,8 @@ from uuid import UUID
 import asyncpg
 import httpx
 import pytest
-from playwright.async_api import Page, expect
+from PIL import Image
+from playwright.async_api import Locator, Page, expect
 
 from tests.browser.conftest import Site
 from tests.browser.test_web_page import MAKING_S, THREE_SENTENCES, read_project, screenshot
@@ -147,3 +149,87 @@ async def test_a_reviewed_plan_is_reordered_and_a_clip_changed_elsewhere_is_relo
     assert scripts == [clips[1]["script"], "Changed elsewhere.", clips[2]["script"]]
     assert done["version"] == 1
     await expect(page.get_by_label("Version").locator("option")).to_have_count(1)
+
+
+def png_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 360), (30, 140, 90)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+async def test_pictures_are_rerolled_picked_and_uploaded_and_clips_moved_deleted_and_added(
+    site: Site, workers: None, page: Page, pool: asyncpg.Pool
+) -> None:
+    project_id = await create(site)
+    await wait_for_project(pool, project_id, ("completed",), timeout_s=MAKING_S)
+    before = await read_project(site, project_id)
+    old: list[dict[str, Any]] = before["clips"]  # type: ignore[assignment]
+
+    await page.goto(f"/#/projects/{project_id}")
+    await page.get_by_label("Variants of clip 1").select_option("2")
+    await page.get_by_role("button", name="Re-roll the picture of clip 1").click()
+    pictures = page.get_by_role("list", name="Pictures to pick for clip 1").get_by_role("button")
+    await expect(pictures).to_have_count(3, timeout=MAKING_S * 1000)
+    await pictures.first.click()
+    await expect(pictures.first).to_have_attribute("aria-pressed", "true")
+    listed = await _images(site, project_id, 0)
+    variant = listed[0]
+    assert variant["source"] == "variant"
+
+    await page.get_by_label("Upload a picture for clip 3").set_input_files(
+        files=[{"name": "mine.png", "mimeType": "image/png", "buffer": png_bytes()}]
+    )
+    await expect(page.get_by_role("img", name="Picture of clip 3")).to_have_attribute(
+        "src", re.compile("^data:image/png")
+    )
+    cards = page.locator("#clips .card")
+    await page.set_viewport_size({"width": 1280, "height": 2400})  # both cards in view
+    await drag(page, cards.nth(2).locator(".grip"), cards.nth(0))
+    await expect(page.get_by_role("textbox", name="Script of clip 1")).to_have_value(
+        old[2]["script"]
+    )
+    await page.get_by_role("button", name="Delete clip 3").click()
+    await page.get_by_role("button", name="Insert a clip after clip 1").click()
+    await expect(page.get_by_role("textbox", name="Script of clip 2")).to_be_focused()
+    await page.get_by_role("textbox", name="Script of clip 2").fill("A clip of my own.")
+    await page.get_by_role("button", name="Save", exact=True).click()
+    await expect(
+        page.get_by_role("listitem").filter(has_text="Describe the picture")
+    ).to_have_count(1)
+    await page.get_by_role("textbox", name="Image prompt of clip 2").fill("a meadow at dawn")
+    await page.get_by_role("button", name="Save", exact=True).click()
+
+    await expect(page.locator("video")).to_have_attribute(
+        "src", re.compile(r"[?&]version=2(&|$)"), timeout=MAKING_S * 1000
+    )
+    after = await read_project(site, project_id)
+    clips: list[dict[str, Any]] = after["clips"]  # type: ignore[assignment]
+    assert [clip["script"] for clip in clips] == [
+        old[2]["script"],
+        "A clip of my own.",
+        old[0]["script"],
+    ]
+    assert [clip["id"] for clip in clips][::2] == [old[2]["id"], old[0]["id"]]
+    assert clips[2]["image_id"] == variant["id"]
+    uploaded = await _images(site, project_id, 0)
+    assert [image["source"] for image in uploaded if image["chosen"]] == ["upload"]
+    assert {clip["status"] for clip in clips} == {"rendered"}
+    await expect(page.locator("#project-status")).to_have_text("Completed")
+
+
+async def drag(page: Page, handle: Locator, onto: Locator) -> None:
+    """HTML5 drag and drop as a hand does it: press, move in steps, release near the top."""
+    start, end = await handle.bounding_box(), await onto.bounding_box()
+    assert start is not None and end is not None
+    await page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    await page.mouse.down()
+    await page.mouse.move(end["x"] + 40, end["y"] + 6, steps=8)
+    await page.mouse.up()
+
+
+async def _images(site: Site, project_id: UUID, index: int) -> list[dict[str, Any]]:
+    async with httpx.AsyncClient(base_url=site.url) as client:
+        response = await client.get(f"/v1/projects/{project_id}/clips/{index}/images")
+    assert response.status_code == 200, response.text
+    images: list[dict[str, Any]] = response.json()
+    return images

@@ -126,7 +126,7 @@ async def test_supabase_video_is_a_redirect_to_a_signed_url(
     assert await video_urls(supabase_client, project_id) == (signed, signed)
 
 
-async def test_supabase_video_that_is_gone_is_404_and_links_to_the_api(
+async def test_supabase_video_that_is_gone_is_410_and_links_to_the_api(
     supabase_client: httpx.AsyncClient, pool: asyncpg.Pool, respx_mock: respx.MockRouter
 ) -> None:
     project_id = await completed_project(supabase_client, pool)
@@ -136,7 +136,7 @@ async def test_supabase_video_that_is_gone_is_404_and_links_to_the_api(
 
     response = await supabase_client.get(f"/v1/projects/{project_id}/video")
 
-    assert response.status_code == 404
+    assert response.status_code == 410
     assert "gone" in response.json()["detail"]
     route = f"http://127.0.0.1:8000/v1/projects/{project_id}/video?expires="
     alone, listed = await video_urls(supabase_client, project_id)

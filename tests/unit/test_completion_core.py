@@ -121,7 +121,7 @@ async def test_the_last_clip_rendered_makes_the_final(
     assert db.jobs[project_id, "final", None] == Job("succeeded", 1)
     [asked] = joins.asked
     assert len(asked["paths"]) == 2 and asked["crossfade_s"] == 0.0 and asked["music"] is None
-    assert progress.of(project_id) == [StatusChanged("rendering_final"), Completed(2400)]
+    assert progress.of(project_id) == [StatusChanged("rendering_final"), Completed(2400, 1)]
 
 
 async def test_a_clip_not_rendered_yet_leaves_the_final_for_later(
@@ -397,10 +397,14 @@ async def test_an_edit_run_makes_the_next_version_from_the_clips_in_their_new_or
     db.update_clip(project_id, 0, revision=2, status="planned", video_asset_id=None)
     db.update_project(project_id, status="rendering_clips", run=2)
     made_again = await store_video(db, storage, project_id, 0, b"new")
+    progress = RecordedProgress()
 
-    outcome = await complete_if_all_rendered(store, storage, project_id, timeout_s=60)
+    outcome = await complete_if_all_rendered(
+        store, storage, project_id, timeout_s=60, progress=progress
+    )
 
     assert isinstance(outcome, VideoCompleted) and outcome.version == 2
+    assert progress.of(project_id)[-1] == Completed(3600, 2)  # a live page plays v2
     assert outcome.video_key == final_key(project_id, 2)
     project = db.project(project_id)
     assert (project.version, project.status) == (2, "completed")

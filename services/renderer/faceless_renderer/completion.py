@@ -64,7 +64,7 @@ async def complete_if_all_rendered(
         async with kept_fresh(store, project_id, every_s=heartbeat_s, owner=owner, lease_s=lease_s):
             event, stored = await _render_final(store, storage, project_id, timeout_s=timeout_s)
         if await store.complete(event, stored, owner=owner):  # only while the final is ours
-            await progress.publish(project_id, Completed(event.duration_ms))
+            await progress.publish(project_id, Completed(event.duration_ms, event.version))
         return event
     except FinalLost as lost:
         logger.warning("%s; the join stopped", lost)

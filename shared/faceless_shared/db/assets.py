@@ -57,6 +57,7 @@ async def record_asset(
            ON CONFLICT (storage_bucket, storage_path)
            DO UPDATE SET bytes = EXCLUDED.bytes, content_type = EXCLUDED.content_type,
                          content_key = EXCLUDED.content_key, meta = EXCLUDED.meta,
+                         retired_at = NULL, deleted_at = NULL,
                          clip_id = coalesce(EXCLUDED.clip_id, assets.clip_id)
            RETURNING *""",
         project_id,

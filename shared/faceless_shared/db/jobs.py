@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Literal
 from uuid import UUID
@@ -76,3 +77,50 @@ async def list_jobs(conn: Conn, project_id: UUID) -> list[JobRow]:
         project_id,
     )
     return [JobRow.model_validate(dict(r)) for r in records]
+
+
+_SHIFT = 1_000_000
+"""Renumbering moves jobs out of the way first: the unique key is checked row by row, so
+moving clip 1's job to 2 and clip 2's to 1 in one UPDATE could collide midway."""
+
+
+async def renumber_clip_jobs(
+    conn: Conn, project_id: UUID, new_index_of: Mapping[int, int | None]
+) -> None:
+    """The project's clip jobs follow their clips after an insert, a delete or a reorder:
+    the job of the clip at each key of ``new_index_of`` moves to its value; the jobs of clips
+    not named stay where they are. Call it in the transaction that renumbers the clips.
+
+    A None value drops that job: its clip was deleted. Jobs are keyed by clip index (unique
+    with NULLs not distinct on project, type and clip index), so a job kept with a NULL index
+    would take the one place a project has for such a row and read like a plan's or a
+    final's. The row is bookkeeping of attempts, not work: the clip's files, assets and
+    provider calls stay where they are. ValueError when two clips would share an index."""
+    moves = {old: new for old, new in new_index_of.items() if new is not None and new != old}
+    if len(set(moves.values())) != len(moves):
+        raise ValueError(f"two clips' jobs cannot move to one index: {dict(new_index_of)}")
+    dropped = [old for old, new in new_index_of.items() if new is None]
+    if dropped:
+        await conn.execute(
+            """DELETE FROM jobs WHERE project_id = $1 AND type = 'clip'
+                 AND clip_index = ANY($2::int[])""",
+            project_id,
+            dropped,
+        )
+    if not moves:
+        return
+    await conn.execute(
+        """UPDATE jobs j SET clip_index = m.new_index + $4
+           FROM unnest($2::int[], $3::int[]) AS m(old_index, new_index)
+           WHERE j.project_id = $1 AND j.type = 'clip' AND j.clip_index = m.old_index""",
+        project_id,
+        list(moves),
+        list(moves.values()),
+        _SHIFT,
+    )
+    await conn.execute(
+        """UPDATE jobs SET clip_index = clip_index - $2
+           WHERE project_id = $1 AND type = 'clip' AND clip_index >= $2""",
+        project_id,
+        _SHIFT,
+    )

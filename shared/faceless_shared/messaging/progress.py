@@ -60,6 +60,8 @@ class ClipProgressed:
 class Completed:
     event: ClassVar[str] = "completed"
     duration_ms: int
+    version: int | None = None
+    """The version just made, so a watcher plays it (None: a message from before versions)."""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 from redis.asyncio import Redis
 
-from faceless_shared.db import outbox
+from faceless_shared.db import outbox, usage
 from faceless_shared.db.pool import Conn
 from faceless_shared.messaging.stream_retention import (
     StreamRetention,
@@ -104,6 +104,7 @@ async def keep_retention(
             rows = await forget_published(
                 conn, published_before=now - retention.outbox, batch=batch
             )
+            await usage.forget_expired_reservations(conn)
             now_ms = int(now.timestamp() * 1000)
             trimmed = await trim_streams(client, streams, retention.streams, now_ms=now_ms)
             files = FilesKept()

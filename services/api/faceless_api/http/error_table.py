@@ -210,7 +210,7 @@ ERRORS: Final[Mapping[type[ApiError], Answer[Any]]] = {
     ),
     MusicInUse: Answer(409, "A project that has not ended uses the track."),
     # media
-    MediaGone: Answer(404),
+    MediaGone: Answer(410, "The file was deleted (retention) or is missing from storage."),
     StorageUnreachable: Answer(502),
     MediaNotServable: Answer(501),
     # a clip's pictures (media/image_uploads.py)

@@ -6,7 +6,7 @@ Only what an edit touches is made again. A changed clip is rendered again; the v
 drawn picture its change makes stale is let go (the clip worker makes it again, or finds one
 made from the same input before), so the clip shows what it will have and the estimate
 counts what will be paid for. An inserted clip is rendered; a delete or a reorder renders
-no clip, only the join.
+no clip, only the join. The clips' jobs are renumbered with them (a deleted clip's job goes).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from faceless_api.projects.project_errors import (
     LastClipKept,
     NoSuchClip,
 )
-from faceless_shared.db import assets, clips, projects
+from faceless_shared.db import assets, clips, jobs, projects
 from faceless_shared.db.clips import ClipRow, NewClip
 from faceless_shared.db.pool import Conn
 from faceless_shared.db.projects import ProjectRow
@@ -113,6 +113,7 @@ async def insert_clip(
             raise ClipValueRefused("index", message, at)
         new = NewClip(at, text.script, text.image_prompt, text.voice_style_instruction)
         await clips.insert_clip_at(conn, project_id, new)
+        await jobs.renumber_clip_jobs(conn, project_id, {i: i + 1 for i in range(at, count)})
         await projects.set_clip_count(conn, project_id)
         project = await follow_edit(conn, project, [at], render=render)
         inserted = await clips.get_clip(conn, project_id, at)
@@ -139,6 +140,8 @@ async def delete_clip(
         if count == 1:
             raise LastClipKept(project_id)
         await clips.delete_clip_at(conn, project_id, clip_index)
+        moved: dict[int, int | None] = {i: i - 1 for i in range(clip_index + 1, count)}
+        await jobs.renumber_clip_jobs(conn, project_id, {clip_index: None, **moved})
         await projects.set_clip_count(conn, project_id)
         project = await follow_edit(conn, project, [], render=render)
         left = await clips.list_clips(conn, project_id)
@@ -168,6 +171,7 @@ async def reorder_clips(
         if order == sorted(order):
             return Edited(project, await clips.list_clips(conn, project_id))
         reordered = await clips.reorder(conn, project_id, order)
+        await jobs.renumber_clip_jobs(conn, project_id, {old: i for i, old in enumerate(order)})
         project = await follow_edit(conn, project, [], render=render)
     await progress.publish(project_id, StatusChanged(project.status))
     return Edited(project, reordered)
