@@ -237,6 +237,14 @@ class Outcomes:
     def arrived(self, topic: str, body: dict[str, Any]) -> None:
         self._queue.put_nowait(Outcome(topic, body, time.perf_counter()))
 
+    def of(self, topic: str) -> Callable[[dict[str, Any]], Awaitable[None]]:
+        """A handler of ``topic``'s events (its one parameter is the body)."""
+
+        async def observe(body: dict[str, Any]) -> None:
+            self.arrived(topic, body)
+
+        return observe
+
     async def version(self, project_id: str, version: int) -> Outcome:
         """The project's ``video.completed`` of ``version``; BenchError if it fails first."""
         while True:
@@ -256,11 +264,7 @@ async def observer(redis_url: str, streams: Streams) -> AsyncIterator[Outcomes]:
     await ensure_groups(redis_url, {group: [streams.name(topic) for topic in topics]})
     broker = create_broker(redis_url)
     for topic in topics:
-
-        async def observe(body: dict[str, Any], topic: str = topic) -> None:
-            outcomes.arrived(topic, body)
-
-        broker.subscriber(stream=bench_sub(streams.name(topic), group))(observe)
+        broker.subscriber(stream=bench_sub(streams.name(topic), group))(outcomes.of(topic))
     await broker.start()
     try:
         yield outcomes

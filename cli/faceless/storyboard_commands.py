@@ -184,7 +184,9 @@ async def _new_version(
         f"project [bold]{project_id}[/bold]: making {len(remade)} of "
         f"{len(started.get('clips') or [])} clips, then the video {target.where()}",
     )
-    after = await follow_run(target, project_id, remade, console)
+    # A first video makes every clip: the usual bars; a new version counts the clips remade.
+    counted = remade if before.get("version") else None
+    after = await follow_run(target, project_id, counted, console)
     made = await deliver(target, before, after, out)
     say(console, f"[green]v{made.version}:[/green] {escape(str(made.video))}")
     if made.url:

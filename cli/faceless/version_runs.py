@@ -56,10 +56,11 @@ def remaking(project: dict[str, Any]) -> set[int]:
 
 
 async def follow_run(
-    target: Target, project_id: str, remade: set[int], console: Console
+    target: Target, project_id: str, remade: set[int] | None, console: Console
 ) -> dict[str, Any]:
     """Wait for the run to end (live events from a remote API, polling this machine's),
-    showing its progress; the project as it ended."""
+    showing its progress (of just the ``remade`` clips, unless None); the project as it
+    ended."""
     with progress_bars(console, remaking=remade) as bars:
         if target.remote is None:
             return await poll_project(target.api, project_id, bars.show_project, ENDED)

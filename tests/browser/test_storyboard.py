@@ -17,7 +17,13 @@ from PIL import Image
 from playwright.async_api import Locator, Page, expect
 
 from tests.browser.conftest import Site
-from tests.browser.test_web_page import MAKING_S, THREE_SENTENCES, read_project, screenshot
+from tests.browser.test_web_page import (
+    MAKING_S,
+    THREE_SENTENCES,
+    read_project,
+    screenshot,
+    shown_project_id,
+)
 from tests.e2e.waiting import wait_for_project
 
 pytestmark = pytest.mark.browser
@@ -104,18 +110,26 @@ async def _label(picker: Any, prefix: str) -> str:
 
 
 async def test_a_reviewed_plan_is_reordered_and_a_clip_changed_elsewhere_is_reloaded(
-    site: Site, workers: None, page: Page, pool: asyncpg.Pool
+    site: Site, workers: None, page: Page
 ) -> None:
-    project_id = await create(site, review=True)
-    await wait_for_project(pool, project_id, ("awaiting_approval",), timeout_s=MAKING_S)
+    await page.goto("/")
+    await page.get_by_role("radio", name="Script").check()
+    await page.get_by_role("textbox", name="Script").fill(THREE_SENTENCES)
+    await page.get_by_label("Duration (seconds)").fill("15")
+    await page.get_by_label("Review the plan before the video is made").check()
+    await page.get_by_role("button", name="Create video").click()
+    await expect(page.locator("#project-status")).to_have_text(
+        "Awaiting approval", timeout=MAKING_S * 1000
+    )
+    project_id = shown_project_id(page)
     plan = await read_project(site, project_id)
+    assert (plan["status"], plan["review"], plan["version"]) == ("awaiting_approval", True, 0)
     clips: list[dict[str, Any]] = plan["clips"]  # type: ignore[assignment]
-
-    await page.goto(f"/#/projects/{project_id}")
-    await expect(page.locator("#project-status")).to_have_text("Awaiting approval")
+    await expect(page.locator("#result")).to_be_hidden()
     await expect(page.locator("#estimate")).to_contain_text("3 voice(s)")
     approve = page.get_by_role("button", name="Approve and render")
     await expect(approve).to_be_enabled()
+    await screenshot(page, "storyboard-review.png")
 
     await page.get_by_role("textbox", name="Script of clip 1").fill("Typed in the page.")
     async with httpx.AsyncClient(base_url=site.url) as client:

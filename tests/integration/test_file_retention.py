@@ -316,6 +316,24 @@ async def test_the_project_stays_readable_and_its_deleted_picture_is_gone(
     assert "gone" in picture.json()["detail"]
 
 
+async def test_a_project_whose_files_are_gone_is_not_retried(
+    pool: asyncpg.Pool, storage: LocalStorage, settings: Settings
+) -> None:
+    made = await completed_project(pool, storage, clip_count=1)
+    after_grace = datetime.now(UTC) + 31 * DAY + 2 * THIRTY_DAYS.grace
+    await keep_files(pool, storage, THIRTY_DAYS, now=after_grace - THIRTY_DAYS.grace)
+    await keep_files(pool, storage, THIRTY_DAYS, now=after_grace)
+    await pool.execute("UPDATE projects SET status = 'failed' WHERE id = $1", made.project_id)
+
+    async with api_client(settings) as client:
+        retried = await client.post(f"/v1/projects/{made.project_id}/retry")
+
+    assert retried.status_code == 409, retried.text
+    assert "deleted by retention" in retried.json()["detail"]
+    status = await pool.fetchval("SELECT status FROM projects WHERE id = $1", made.project_id)
+    assert status == "failed"
+
+
 async def test_the_renderer_retires_files_past_the_setting(
     pool: asyncpg.Pool, storage: LocalStorage, settings: Settings
 ) -> None:

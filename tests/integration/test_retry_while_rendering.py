@@ -11,7 +11,7 @@ import httpx
 
 from faceless_shared.db import clips, projects
 from faceless_shared.db.clips import NewClip
-from faceless_shared.messaging.events import ClipPlanned, ClipRendered
+from faceless_shared.messaging.events import ClipPlanned, ClipRendered, FinalRequested
 from tests.integration.fixtures import OWNER, add_plan, finish_clip, queued_project
 
 LIVE, EXPIRED = "clip-1/live", "clip-2/died"
@@ -104,6 +104,7 @@ async def test_a_final_under_a_live_lease_is_neither_reopened_nor_restarted(
 
     assert retried.json()["status"] == "rendering_final"  # still final/a's
     assert await announced(pool, project_id, topic) == []  # the retry announced nothing
+    assert await announced(pool, project_id, FinalRequested.topic) == []
     await pool.execute(
         "UPDATE projects SET final_lease_expires_at = now() - interval '1 second' WHERE id = $1",
         project_id,

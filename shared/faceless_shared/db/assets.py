@@ -32,6 +32,8 @@ class AssetRow(BaseModel):
     meta: dict[str, Any] = {}
     clip_id: UUID | None = None
     created_at: datetime
+    deleted_at: datetime | None = None
+    """When retention deleted the stored object (the row stays)."""
 
 
 async def record_asset(

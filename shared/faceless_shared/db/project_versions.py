@@ -31,9 +31,11 @@ class VersionRow(BaseModel):
     created_at: datetime
     storage_path: str | None = None
     """The final video's storage key (from its asset); None once the asset is gone."""
+    file_deleted_at: datetime | None = None
+    """When retention deleted the final's file (its row stays)."""
 
 
-_SELECT = """SELECT v.*, a.storage_path FROM project_versions v
+_SELECT = """SELECT v.*, a.storage_path, a.deleted_at AS file_deleted_at FROM project_versions v
              LEFT JOIN assets a ON a.id = v.final_asset_id"""
 
 
@@ -71,7 +73,7 @@ async def record_version(
                SELECT $1, coalesce($2, coalesce(max(version), 0) + 1), $3, $4, $5, $6, $7
                FROM project_versions WHERE project_id = $1
                RETURNING *)
-           SELECT i.*, a.storage_path FROM inserted i
+           SELECT i.*, a.storage_path, a.deleted_at AS file_deleted_at FROM inserted i
            LEFT JOIN assets a ON a.id = i.final_asset_id""",
         project_id,
         version,

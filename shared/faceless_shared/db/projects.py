@@ -79,6 +79,7 @@ class ProjectRow(BaseModel):
     created_at: datetime
     updated_at: datetime
     completed_at: datetime | None
+    files_expired_at: datetime | None = None
 
     @property
     def preset_look(self) -> PresetLook | None:

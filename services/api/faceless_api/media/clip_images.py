@@ -20,6 +20,7 @@ import asyncpg
 
 from faceless_api.media import image_uploads
 from faceless_api.media.image_errors import NoSuchImage
+from faceless_api.media.media_errors import MediaGone
 from faceless_api.projects import clip_editing
 from faceless_api.projects.accepting import Owner
 from faceless_api.projects.clip_changes import ClipChanges, if_match_holds
@@ -66,6 +67,8 @@ async def read_image(
         image = await assets.get_asset(conn, image_id)
         if image is None or image.type != "image" or not await _shown_in(conn, project_id, image):
             raise NoSuchImage(project_id, image_id)
+    if image.deleted_at is not None:
+        raise MediaGone(f"picture {image_id} is gone: retention deleted it")
     return image
 
 

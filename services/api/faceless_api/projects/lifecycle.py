@@ -8,13 +8,17 @@ from uuid import UUID
 import asyncpg
 
 from faceless_api.projects.accepting import Owner, check_in_flight
-from faceless_api.projects.project_errors import ProjectAlreadyEnded, ProjectNotRetryable
+from faceless_api.projects.project_errors import (
+    ProjectAlreadyEnded,
+    ProjectFilesExpired,
+    ProjectNotRetryable,
+)
 from faceless_api.projects.queries import ProjectView, owned_project, read_project
 from faceless_api.webhooks import intake
 from faceless_shared.db import clips, outbox, projects
 from faceless_shared.db.pool import Conn
 from faceless_shared.db.projects import ProjectRow
-from faceless_shared.messaging.events import ClipPlanned, ClipRendered, Event, ProjectCreated
+from faceless_shared.messaging.events import ClipPlanned, Event, FinalRequested, ProjectCreated
 from faceless_shared.messaging.progress import (
     NO_PROGRESS,
     Cancelled,
@@ -37,6 +41,8 @@ async def retry_project(
     tenant_id = owner.tenant_id
     async with pool.acquire() as conn, conn.transaction():
         owned = await owned_project(conn, project_id, tenant_id)
+        if owned.files_expired_at is not None:
+            raise ProjectFilesExpired(project_id, owned.files_expired_at)
         await check_in_flight(conn, owner)
         project = await projects.reopen(conn, project_id)
         if project is None:
@@ -62,12 +68,7 @@ async def _restart_events(conn: Conn, project: ProjectRow) -> list[Event]:
     ]
     if todo or any(row.status != "rendered" for row in rows):
         return todo
-    last = rows[-1]  # every clip is rendered: only the final video is missing
-    return [
-        ClipRendered(
-            project_id=project.id, clip_index=last.clip_index, duration_ms=last.duration_ms or 0
-        )
-    ]
+    return [FinalRequested(project_id=project.id)]  # every clip is rendered: only the final
 
 
 async def cancel_project(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -41,6 +42,16 @@ class ProjectNotRetryable(ApiError):
     def __init__(self, project_id: UUID, status: str) -> None:
         super().__init__(
             f"project {project_id} is {status}: only a failed or cancelled project can be retried"
+        )
+
+
+class ProjectFilesExpired(ApiError):
+    """Retention deleted what a new run would be made from."""
+
+    def __init__(self, project_id: UUID, expired_at: datetime) -> None:
+        super().__init__(
+            f"project {project_id}'s files were deleted by retention on {expired_at:%Y-%m-%d}: "
+            "it can no longer be retried or edited (its current video stays); make a new project"
         )
 
 

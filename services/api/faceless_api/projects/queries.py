@@ -9,6 +9,7 @@ from uuid import UUID
 import asyncpg
 
 from faceless_api.catalog import preset_catalog
+from faceless_api.media.media_errors import MediaGone
 from faceless_api.projects.project_errors import ImageNotReady, NoSuchClip, ProjectNotFound
 from faceless_shared.db import assets, clips, jobs, projects, usage
 from faceless_shared.db.assets import AssetRow
@@ -98,4 +99,6 @@ async def clip_image(
             asset = await assets.get_asset(conn, shown)
     if asset is None:
         raise ImageNotReady(project_id, clip_index)
+    if asset.deleted_at is not None:
+        raise MediaGone(f"the picture of clip {clip_index} is gone: retention deleted it")
     return asset

@@ -10,6 +10,7 @@ from uuid import UUID
 
 import asyncpg
 
+from faceless_api.media.media_errors import MediaGone
 from faceless_api.projects.project_errors import NoSuchVersion, ProjectNotFound, VideoNotReady
 from faceless_api.projects.queries import owned_project
 from faceless_shared.db import assets, project_versions, projects
@@ -54,6 +55,8 @@ async def video_file(
         found = await project_versions.get_version(conn, project_id, version or project.version)
     if found is None:
         raise NoSuchVersion(project_id, version or project.version, project.version)
+    if found.file_deleted_at is not None:
+        raise MediaGone(f"version {found.version} of project {project_id} is gone: retention deleted it")
     key = found.storage_path or final_key(project_id, found.version)  # its asset row gone
     return VideoFile(key, found.version)
 

@@ -29,6 +29,7 @@ from faceless_api.projects.project_errors import (
     IdempotencyKeyInFlight,
     NotAwaitingApproval,
     ProjectAlreadyEnded,
+    ProjectFilesExpired,
     ProjectNotFound,
     ProjectNotRetryable,
     TooManyProjectsInFlight,
@@ -169,7 +170,9 @@ async def read_project(
     "/{project_id}/retry",
     response_model=ProjectDetail,
     status_code=status.HTTP_202_ACCEPTED,
-    responses=declared(ProjectNotFound, ProjectNotRetryable, TooManyProjectsInFlight),
+    responses=declared(
+        ProjectNotFound, ProjectNotRetryable, ProjectFilesExpired, TooManyProjectsInFlight
+    ),
 )
 async def retry_project(
     project_id: UUID,

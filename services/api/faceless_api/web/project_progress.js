@@ -77,7 +77,8 @@ export function stageText({ project, clips, remade }) {
       ? `Changes wait to be rendered; v${project.version} stays current until then.`
       : "The plan waits for you: edit the clips, then approve it.";
     case "rendering_clips": return remade
-      ? `Remaking changed clips: ${done} of ${remade.size} done`
+      ? (remade.size ? `Remaking changed clips: ${done} of ${remade.size} done`
+                     : "Joining the clips again…")
       : `Making clips: ${done} of ${project.clip_count} done`;
     case "rendering_final": return "Joining the clips into one video…";
     case "completed": return `Done. ${project.version > 1 ? `Version ${project.version} is`
