@@ -56,7 +56,9 @@ async def video_file(
     if found is None:
         raise NoSuchVersion(project_id, version or project.version, project.version)
     if found.file_deleted_at is not None:
-        raise MediaGone(f"version {found.version} of project {project_id} is gone: retention deleted it")
+        raise MediaGone(
+            f"version {found.version} of project {project_id} is gone: retention deleted it"
+        )
     key = found.storage_path or final_key(project_id, found.version)  # its asset row gone
     return VideoFile(key, found.version)
 
