@@ -14,9 +14,9 @@ process, with the offline makers (espeak-ng, drawn title cards, the script plann
 It prints each edit's time and its share of the whole video's time (issue 13 asks at most 15 %
 for the script edit), the media work each did (voices, pictures, clip renders, joins, timed
 like ``bench/pipeline.py`` does) and the provider calls its run booked in ``provider_calls``.
-It exits 1 when an edit paid for or made anything but what it should: the script edit exactly
-one voice, the image-prompt edit exactly one picture, the motion edit and the reorder none
-(the motion edit one clip render, the reorder none; each edit one join).
+It exits 1 when a phase booked or made anything else than it should: the script edit exactly
+one voice call, the image-prompt edit exactly one picture, the motion edit and the reorder no
+call; the reorder renders no clip and every other edit exactly one; each phase joins once.
 
 So that the ledger has rows to count, the offline makers are booked like paid ones (their
 usage priced as OpenAI's tts-1 and gpt-image-1 would be: the versions' costs are notional).

@@ -10,97 +10,62 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Mapping
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 from uuid import UUID
 
 import asyncpg
-import av
 import httpx
 import pytest
-from PIL import Image, ImageChops, ImageStat
+from PIL import Image, ImageStat
 
-from faceless_shared.db import assets, clips, jobs, project_versions
-from faceless_shared.db.clips import ClipRow
+from faceless_planner.main import create_service as create_planner
+from faceless_renderer.main import create_service as create_renderer
+from faceless_shared.db import clips, jobs, project_versions
 from faceless_shared.messaging.progress import FIRST_ID, ProgressFeed
+from faceless_shared.runtime.service import Service
 from faceless_shared.runtime.settings import Settings
 from faceless_shared.storage.object_storage import LocalStorage, final_key
+from tests.e2e.billed_edits import (
+    NEW_LINE,
+    all_calls,
+    billed_clip_worker,
+    clip_row,
+    clip_video,
+    completed_project,
+    edited,
+    frames,
+    h264_frame,
+    priced,
+    still,
+)
 from tests.e2e.test_pipeline import THREE_SENTENCES
-from tests.e2e.test_storyboard_runs import billed_workers, calls
+from tests.e2e.test_storyboard_runs import calls
 from tests.e2e.waiting import wait_for_project, wait_until
 from tests.probe import probe
 
 pytestmark = pytest.mark.e2e
-__all__ = ["billed_workers"]  # the fixture, used by name
-
-NEW_LINE = "The waggle dance was decoded by Karl von Frisch, who won a Nobel prize for it."
 JOIN_SLACK_S = 0.25
 """How far a joined video's length may be from the sum of its clips' (AAC frame edges)."""
 
 
-async def completed_project(api: httpx.AsyncClient, pool: asyncpg.Pool) -> UUID:
-    """A three-clip project rendered once: version 1, three voices and three pictures paid."""
-    response = await api.post(
-        "/v1/projects", json={"script": THREE_SENTENCES, "duration": 15, "aspect": "9:16"}
-    )
-    assert response.status_code == 202, response.text
-    project_id = UUID(response.json()["id"])
-    done = await wait_for_project(pool, project_id, ("completed", "failed"))
-    assert (done.status, done.version, done.clip_count) == ("completed", 1, 3), done.error_message
-    assert await calls(pool, project_id, 1) == {"voice": 3, "image": 3}
-    return project_id
-
-
-async def edited(
-    api: httpx.AsyncClient,
-    pool: asyncpg.Pool,
-    project_id: UUID,
-    request: Mapping[str, Any],
-    *,
-    version: int,
-) -> None:
-    """Send an edit that renders at once and wait for the version it makes."""
-    response = await api.request(**request)
-    assert response.status_code in (200, 201, 204), response.text
-    done = await wait_for_project(pool, project_id, ("completed", "failed"))
-    assert (done.status, done.version) == ("completed", version), done.error_message
-
-
-async def all_calls(pool: asyncpg.Pool, project_id: UUID) -> dict[str, int]:
-    """The project's paid calls of each kind, whatever their run."""
-    rows = await pool.fetch(
-        """SELECT capability, count(*) AS n FROM provider_calls WHERE project_id = $1
-           GROUP BY capability""",
-        project_id,
-    )
-    return {row["capability"]: row["n"] for row in rows}
-
-
-async def clip_row(pool: asyncpg.Pool, project_id: UUID, index: int) -> ClipRow:
-    async with pool.acquire() as conn:
-        clip = await clips.get_clip(conn, project_id, index)
-    assert clip is not None
-    return clip
-
-
-async def clip_video(pool: asyncpg.Pool, storage: LocalStorage, clip: ClipRow) -> Path:
-    """The clip's video file, found through its video asset."""
-    assert clip.video_asset_id is not None
-    async with pool.acquire() as conn:
-        video = await assets.get_asset(conn, clip.video_asset_id)
-    assert video is not None
-    return storage.path(video.storage_path)
-
-
-def h264_frame(path: Path) -> tuple[int, int, str]:
-    [video] = probe(path).of_kind("video")
-    assert video.width is not None and video.height is not None
-    return video.width, video.height, video.codec
+@pytest.fixture
+async def billed(settings: Settings) -> AsyncIterator[list[Service]]:
+    """The planner, a clip worker with billed providers, and the renderer, running."""
+    services = [
+        create_planner(priced(settings)),
+        billed_clip_worker(settings),
+        create_renderer(priced(settings)),
+    ]
+    for service in services:
+        await service.start()
+    yield services
+    for service in reversed(services):
+        await service.stop()
 
 
 async def test_a_new_image_prompt_pays_one_picture_and_keeps_v1_downloadable(
-    settings: Settings, billed_workers: object, api: httpx.AsyncClient, pool: asyncpg.Pool
+    settings: Settings, billed: object, api: httpx.AsyncClient, pool: asyncpg.Pool
 ) -> None:
     project_id = await completed_project(api, pool)
     base = f"/v1/projects/{project_id}"
@@ -135,7 +100,7 @@ async def test_a_new_image_prompt_pays_one_picture_and_keeps_v1_downloadable(
 
 
 async def test_a_new_motion_pays_nothing_and_renders_a_new_clip_video(
-    settings: Settings, billed_workers: object, api: httpx.AsyncClient, pool: asyncpg.Pool
+    settings: Settings, billed: object, api: httpx.AsyncClient, pool: asyncpg.Pool
 ) -> None:
     project_id = await completed_project(api, pool)
     storage = LocalStorage(settings.storage_dir)
@@ -163,22 +128,8 @@ async def test_a_new_motion_pays_nothing_and_renders_a_new_clip_video(
     assert still(new_video) and not still(old_video)  # 'none' holds the picture still
 
 
-def frames(path: Path) -> list[Image.Image]:
-    with av.open(str(path)) as container:
-        return [frame.to_image() for frame in container.decode(video=0)]
-
-
-def still(path: Path) -> bool:
-    """Whether the video's first and last frames show the picture in the same place (a
-    corner away from the captions)."""
-    shown = frames(path)
-    corner = (0, 0, 400, 400)
-    difference = ImageChops.difference(shown[0].crop(corner), shown[-1].crop(corner))
-    return max(ImageStat.Stat(difference).mean) < 2.0
-
-
 async def test_an_uploaded_picture_of_another_aspect_pays_nothing_and_fills_the_frame(
-    settings: Settings, billed_workers: object, api: httpx.AsyncClient, pool: asyncpg.Pool
+    settings: Settings, billed: object, api: httpx.AsyncClient, pool: asyncpg.Pool
 ) -> None:
     project_id = await completed_project(api, pool)
     buffer = io.BytesIO()
@@ -199,13 +150,14 @@ async def test_an_uploaded_picture_of_another_aspect_pays_nothing_and_fills_the_
     video = await clip_video(pool, storage, clip)
     assert h264_frame(video) == (1080, 1920, "h264")
     assert h264_frame(storage.path(final_key(project_id, 2))) == (1080, 1920, "h264")
-    top = frames(video)[0].crop((0, 0, 1080, 300))
+    shown = frames(video)
+    top = shown[len(shown) // 2].crop((0, 0, 1080, 300))  # past the fade in, above the captions
     red, green, blue = (round(v) for v in ImageStat.Stat(top).mean)
     assert abs(red - 200) < 25 and abs(green - 120) < 25 and abs(blue - 40) < 25  # edge to edge
 
 
 async def test_variants_pay_one_picture_each_and_picking_them_pays_nothing(
-    settings: Settings, billed_workers: object, api: httpx.AsyncClient, pool: asyncpg.Pool
+    settings: Settings, billed: object, api: httpx.AsyncClient, pool: asyncpg.Pool
 ) -> None:
     project_id = await completed_project(api, pool)
     base = f"/v1/projects/{project_id}"
@@ -241,7 +193,7 @@ async def test_variants_pay_one_picture_each_and_picking_them_pays_nothing(
 
 
 async def test_a_reviewed_plan_with_one_script_edited_pays_for_the_edited_voice_only(
-    settings: Settings, billed_workers: object, api: httpx.AsyncClient, pool: asyncpg.Pool
+    settings: Settings, billed: object, api: httpx.AsyncClient, pool: asyncpg.Pool
 ) -> None:
     response = await api.post(
         "/v1/projects", json={"script": THREE_SENTENCES, "duration": 15, "review": True}
@@ -286,7 +238,7 @@ def _units(value: str | dict[str, Any]) -> dict[str, Any]:
 
 
 async def test_insert_delete_and_reorder_staged_then_joined_once(
-    settings: Settings, billed_workers: object, api: httpx.AsyncClient, pool: asyncpg.Pool
+    settings: Settings, billed: object, api: httpx.AsyncClient, pool: asyncpg.Pool
 ) -> None:
     project_id = await completed_project(api, pool)
     base = f"/v1/projects/{project_id}"

@@ -76,7 +76,7 @@ async def test_messages_are_read_back_in_order_after_any_id(feed: ProgressFeed) 
     assert kinds(everything) == [
         ("status", {"status": "planning"}),
         ("clip", {"index": 1, "stage": "image", "progress": 0.33, "error": None}),
-        ("completed", {"duration_ms": 1234}),
+        ("completed", {"duration_ms": 1234, "version": None}),
     ]
     assert [id_order(e.id) for e in everything] == sorted(id_order(e.id) for e in everything)
     assert later == everything[1:]
@@ -167,10 +167,10 @@ async def test_the_renderer_tells_the_final_render_and_its_end(
 
     async with pool.acquire() as conn:
         project = await projects.get_project(conn, project_id)
-    assert project is not None and project.duration_ms
+    assert project is not None and project.duration_ms and project.version == 1
     assert kinds(await feed.read_after(project_id, FIRST_ID, count=10)) == [
         ("status", {"status": "rendering_final"}),
-        ("completed", {"duration_ms": project.duration_ms}),
+        ("completed", {"duration_ms": project.duration_ms, "version": project.version}),
     ]
 
     failing = await project_with_clips(pool, 2)
