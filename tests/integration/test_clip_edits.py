@@ -11,7 +11,7 @@ import asyncpg
 import httpx
 import pytest
 
-from faceless_shared.db import assets, clips, projects
+from faceless_shared.db import assets, clips, jobs, projects
 from faceless_shared.runtime.settings import Settings
 from faceless_shared.storage.object_storage import LocalStorage, new_image_key
 from tests.integration.edited_projects import (
@@ -45,6 +45,10 @@ async def test_a_script_edit_starts_the_next_run_rendering_only_that_clip(
     project_id = await completed_project(pool, storage, 3)
     base = f"/v1/projects/{project_id}"
     before = (await client.get(base)).json()["clips"][1]
+    async with pool.acquire() as conn:  # run 1's jobs, all done
+        for kind, index in (("clip", 0), ("clip", 1), ("final", None)):
+            await jobs.start_job(conn, project_id, kind, index)
+            await jobs.finish_job(conn, project_id, kind, index)
     mark = await outbox_mark(pool)
 
     edited = await client.patch(
@@ -64,6 +68,8 @@ async def test_a_script_edit_starts_the_next_run_rendering_only_that_clip(
     body = (await client.get(base)).json()
     assert body["version"] == 1 and "version=1" in body["video_url"]  # v1 still plays
     assert [c["status"] for c in body["clips"]] == ["rendered", "planned", "rendered"]
+    statuses = {(job["type"], job["clip_index"]): job["status"] for job in body["jobs"]}
+    assert statuses == {("clip", 0): "succeeded", ("clip", 1): "queued", ("final", None): "queued"}
 
 
 async def test_a_stale_if_match_is_412_naming_the_current_etag(

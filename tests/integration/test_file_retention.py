@@ -316,7 +316,7 @@ async def test_the_project_stays_readable_and_its_deleted_picture_is_gone(
     assert "gone" in picture.json()["detail"]
 
 
-async def test_a_project_whose_files_are_gone_is_not_retried(
+async def test_a_project_whose_files_are_gone_is_neither_retried_nor_edited(
     pool: asyncpg.Pool, storage: LocalStorage, settings: Settings
 ) -> None:
     made = await completed_project(pool, storage, clip_count=1)
@@ -327,9 +327,13 @@ async def test_a_project_whose_files_are_gone_is_not_retried(
 
     async with api_client(settings) as client:
         retried = await client.post(f"/v1/projects/{made.project_id}/retry")
+        edited = await client.patch(
+            f"/v1/projects/{made.project_id}/clips/0", json={"script": "Other words now."}
+        )
 
-    assert retried.status_code == 409, retried.text
-    assert "deleted by retention" in retried.json()["detail"]
+    for refused in (retried, edited):
+        assert refused.status_code == 409, refused.text
+        assert "deleted by retention" in refused.json()["detail"]
     status = await pool.fetchval("SELECT status FROM projects WHERE id = $1", made.project_id)
     assert status == "failed"
 

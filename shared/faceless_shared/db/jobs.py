@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Literal
 from uuid import UUID
@@ -67,6 +67,20 @@ async def finish_job(
         clip_index,
         "failed" if error else "succeeded",
         error,
+    )
+
+
+async def queue_again(conn: Conn, project_id: UUID, clip_indexes: Sequence[int]) -> None:
+    """A new run of the project (an edit, an approval): the jobs of the clips it renders and
+    its final job read ``queued`` again until a worker starts them, not the last run's outcome
+    (their attempts keep counting)."""
+    await conn.execute(
+        """UPDATE jobs SET status = 'queued', error_message = NULL, started_at = NULL,
+                  finished_at = NULL
+           WHERE project_id = $1
+             AND (type = 'final' OR (type = 'clip' AND clip_index = ANY($2::int[])))""",
+        project_id,
+        list(clip_indexes),
     )
 
 

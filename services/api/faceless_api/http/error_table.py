@@ -161,7 +161,7 @@ ERRORS: Final[Mapping[type[ApiError], Answer[Any]]] = {
     ImageNotReady: Answer(404),
     NoSuchClip: Answer(404),
     ProjectNotRetryable: Answer(409),
-    ProjectFilesExpired: Answer(409, "Retention deleted the project's files; make a new one."),
+    ProjectFilesExpired: Answer(409),
     ProjectAlreadyEnded: Answer(409),
     TooManyProjectsInFlight: Answer(429, headers=_retry_after(IN_FLIGHT_RETRY_AFTER_S)),
     IdempotencyKeyInFlight: Answer(

@@ -21,9 +21,13 @@ from uuid import UUID
 import asyncpg
 
 from faceless_api.projects.accepting import Owner, check_in_flight
-from faceless_api.projects.project_errors import NotAwaitingApproval, ProjectBusy
+from faceless_api.projects.project_errors import (
+    NotAwaitingApproval,
+    ProjectBusy,
+    ProjectFilesExpired,
+)
 from faceless_api.projects.queries import ProjectView, owned_project, read_project
-from faceless_shared.db import clips, outbox, projects
+from faceless_shared.db import clips, jobs, outbox, projects
 from faceless_shared.db.pool import Conn
 from faceless_shared.db.projects import EDITABLE_STATUSES, ProjectRow
 from faceless_shared.messaging.events import ClipPlanned, Event, FinalRequested
@@ -42,6 +46,8 @@ async def take_for_editing(
     assert project is not None  # a project is never deleted
     if project.status not in EDITABLE_STATUSES:
         raise ProjectBusy(project_id, project.status)
+    if project.files_expired_at is not None:
+        raise ProjectFilesExpired(project_id, project.files_expired_at)
     return project
 
 
@@ -68,6 +74,7 @@ async def run_events(conn: Conn, project: ProjectRow) -> list[Event]:
     FinalRequested: the clips are all there, only the join is missing."""
     await clips.reset_failed(conn, project.id)
     todo = await clips.unrendered_indexes(conn, project.id)
+    await jobs.queue_again(conn, project.id, todo)
     if not todo:
         return [FinalRequested(project_id=project.id)]
     count = await clips.count_clips(conn, project.id)

@@ -37,6 +37,7 @@ from faceless_api.projects.project_errors import (
     ClipChanged,
     NoSuchClip,
     ProjectBusy,
+    ProjectFilesExpired,
     ProjectNotFound,
     TooManyProjectsInFlight,
 )
@@ -82,6 +83,7 @@ UPLOAD_RESPONSES = UNREADABLE_BODY | declared(
     ProjectNotFound,
     NoSuchClip,
     ProjectBusy,
+    ProjectFilesExpired,
     ClipChanged,
     TooManyProjectsInFlight,
     ImageTooLarge,

@@ -24,6 +24,7 @@ from faceless_api.projects.project_errors import (
     LastClipKept,
     NoSuchClip,
     ProjectBusy,
+    ProjectFilesExpired,
     ProjectNotFound,
     TooManyProjectsInFlight,
 )
@@ -50,7 +51,7 @@ IfMatch = Annotated[
 CLIP_PATH = "/{project_id}/clips/{clip_index:int}"
 """Digits only, so another method on /clips/order is a 405, not an index refused (422)."""
 ETAG_HEADER = {"ETag": {"description": "The clip's ETag now.", "schema": {"type": "string"}}}
-EDITING = declared(ProjectNotFound, ProjectBusy, TooManyProjectsInFlight)
+EDITING = declared(ProjectNotFound, ProjectBusy, ProjectFilesExpired, TooManyProjectsInFlight)
 
 
 def _clip_answer(response: Response, clip: ClipOut) -> ClipOut:
