@@ -2,12 +2,14 @@
 Cyrillic, Greek, Arabic, Devanagari, ...) by words at the configured words a minute; scripts
 written without spaces between words (Han, Hiragana/Katakana, Hangul syllables, Thai, Lao,
 Khmer, Myanmar) by characters, each at its own rate. The planner sizes clips with it and the
-API sizes a script's limit with it, so both agree. Rough by design: a language-aware segmenter
-is issue 14's job."""
+API sizes a script's limit with it, so both agree. A word is a run of non-space characters, so
+the combining marks of Devanagari or Arabic never cut one (a regex's word class does: they are
+neither letters nor digits), and a Cyrillic or Greek word counts like a Latin one."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 
@@ -60,6 +62,20 @@ SPOKEN_UNIT = re.compile(rf"[{_CHARACTER_COUNTED}]|[^\s{_CHARACTER_COUNTED}]+")
 """One thing said: a character of a script counted by characters, else a run of other
 non-space characters (a word, a number, a Latin name inside Chinese text)."""
 
+LANGUAGE_CHARACTER_RATES: dict[str, float] = {
+    "zh": 4.5,
+    "yue": 4.5,
+    "ja": 6.0,
+    "ko": 5.0,
+    "th": 12.0,
+    "lo": 12.0,
+    "my": 11.0,
+    "km": 13.0,
+}
+"""Characters a second, at the default pace, of the languages whose scripts are counted by
+characters (Japanese mixes kana at 7 with kanji at 4.5): what a text still to be written in
+them is sized by. Keyed by BCP 47 primary language subtag."""
+
 
 @dataclass(frozen=True)
 class SpeechLength:
@@ -101,3 +117,34 @@ def speech_length(text: str, words_per_minute: int = DEFAULT_WORDS_PER_MINUTE) -
 
 def speech_seconds(text: str, words_per_minute: int = DEFAULT_WORDS_PER_MINUTE) -> float:
     return speech_length(text, words_per_minute).seconds
+
+
+def spoken_units(text: str) -> list[str]:
+    """The things said, in order and casefolded, without the punctuation around them: the
+    words of spaced scripts and the characters of the others, to compare two texts by."""
+    units = (_trimmed(unit.casefold()) for unit in SPOKEN_UNIT.findall(text))
+    return [unit for unit in units if unit]
+
+
+def _trimmed(unit: str) -> str:
+    """A unit without its leading and trailing punctuation and symbols (its combining marks
+    kept); empty when it has no letter or digit."""
+    start, end = 0, len(unit)
+    while start < end and not _spelled(unit[start]):
+        start += 1
+    while end > start and not _spelled(unit[end - 1]):
+        end -= 1
+    return unit[start:end]
+
+
+def _spelled(character: str) -> bool:
+    return character.isalnum() or unicodedata.category(character).startswith("M")
+
+
+def characters_per_second(
+    language: str, words_per_minute: int = DEFAULT_WORDS_PER_MINUTE
+) -> float | None:
+    """How many characters a second a language counted by characters is spoken at (None for
+    a language counted by words)."""
+    rate = LANGUAGE_CHARACTER_RATES.get(language.split("-")[0].lower())
+    return None if rate is None else rate * words_per_minute / DEFAULT_WORDS_PER_MINUTE

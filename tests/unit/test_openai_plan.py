@@ -16,7 +16,12 @@ import respx
 
 from faceless_planner.main import choose_plan_writer
 from faceless_planner.openai_plan import OpenAIPlanWriter
-from faceless_planner.plan_prompt import SYSTEM_PROMPT, sizing_for, sizing_problems
+from faceless_planner.plan_prompt import (
+    SYSTEM_PROMPT,
+    sizing_for,
+    sizing_problems,
+    task_message,
+)
 from faceless_planner.plan_writer import PlanError, PlanRequest
 from faceless_planner.script_plan import ScriptPlanWriter
 from faceless_shared.runtime.settings import Settings
@@ -194,15 +199,37 @@ async def test_an_invalid_plan_is_asked_for_again_with_what_was_wrong(
     ]
 
 
-async def test_an_invalid_plan_twice_fails(
+async def test_an_unusable_plan_twice_fails(
+    router: respx.MockRouter, http_client: httpx2.AsyncClient
+) -> None:
+    route = router.post(OPENAI_URL).mock(return_value=reply("plan_missing_fields.json"))
+    writer = OpenAIPlanWriter(settings(), http_client=http_client)
+
+    with pytest.raises(
+        PlanError, match=r"the plan from gpt-4o-mini was invalid twice: clips\.0\.image_prompt"
+    ):
+        await writer.write_plan(topic_request())
+    assert route.call_count == 2
+
+
+async def test_a_plan_the_wrong_size_twice_is_split_at_its_sentences_and_used(
     router: respx.MockRouter, http_client: httpx2.AsyncClient
 ) -> None:
     route = router.post(OPENAI_URL).mock(return_value=reply("plan_wrong_clip_count.json"))
-    writer = OpenAIPlanWriter(settings(), http_client=http_client)
+    plan = await OpenAIPlanWriter(settings(), http_client=http_client).write_plan(topic_request())
 
-    with pytest.raises(PlanError, match="the plan from gpt-4o-mini was invalid twice: it has 2"):
-        await writer.write_plan(topic_request())
-    assert route.call_count == 2
+    assert route.call_count == 2 and len(plan.usage) == 2
+    assert [clip.script for clip in plan.clips] == [
+        "An octopus can open a jar from the inside.",
+        "No one taught it how, and it never even met its own mother.",
+        "Two thirds of its five hundred million neurons sit in its arms, so each arm can "
+        "taste, touch and decide on its own.",
+    ]  # the one-sentence clip stays whole: three clips of the five asked
+    assert plan.clips[0].image_prompt == plan.clips[1].image_prompt
+    assert plan.warnings == (
+        "the model wrote 2 clips where 5 were asked: split at sentence ends into 3",
+        "the narration is about 16 s long, 24 s shorter than the 40 s asked",
+    )
 
 
 async def test_a_compatible_server_without_structured_output_gets_json_mode(
@@ -273,11 +300,24 @@ def test_a_writer_built_before_the_loop_works_in_each_loop(router: respx.MockRou
 
 def test_sizing_follows_the_duration_and_the_speaking_rate() -> None:
     assert sizing_for(topic_request()).clip_count == 5
-    assert sizing_for(topic_request()).words == 110
+    assert sizing_for(topic_request()).amount == 110
     ten_minutes = PlanRequest("bees", None, 600, 165, 8.0)
     assert sizing_for(ten_minutes).clip_count == 40
     assert sizing_for(PlanRequest("bees", None, 3, 165, 8.0)).clip_count == 1
     assert sizing_for(PlanRequest(None, BEES_SCRIPT, 600, 165, 8.0)).clip_count == 3
+
+
+def test_a_script_or_topic_is_sized_in_its_own_words_or_characters() -> None:
+    hindi = "मधुमक्खियाँ फूल खोजने के लिए नाचती हैं। " * 10  # vowel marks cut no word
+    assert (sizing_for(PlanRequest(None, hindi, 60, 165, 8.0)).amount) == 70
+    chinese = PlanRequest(None, "蜜蜂是一种非常勤劳的昆虫。" * 6, 60, 165, 8.0)  # 72 at 4.5/s
+    sizing = sizing_for(chinese)
+    assert (sizing.amount, sizing.unit, sizing.clip_count) == (72, "characters", 2)
+    assert "2 clips of about 36 characters each" in task_message(chinese, sizing)
+    japanese = PlanRequest("ミツバチの踊り", None, 30, 165, 8.0)
+    sizing = sizing_for(japanese)
+    assert (sizing.amount, sizing.unit) == (180, "characters")
+    assert "about 6.0 characters a second" in task_message(japanese, sizing)
 
 
 def test_a_rewritten_script_is_a_sizing_problem() -> None:

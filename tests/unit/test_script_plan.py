@@ -8,12 +8,8 @@ from pathlib import Path
 import pytest
 
 from faceless_planner.plan_writer import Plan, PlanError, PlanRequest
-from faceless_planner.script_plan import (
-    ScriptPlanWriter,
-    group_sentences,
-    image_prompt_for,
-    split_sentences,
-)
+from faceless_planner.script_plan import ScriptPlanWriter, group_sentences, image_prompt_for
+from faceless_planner.sentences import split_sentences
 from faceless_shared.speech_length import speech_seconds
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "honeybees.txt"
@@ -86,6 +82,7 @@ def test_image_prompt_keeps_content_words() -> None:
     prompt = image_prompt_for("The angle of her run tells the others which way to fly.")
     assert prompt.split(", ")[:3] == ["angle", "run", "tells"]
     assert "the" not in prompt.split(", ")
+    assert image_prompt_for("Пчёлы приносят нектар домой.") == "пчёлы, приносят, нектар, домой"
 
 
 CHINESE_SENTENCES = (

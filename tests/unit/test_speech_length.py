@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from faceless_shared.speech_length import speech_length, speech_seconds
+from faceless_shared.speech_length import (
+    characters_per_second,
+    speech_length,
+    speech_seconds,
+    spoken_units,
+)
 
 ENGLISH = "Green tea and black tea come from the very same plant, picked young."
 RUSSIAN = "Зелёный и чёрный чай делают из одного и того же растения, собранного молодым."
@@ -58,3 +63,31 @@ def test_a_latin_name_inside_chinese_counts_as_a_word() -> None:
 
 def test_character_rates_follow_the_configured_pace() -> None:
     assert speech_seconds("天" * 450, words_per_minute=330) == pytest.approx(50)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Οι μέλισσες χορεύουν για να βρουν λουλούδια.", 7),  # Greek
+        ("النَّحْلُ يَرْقُصُ لِيَجِدَ الزُّهُورَ.", 4),  # Arabic, its vowel marks written
+        ("मधुमक्खियाँ फूल खोजने के लिए नाचती हैं।", 7),  # Devanagari: matras and viramas
+        ("הדבורים רוקדות כדי למצוא פרחים.", 5),  # Hebrew
+        ("Пчёлы танцуют, чтобы найти цветы.", 5),  # Cyrillic
+    ],
+)
+def test_words_of_every_spaced_script_are_counted_whole(text: str, words: int) -> None:
+    """A word is cut at spaces, never at a combining mark (a regex's word class is)."""
+    assert speech_length(text).words == words
+    assert len(spoken_units(text)) == words
+
+
+def test_spoken_units_are_the_words_or_characters_without_punctuation() -> None:
+    assert spoken_units("“Hello,” she said — twice!") == ["hello", "she", "said", "twice"]
+    assert spoken_units("मधुमक्खियाँ नाचती हैं।") == ["मधुमक्खियाँ", "नाचती", "हैं"]
+    assert spoken_units("我喜欢Python。") == ["我", "喜", "欢", "python"]
+
+
+def test_languages_counted_by_characters_have_a_pace() -> None:
+    assert characters_per_second("zh-Hans") == pytest.approx(4.5)
+    assert characters_per_second("ja", words_per_minute=330) == pytest.approx(12.0)
+    assert characters_per_second("ru") is None and characters_per_second("en") is None

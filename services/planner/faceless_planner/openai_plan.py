@@ -1,4 +1,7 @@
-"""The OpenAI plan writer: a chat model writes the plan as structured output.
+"""The OpenAI plan writer: a chat model writes the plan as structured output. A plan that is
+the wrong size is asked for again once; still the wrong size, it is fitted and used, with
+warnings (plan_fitting); only one that cannot be used (unparseable, no clips, an empty script)
+fails.
 
 Also serves OpenAI-compatible servers (Ollama, vLLM, LM Studio) through
 FACELESS_OPENAI_BASE_URL, falling back to JSON mode where they lack structured output.
@@ -10,6 +13,7 @@ import json
 import logging
 import re
 import time
+from dataclasses import replace
 
 import httpx2
 from openai import (
@@ -24,6 +28,8 @@ from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 from openai.types.shared_params import ResponseFormatJSONObject
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from faceless_planner.language_guess import LanguageGuess, guess_language, language_for
+from faceless_planner.plan_fitting import fitted
 from faceless_planner.plan_prompt import (
     SYSTEM_PROMPT,
     Sizing,
@@ -98,7 +104,13 @@ class OpenAIPlanWriter(SdkProvider[AsyncOpenAI]):
 
     name = "openai"
 
-    def __init__(self, settings: Settings, *, http_client: httpx2.AsyncClient | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        http_client: httpx2.AsyncClient | None = None,
+        guess: LanguageGuess = guess_language,
+    ):
         options: StainlessOptions[httpx2.AsyncClient] = {
             **sdk_options(
                 settings, api_key=_api_key(settings), concurrency=settings.openai_concurrency
@@ -109,27 +121,44 @@ class OpenAIPlanWriter(SdkProvider[AsyncOpenAI]):
         super().__init__(stainless_client(AsyncOpenAI, options), options)
         self._model = settings.openai_plan_model
         self._structured_output = True  # until the server shows it has none
+        self._guess = guess
 
     async def write_plan(self, request: PlanRequest) -> Plan:
-        sizing = sizing_for(request)
+        sizing = sizing_for(request, language_for(request, guess=self._guess))
         conversation: list[ChatCompletionMessageParam] = [
             {"role": "user", "content": task_message(request, sizing)}
         ]
         usage: list[Usage] = []
         reply = await self._complete(conversation, usage)
-        try:
-            return _plan_from(reply, sizing, usage)
-        except _InvalidPlan as problem:
-            logger.info("the plan from %s was invalid, asking again: %s", self._model, problem)
-            conversation += [
-                {"role": "assistant", "content": reply},
-                {"role": "user", "content": repair_message(str(problem))},
-            ]
+        first, problems = _reviewed(reply, sizing)
+        if first is not None and not problems:
+            return _plan_from(first, usage)
+        problem = "; ".join(problems)
+        logger.info("the plan from %s was invalid, asking again: %s", self._model, problem)
+        conversation += [
+            {"role": "assistant", "content": reply},
+            {"role": "user", "content": repair_message(problem)},
+        ]
         reply = await self._complete(conversation, usage)
-        try:
-            return _plan_from(reply, sizing, usage)
-        except _InvalidPlan as problem:
-            raise PlanError(f"the plan from {self._model} was invalid twice: {problem}") from None
+        second, problems = _reviewed(reply, sizing)
+        if second is not None and not problems:
+            return _plan_from(second, usage)
+        usable = second or first
+        if usable is None:
+            problem = "; ".join(problems)
+            raise PlanError(f"the plan from {self._model} was invalid twice: {problem}")
+        return self._fitted_plan(usable, sizing, request, usage)
+
+    def _fitted_plan(
+        self, llm_plan: LLMPlan, sizing: Sizing, request: PlanRequest, usage: list[Usage]
+    ) -> Plan:
+        """A sound plan still the wrong size after the repair: used, fitted, with warnings."""
+        plan = _plan_from(llm_plan, usage)
+        narration = " ".join(clip.script for clip in plan.clips)
+        language = language_for(request, narration, self._guess)
+        clips, warnings = fitted(plan.clips, sizing, request, language)
+        logger.warning("the plan from %s is used with changes: %s", self._model, warnings)
+        return replace(plan, clips=clips, warnings=warnings)
 
     async def _complete(
         self, conversation: list[ChatCompletionMessageParam], usage: list[Usage]
@@ -230,8 +259,7 @@ def _reply_text(completion: ChatCompletion, model: str) -> str:
     return choice.message.content or ""
 
 
-def _plan_from(reply: str, sizing: Sizing, usage: list[Usage]) -> Plan:
-    llm_plan = _checked_plan(reply, sizing)
+def _plan_from(llm_plan: LLMPlan, usage: list[Usage]) -> Plan:
     clips = tuple(
         PlannedClip(clip.script, clip.image_prompt, clip.voice_style_instruction)
         for clip in llm_plan.clips
@@ -239,18 +267,23 @@ def _plan_from(reply: str, sizing: Sizing, usage: list[Usage]) -> Plan:
     return Plan(title=llm_plan.title, clips=clips, usage=tuple(usage))
 
 
-def _checked_plan(reply: str, sizing: Sizing) -> LLMPlan:
+def _reviewed(reply: str, sizing: Sizing) -> tuple[LLMPlan | None, list[str]]:
+    """The reply's plan (None when it cannot be used) and what is wrong with it."""
+    try:
+        plan = _parsed(reply)
+    except _InvalidPlan as problem:
+        return None, [str(problem)]
+    return plan, sizing_problems(sizing, [clip.script for clip in plan.clips])
+
+
+def _parsed(reply: str) -> LLMPlan:
     if not reply.strip():
         raise _InvalidPlan("the reply was empty")
     fenced = _CODE_FENCE.match(reply)
     try:
-        plan = LLMPlan.model_validate_json(fenced["body"] if fenced else reply)
+        return LLMPlan.model_validate_json(fenced["body"] if fenced else reply)
     except ValidationError as error:
         raise _InvalidPlan(_described(error)) from None
-    problems = sizing_problems(sizing, [clip.script for clip in plan.clips])
-    if problems:
-        raise _InvalidPlan("; ".join(problems))
-    return plan
 
 
 def _described(error: ValidationError) -> str:

@@ -16,6 +16,7 @@ class PlanRequest:
     words_per_minute: int
     clip_seconds: float
     max_clip_speech_s: float | None = None  # longest narration of one clip; None: 3 clip-lengths
+    language: str | None = None  # BCP 47; None: guessed from the script or topic
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,9 @@ class Plan:
     title: str
     clips: tuple[PlannedClip, ...]
     usage: tuple[Usage, ...] = ()  # every paid call it took, retries included
+    warnings: tuple[str, ...] = ()
+    """What the plan does not do as asked (a length off the target, clips the model wrote
+    merged or split): the plan is used all the same, and the user is told."""
 
 
 class PlanError(Exception):

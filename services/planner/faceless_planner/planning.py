@@ -112,6 +112,8 @@ async def _plan(
             logger.warning("planning %s failed: %s", project.id, error)
             return await _fail(store, project.id, f"planning failed: {error}", owner, progress)
         await store.settle(rules.prices, reserved, plan.usage)
+        for warning in plan.warnings:  # the project has no warnings field yet: the log says it
+            logger.warning("project %s: %s", project.id, warning)
         await _store_plan(store, storage, project.id, plan)
     return await _record_clips(store, project, plan, owner, progress)
 
@@ -125,7 +127,7 @@ async def _stored_plan(storage: Storage, project_id: UUID) -> Plan | None:
         path = await storage.local_path(key, Path(workdir))
         body = json.loads(await asyncio.to_thread(path.read_text, encoding="utf-8"))
     clips = tuple(PlannedClip(**clip) for clip in body["clips"])
-    return Plan(title=body["title"], clips=clips)
+    return Plan(title=body["title"], clips=clips, warnings=tuple(body.get("warnings", ())))
 
 
 def _expected_usage(writer: PlanWriter, project: ProjectRow, rules: PlanningRules) -> Usage:
@@ -150,7 +152,12 @@ def _request_for(project: ProjectRow, rules: PlanningRules) -> PlanRequest:
 
 
 async def _store_plan(store: PlanStore, storage: Storage, project_id: UUID, plan: Plan) -> None:
-    stored_form = {"title": plan.title, "clips": [asdict(clip) for clip in plan.clips]}
+    stored_form: dict[str, object] = {
+        "title": plan.title,
+        "clips": [asdict(clip) for clip in plan.clips],
+    }
+    if plan.warnings:  # until the project has a field for them (issue 14)
+        stored_form["warnings"] = list(plan.warnings)
     body = json.dumps(stored_form, indent=2, ensure_ascii=False).encode()
     await store.record_plan(project_id, await storage.put_bytes(plan_key(project_id), body))
 

@@ -1,21 +1,25 @@
-"""The offline plan writer: a user's script split into clips at sentence ends (of many writing
-systems), a sentence too long for one clip at its clause marks and, failing those, at a hard
-cap, so that no clip's estimated narration runs past the longest a clip may have."""
+"""The offline plan writer: a user's script split into clips at its sentences' ends (found by
+a segmenter for the script's language), a sentence too long for one clip at its clause marks
+and, failing those, at a hard cap, so that no clip's estimated narration runs past the longest
+a clip may have."""
 
 from __future__ import annotations
 
 import math
 import re
 
+from faceless_planner.language_guess import LanguageGuess, guess_language, language_for
 from faceless_planner.plan_writer import Plan, PlanError, PlannedClip, PlanRequest
-from faceless_shared.speech_length import SPOKEN_UNIT, speech_seconds
+from faceless_planner.sentences import (
+    CLOSERS,
+    Span,
+    sentence_spans,
+    split_sentences,
+    stripped_span,
+)
+from faceless_shared.speech_length import SPOKEN_UNIT, speech_seconds, spoken_units
 
-_CLOSERS = "\"'’”»」』）)\\]"
-_SENTENCE_END = re.compile(rf"(?:[.!?…]+[{_CLOSERS}]*(?=\s)|[。！？｡؟۔।॥։።။។៕]+[{_CLOSERS}]*)\s*")
-"""Latin-style ends count only before a space ("3.5" is no end); the others end a sentence
-wherever they stand (Chinese and Japanese leave no space after 。)."""
-_CLAUSE_END = re.compile(rf"(?:[,;:]+[{_CLOSERS}]*(?=\s)|[，、；：،؛၊]+[{_CLOSERS}]*)\s*")
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_CLAUSE_END = re.compile(rf"(?:[,;:]+[{CLOSERS}]*(?=\s)|[，、；：،؛၊]+[{CLOSERS}]*)\s*")
 _STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before
     being below between both but by can could did do does doing down during each even ever
@@ -38,39 +42,23 @@ PLANNED_SHARE_OF_CAP = 0.75
 third slower than estimated must still fit under the cap the clip worker enforces."""
 
 
-Span = tuple[int, int]
-"""Where a piece of the (whitespace-normalised) script starts and ends."""
-
-
 def _cut(text: str, ends: re.Pattern[str], span: Span) -> list[Span]:
     pieces, start = [], span[0]
     for end in ends.finditer(text, span[0], span[1]):
-        pieces.append(_stripped(text, (start, end.end())))
+        pieces.append(stripped_span(text, (start, end.end())))
         start = end.end()
-    pieces.append(_stripped(text, (start, span[1])))
+    pieces.append(stripped_span(text, (start, span[1])))
     return [piece for piece in pieces if piece[0] < piece[1]]
-
-
-def _stripped(text: str, span: Span) -> Span:
-    start, end = span
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
-def split_sentences(script: str) -> list[str]:
-    text = " ".join(script.split())
-    return [text[start:end] for start, end in _cut(text, _SENTENCE_END, (0, len(text)))]
 
 
 class Sizer:
     """The script (whitespace normalised), cut into pieces none longer than the limit."""
 
-    def __init__(self, script: str, words_per_minute: int, limit_s: float) -> None:
+    def __init__(
+        self, script: str, words_per_minute: int, limit_s: float, language: str | None = None
+    ) -> None:
         self.text = " ".join(script.split())
-        self.wpm, self.limit_s = words_per_minute, limit_s
+        self.wpm, self.limit_s, self.language = words_per_minute, limit_s, language
 
     def seconds(self, span: Span) -> float:
         return speech_seconds(self.text[span[0] : span[1]], self.wpm)
@@ -83,7 +71,7 @@ class Sizer:
         between its words (or phrases, in Thai), and a run with no space in it between its
         characters."""
         pieces: list[Span] = []
-        for sentence in _cut(self.text, _SENTENCE_END, (0, len(self.text))):
+        for sentence in sentence_spans(self.text, self.language):
             clauses = _cut(self.text, _CLAUSE_END, sentence) if self.over(sentence) else [sentence]
             for clause in clauses:
                 pieces.extend(self._hard_split(clause) if self.over(clause) else [clause])
@@ -153,10 +141,10 @@ def group_sentences(
     return [[sentences[i] for i in group] for group in _grouped(weights, groups)]
 
 
-def plan_texts(script: str, request: PlanRequest) -> list[str]:
+def plan_texts(script: str, request: PlanRequest, language: str | None = None) -> list[str]:
     """The clips' texts: in order and balanced, one more clip at a time while a balanced
     split would put one over the clip limit."""
-    sizer = Sizer(script, request.words_per_minute, clip_limit_s(request))
+    sizer = Sizer(script, request.words_per_minute, clip_limit_s(request), language)
     pieces = sizer.pieces()
     weights = [max(0.1, sizer.seconds(piece)) for piece in pieces]
     count = clip_count_for(weights, request)
@@ -171,10 +159,11 @@ def plan_texts(script: str, request: PlanRequest) -> list[str]:
 
 
 def image_prompt_for(text: str) -> str:
-    words = [w.strip("'’-") for w in _WORD.findall(text)]
-    content = [w for w in words if w.lower() not in _STOPWORDS and len(w) > 2]
-    unique = list(dict.fromkeys(w.lower() for w in content))
-    return ", ".join(unique[:8]) or text[:80]
+    """The text's content words (of any spaced script; English stop words dropped), or its
+    start where it has none (Chinese and Japanese count by character)."""
+    words = [w.strip("'’-") for w in spoken_units(text) if not w.isdigit()]
+    content = [w for w in words if w not in _STOPWORDS and len(w) > 2]
+    return ", ".join(list(dict.fromkeys(content))[:8]) or text[:80]
 
 
 def title_for(sentences: list[str]) -> str:
@@ -187,6 +176,9 @@ class ScriptPlanWriter:
 
     name = "script"
 
+    def __init__(self, guess: LanguageGuess = guess_language) -> None:
+        self._guess = guess
+
     async def aclose(self) -> None:
         """Nothing to close: the plan is made in this process."""
 
@@ -197,7 +189,8 @@ class ScriptPlanWriter:
                 "OPENAI_API_KEY (and FACELESS_OPENAI_BASE_URL for an OpenAI-compatible "
                 "server), or give a script instead"
             )
-        texts = plan_texts(request.script, request)
+        language = language_for(request, guess=self._guess)
+        texts = plan_texts(request.script, request, language)
         clips = tuple(
             PlannedClip(
                 script=text,
@@ -206,4 +199,4 @@ class ScriptPlanWriter:
             )
             for index, text in enumerate(texts)
         )
-        return Plan(title=title_for(split_sentences(request.script)), clips=clips)
+        return Plan(title=title_for(split_sentences(request.script, language)), clips=clips)
