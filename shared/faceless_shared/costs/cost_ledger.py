@@ -161,8 +161,7 @@ def month_start(moment: datetime) -> datetime:
 
 
 async def _within_cap(conn: Conn, project_id: UUID, cap: float, cost: float) -> None:
-    spent = await ledger.project_cost(conn, project_id)
-    reserved = await ledger.project_reserved(conn, project_id)
+    spent, reserved = await ledger.project_spent_and_held(conn, project_id)
     why = refusal("the project's", spent, reserved, cap, cost)
     if why is not None:
         raise CostCapReached(f"cost cap reached: {why}")

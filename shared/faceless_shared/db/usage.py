@@ -80,6 +80,21 @@ async def project_reserved(conn: Conn, project_id: UUID) -> float:
     return float(value)
 
 
+async def project_spent_and_held(conn: Conn, project_id: UUID) -> tuple[float, float]:
+    """What the project's calls cost and what its calls under way hold, read in one statement:
+    one snapshot, so a call settled meanwhile (its ledger row written, its hold released) is
+    counted once, never in neither sum."""
+    record = await conn.fetchrow(
+        """SELECT (SELECT coalesce(sum(cost_usd), 0) FROM provider_calls
+                   WHERE project_id = $1) AS spent,
+                  (SELECT coalesce(sum(cost_usd), 0) FROM cost_reservations
+                   WHERE project_id = $1 AND expires_at > now()) AS held""",
+        project_id,
+    )
+    assert record is not None  # a SELECT of two aggregates always returns its row
+    return float(record["spent"]), float(record["held"])
+
+
 async def tenant_cost_since(conn: Conn, tenant_id: UUID, since: datetime) -> float:
     """What the tenant's calls made since ``since`` cost plus what its calls under way hold."""
     value = await conn.fetchval(

@@ -113,9 +113,9 @@ async def check_upload_target(
     render: bool,
     if_match: str | None = None,
 ) -> None:
-    """Refuse an upload before its file is read, as its edit would be refused: another's or
-    no project, a project rendering, no such clip, a stale ``If-Match``, the owner's limit
-    of runs."""
+    """Refuse an upload before its file is checked or stored, as its edit would be refused:
+    another's or no project, a project rendering, no such clip, a stale ``If-Match``, the
+    owner's limit of runs."""
     async with pool.acquire() as conn, conn.transaction():
         await take_for_editing(conn, project_id, owner, render=render)
         clip = await _clip(conn, project_id, clip_index)

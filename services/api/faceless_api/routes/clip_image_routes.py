@@ -166,13 +166,13 @@ async def create_clip_image(
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise ImageRejected("send the picture as multipart/form-data, in the field 'file'")
     owner = owner_for(tenant.id, settings)
-    await clip_images.check_upload_target(
-        pool, project_id, clip_index, owner=owner, render=render, if_match=if_match
-    )
-    async with request.form(max_files=1, max_fields=0) as form:
+    async with request.form(max_files=1, max_fields=0) as form:  # its size held by BODY_LIMITS
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise ImageRejected("send the picture as the multipart field 'file'")
+        await clip_images.check_upload_target(
+            pool, project_id, clip_index, owner=owner, render=render, if_match=if_match
+        )
         edited = await clip_images.upload_clip_image(
             pool,
             storage,
