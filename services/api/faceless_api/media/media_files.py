@@ -21,9 +21,10 @@ async def stored_file(
     filename: str,
     ttl_s: int,
     cache: str = CACHED,
+    disposition: str = "inline",
 ) -> Response:
-    """The file at ``key``, inline, or a redirect to a signed URL of it; MediaGone when the
-    storage no longer has it."""
+    """The file at ``key`` (``disposition`` inline or attachment), or a redirect to a signed
+    URL of it; MediaGone when the storage no longer has it."""
     if isinstance(storage, SignsUrls):
         try:
             url = await storage.signed_url(key, ttl_s)
@@ -42,6 +43,6 @@ async def stored_file(
         path,
         media_type=media_type,
         filename=filename,
-        content_disposition_type="inline",
+        content_disposition_type=disposition,
         headers={"Cache-Control": cache},
     )

@@ -8,11 +8,12 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Response, status
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import FileResponse
 
 from faceless_api.access.auth import MediaViewerDep
 from faceless_api.http.error_table import AUTH, declared
-from faceless_api.media.media_errors import MediaGone, MediaNotServable, StorageUnreachable
+from faceless_api.media.media_errors import MediaGone, StorageUnreachable
+from faceless_api.media.media_files import CACHED, stored_file
 from faceless_api.projects import queries, versions
 from faceless_api.projects.project_errors import (
     ImageNotReady,
@@ -22,10 +23,8 @@ from faceless_api.projects.project_errors import (
     VideoNotReady,
 )
 from faceless_api.runtime.deps import PoolDep, SettingsDep, StorageDep
-from faceless_shared.storage.object_storage import LocalStorage, SignsUrls, Storage, StorageError
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"], responses=AUTH)
-CACHED = "private, max-age=3600"
 
 VIDEO_RESPONSES: dict[int | str, dict[str, Any]] = {
     status.HTTP_200_OK: {"content": {"video/mp4": {}}, "description": "The MP4."},
@@ -71,13 +70,17 @@ async def read_video(
     ``version`` asked for. Needs a key, or the signed link given as the project's
     ``video_url``."""
     video = await versions.video_file(pool, project_id, version, tenant_id=viewer)
-    if isinstance(storage, SignsUrls):
-        return await _redirect_to_signed(storage, video.key, project_id, settings.signed_url_ttl_s)
     name = f"{project_id}-v{version}.mp4" if version is not None else f"{project_id}.mp4"
-    disposition = "attachment" if download else "inline"
-    # the current version changes with each edit: a cached copy is checked again first
-    cache = CACHED if version is not None else "private, no-cache"
-    return _local_file(storage, video.key, "video/mp4", name, disposition, cache)
+    return await stored_file(
+        storage,
+        video.key,
+        media_type="video/mp4",
+        filename=name,
+        ttl_s=settings.signed_url_ttl_s,
+        # the current version changes with each edit: a cached copy is checked again first
+        cache=CACHED if version is not None else "private, no-cache",
+        disposition="attachment" if download else "inline",
+    )
 
 
 @router.head(
@@ -105,41 +108,7 @@ async def read_clip_image(
     signed link of the clip's ``image_url``."""
     image = await queries.clip_image(pool, project_id, clip_index, tenant_id=viewer)
     key = image.storage_path
-    if isinstance(storage, SignsUrls):
-        return await _redirect_to_signed(storage, key, project_id, settings.signed_url_ttl_s)
     name = f"{project_id}-{clip_index}{PurePosixPath(key).suffix or '.png'}"
-    return _local_file(storage, key, image.content_type, name, "inline")
-
-
-def _local_file(
-    storage: Storage,
-    key: str,
-    media_type: str,
-    filename: str,
-    disposition: str,
-    cache: str = CACHED,
-) -> FileResponse:
-    if not isinstance(storage, LocalStorage):
-        raise MediaNotServable()
-    path = storage.path(key)
-    if not path.is_file():
-        raise MediaGone(f"{filename} is gone from storage")
-    return FileResponse(
-        path,
-        media_type=media_type,
-        filename=filename,
-        content_disposition_type=disposition,
-        headers={"Cache-Control": cache},
+    return await stored_file(
+        storage, key, media_type=image.content_type, filename=name, ttl_s=settings.signed_url_ttl_s
     )
-
-
-async def _redirect_to_signed(
-    storage: SignsUrls, key: str, project_id: UUID, ttl_s: int
-) -> RedirectResponse:
-    try:
-        url = await storage.signed_url(key, ttl_s)
-    except FileNotFoundError as error:
-        raise MediaGone(f"the video of project {project_id} is gone") from error
-    except StorageError as error:
-        raise StorageUnreachable(error) from error
-    return RedirectResponse(url, status.HTTP_307_TEMPORARY_REDIRECT, {"Cache-Control": "no-store"})
