@@ -42,6 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--preset", help="graphics preset name (default: midnight)")
     gen.add_argument("--out", type=Path, help="copy the final MP4 here")
     gen.add_argument(
+        "--language",
+        metavar="TAG",
+        help="the narration's language, a BCP 47 tag such as ja, es or pt-BR "
+        "(default: guessed from the script or topic)",
+    )
+    gen.add_argument(
         "--music",
         metavar="PATH|bed",
         help="background music ducked under the voice: an mp3/wav/m4a/ogg/flac file, "
@@ -169,6 +175,7 @@ def _request(args: argparse.Namespace, settings: Settings) -> Request:
         music=_music(args.music),
         crossfade=args.crossfade,
         review=args.review,
+        language=args.language,
     )
 
 

@@ -34,6 +34,8 @@ class Request:
     music: Path | Literal["bed"] | None = None
     crossfade: bool = False
     review: bool = False
+    language: str | None = None
+    """BCP 47; None: the API guesses it from the script or topic."""
 
 
 class GenerateError(Exception):
@@ -68,8 +70,9 @@ async def pipeline(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
 async def generate(settings: Settings, request: Request, console: Console) -> Path:
     async with pipeline(settings) as api:
         project = await _create(api, request)
-        console.print(f"project [bold]{project['id']}[/bold]")
+        console.print(f"project [bold]{project['id']}[/bold]{in_language(project)}")
         done = await _follow(api, project["id"], console)
+    show_warnings(done, console)
     if done["status"] != "completed":
         raise GenerateError(f"project {done['id']} failed: {done.get('error_message')}")
     video = LocalStorage(settings.storage_dir).path(final_key(done["id"], done["version"]))
@@ -104,7 +107,21 @@ async def project_body(api: httpx.AsyncClient, request: Request) -> dict[str, An
         body["crossfade"] = True
     if request.review:
         body["review"] = True
+    if request.language:
+        body["language"] = request.language
     return body
+
+
+def in_language(project: dict[str, Any]) -> str:
+    """`` in ja``, for the line that names the project; empty when it has no language."""
+    language = project.get("language")
+    return f" in {language}" if language else ""
+
+
+def show_warnings(project: dict[str, Any], console: Console) -> None:
+    """What the plan did not do as asked, one ``warning:`` line each (on stderr)."""
+    for warning in project.get("warnings") or []:
+        console.print(f"[yellow]warning:[/yellow] {warning}", soft_wrap=True, highlight=False)
 
 
 async def _upload_music(api: httpx.AsyncClient, music: Path | Literal["bed"]) -> str:

@@ -16,7 +16,15 @@ from uuid import uuid4
 import httpx
 from rich.console import Console
 
-from faceless.generate import GenerateError, Request, UsageError, project_body, refused
+from faceless.generate import (
+    GenerateError,
+    Request,
+    UsageError,
+    in_language,
+    project_body,
+    refused,
+    show_warnings,
+)
 from faceless.progress_bars import progress_bars
 from faceless.remote_events import RECONNECTING, ProjectEvent, Reconnecting, follow_events
 
@@ -91,12 +99,13 @@ async def generate_remote(
     async with remote_client(remote, transport) as api:
         project = await create_project(api, await project_body(api, request), retrying)
         project_id = str(project["id"])
-        console.print(f"project [bold]{project_id}[/bold] on {remote.url}")
+        console.print(f"project [bold]{project_id}[/bold] on {remote.url}{in_language(project)}")
         with progress_bars(console) as bars:
             end = await follow_events(
                 api, project_id, lambda event: bars.show_event(event.kind, event.data), reconnecting
             )
         out = request.out or OUT_DIR / project_id / "final.mp4"
+        await _show_warnings(api, project_id, console)
         _check_completed(project_id, end)
         # The API's own route, on the --api origin with the key: the project's video_url is
         # built from the server's FACELESS_PUBLIC_URL, which a client cannot always reach.
@@ -140,6 +149,16 @@ async def create_project(
         raise refused(response)
     project: dict[str, Any] = response.json()
     return project
+
+
+async def _show_warnings(api: httpx.AsyncClient, project_id: str, console: Console) -> None:
+    """The plan's warnings, read once the project ended (none said when it cannot be read)."""
+    try:
+        read = await api.get(f"/v1/projects/{project_id}")
+    except httpx.TransportError:
+        return
+    if not read.is_error:
+        show_warnings(read.json(), console)
 
 
 def _check_completed(project_id: str, end: ProjectEvent) -> None:

@@ -21,7 +21,15 @@ from faceless.clip_edits import MOTIONS, ClipEdit, clip_at, clip_edit, stage_edi
 from faceless.clip_listing import clips_json, print_clips, print_review
 from faceless.command_targets import Target, local_target, remote_target
 from faceless.environment import auth_off_unless_set, running_environment
-from faceless.generate import GenerateError, Request, UsageError, poll_project, project_body
+from faceless.generate import (
+    GenerateError,
+    Request,
+    UsageError,
+    in_language,
+    poll_project,
+    project_body,
+    show_warnings,
+)
 from faceless.progress_bars import progress_bars
 from faceless.remote import RETRYING, add_remote_options, create_project, remote_api
 from faceless.version_runs import approve, deliver, follow_run, read_project, remaking
@@ -199,7 +207,7 @@ async def _review(target: Target, request: Request, console: Console) -> None:
     body = await project_body(target.api, request)
     created = await create_project(target.api, body, RETRYING)
     project_id = str(created["id"])
-    say(console, f"project [bold]{project_id}[/bold] {target.where()}")
+    say(console, f"project [bold]{project_id}[/bold] {target.where()}{in_language(created)}")
     every_s = REMOTE_POLL_S if target.remote else 0.25
     with progress_bars(console, planning_only=True) as bars:
         project = await poll_project(
@@ -208,6 +216,7 @@ async def _review(target: Target, request: Request, console: Console) -> None:
     if project["status"] != "awaiting_approval":
         why = project.get("error_message") or f"it went on to {project['status']}"
         raise GenerateError(f"project {project_id} did not stop for review: {why}")
+    show_warnings(project, console)
     response = await target.api.get(f"/v1/projects/{project_id}/estimate")
     estimate = None if response.is_error else response.json()
     print_review(project, estimate, target, sys.stdout)

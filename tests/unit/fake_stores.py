@@ -396,6 +396,7 @@ class FakePlanStore:
         title: str,
         events: Sequence[Event],
         owner: str,
+        warnings: Sequence[str] = (),
     ) -> bool:
         if self.db.project(project_id).status != "planning" or not self.holds(project_id, owner):
             return False
@@ -406,6 +407,7 @@ class FakePlanStore:
             status="awaiting_approval" if review else "rendering_clips",
             clip_count=len(new_clips),
             title=title,
+            warnings=list(warnings),
         )
         for new in new_clips:
             self.db.insert_clip(project_id, new)

@@ -8,6 +8,7 @@ from difflib import SequenceMatcher
 
 from faceless_planner.language_guess import language_for
 from faceless_planner.plan_writer import PlanError, PlanRequest
+from faceless_shared.languages import language_name
 from faceless_shared.speech_length import (
     characters_per_second,
     speech_length,
@@ -130,13 +131,27 @@ def _clips_for(seconds: float, request: PlanRequest) -> int:
 
 def task_message(request: PlanRequest, sizing: Sizing) -> str:
     if sizing.script_units is not None:
-        return _script_task(request, sizing)
+        return f"{_script_task(request, sizing)}\n\n{language_instruction(request, True)}"
     return (
         f"Write the plan for a video of about {request.target_duration_s} seconds on this "
         f"topic:\n<topic>\n{(request.topic or '').strip()}\n</topic>\n\n"
         f"It needs {sizing.clip_count} clips and about {sizing.amount} {sizing.unit} of "
         f"narration in all, about {sizing.per_clip} {sizing.unit} a clip: it will be spoken at "
-        f"{_pace(request, sizing)}."
+        f"{_pace(request, sizing)}.\n\n{language_instruction(request, False)}"
+    )
+
+
+def language_instruction(request: PlanRequest, scripted: bool) -> str:
+    """The language the narration and title are written in: the project's, else the one
+    its script or topic is written in. Image prompts stay English, which image models know
+    best."""
+    name = language_name(language_for(request))
+    pictures = "Write the image prompts and the voice directions in English."
+    if scripted:
+        return f"The script is in {name}: write the title in {name} too. {pictures}"
+    return (
+        f"Write the narration and the title in {name}, whatever language the topic is "
+        f"given in. {pictures}"
     )
 
 

@@ -72,10 +72,12 @@ class PlanStore(Protocol):
         title: str,
         events: Sequence[Event],
         owner: str,
+        warnings: Sequence[str] = (),
     ) -> bool:
         """With the project planned (``clip_count`` the clips' number, the lease released;
         rendering its clips, or awaiting approval when it was made with ``review``), the
-        clips inserted, the plan job finished and the events announced, all at once;
+        clips inserted, the plan's ``warnings`` kept on the project, the plan job finished
+        and the events announced, all at once;
         nothing when the project was cancelled or failed meanwhile or ``owner``'s lease is
         lost (then False)."""
         ...
@@ -169,10 +171,16 @@ class PostgresPlanStore:
         title: str,
         events: Sequence[Event],
         owner: str,
+        warnings: Sequence[str] = (),
     ) -> bool:
         async with self._pool.acquire() as conn, conn.transaction():
             planned = await projects.mark_planned(
-                conn, project_id, clip_count=len(new_clips), title=title, owner=owner
+                conn,
+                project_id,
+                clip_count=len(new_clips),
+                title=title,
+                owner=owner,
+                warnings=warnings,
             )
             if not planned:
                 return False

@@ -112,7 +112,7 @@ async def _plan(
             logger.warning("planning %s failed: %s", project.id, error)
             return await _fail(store, project.id, f"planning failed: {error}", owner, progress)
         await store.settle(rules.prices, reserved, plan.usage)
-        for warning in plan.warnings:  # the project has no warnings field yet: the log says it
+        for warning in plan.warnings:  # kept on the project with its clips, and logged
             logger.warning("project %s: %s", project.id, warning)
         await _store_plan(store, storage, project.id, plan)
     return await _record_clips(store, project, plan, owner, progress)
@@ -148,6 +148,7 @@ def _request_for(project: ProjectRow, rules: PlanningRules) -> PlanRequest:
         words_per_minute=rules.words_per_minute,
         clip_seconds=rules.clip_seconds,
         max_clip_speech_s=rules.max_clip_speech_s,
+        language=project.language,
     )
 
 
@@ -156,7 +157,7 @@ async def _store_plan(store: PlanStore, storage: Storage, project_id: UUID, plan
         "title": plan.title,
         "clips": [asdict(clip) for clip in plan.clips],
     }
-    if plan.warnings:  # until the project has a field for them (issue 14)
+    if plan.warnings:  # a plan used again keeps its warnings
         stored_form["warnings"] = list(plan.warnings)
     body = json.dumps(stored_form, indent=2, ensure_ascii=False).encode()
     await store.record_plan(project_id, await storage.put_bytes(plan_key(project_id), body))
@@ -177,7 +178,12 @@ async def _record_clips(
     if project.review:
         events = []
     recorded = await store.record_clips(
-        project.id, new_clips, title=plan.title, events=events, owner=owner
+        project.id,
+        new_clips,
+        title=plan.title,
+        events=events,
+        owner=owner,
+        warnings=plan.warnings,
     )
     if not recorded:
         return []  # cancelled or failed meanwhile, or the lease was lost

@@ -12,6 +12,7 @@ its own guarded UPDATE (each function here has callers).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -80,6 +81,10 @@ class ProjectRow(BaseModel):
     updated_at: datetime
     completed_at: datetime | None
     files_expired_at: datetime | None = None
+    language: str | None = None
+    """BCP 47; None for projects from before projects had a language."""
+    warnings: list[str] = []
+    """What the plan does not do as asked (a length off the target, clips merged or split)."""
 
     @property
     def preset_look(self) -> PresetLook | None:
@@ -115,18 +120,19 @@ async def insert_project(
     callback_url: str | None = None,
     preset_look: PresetLook | None = None,
     review: bool = False,
+    language: str | None = None,
 ) -> ProjectRow:
     """``music_key``: a stored track's key, ``music.BED`` for the built-in bed, or None.
     ``preset_look``: the preset's look now, which the project keeps whatever becomes of the
     preset (None: it follows the preset, as rows from before this did). ``review``: planning
-    stops at ``awaiting_approval``."""
+    stops at ``awaiting_approval``. ``language``: BCP 47."""
     record = await conn.fetchrow(
         """INSERT INTO projects (id, topic, script, target_duration_s, aspect, preset_name,
                                  cost_cap_usd, music_key, crossfade, captions, tenant_id,
                                  preset_id, series_id, voice, callback_url, preset_style,
-                                 preset_prompt_addition, review)
+                                 preset_prompt_addition, review, language)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                   $18)
+                   $18, $19)
            RETURNING *""",
         project_id,
         topic,
@@ -146,6 +152,7 @@ async def insert_project(
         None if preset_look is None else preset_look.style_json,
         None if preset_look is None else preset_look.prompt_addition,
         review,
+        language,
     )
     project = _row(record)
     assert project is not None
@@ -290,12 +297,19 @@ async def planning_leased(conn: Conn, project_id: UUID) -> bool:
 
 
 async def mark_planned(
-    conn: Conn, project_id: UUID, *, clip_count: int, title: str, owner: str
+    conn: Conn,
+    project_id: UUID,
+    *,
+    clip_count: int,
+    title: str,
+    owner: str,
+    warnings: Sequence[str] = (),
 ) -> bool:
     """planning → rendering_clips (or ``awaiting_approval`` for a project made with
-    ``review``), the lease released: only by the owner of the live lease."""
+    ``review``), the lease released, the plan's ``warnings`` kept: only by the owner of the
+    live lease."""
     result = await conn.execute(
-        """UPDATE projects SET clip_count = $2, title = $3,
+        """UPDATE projects SET clip_count = $2, title = $3, warnings = $5::jsonb,
                   status = CASE WHEN review THEN 'awaiting_approval' ELSE 'rendering_clips' END,
                   plan_lease_owner = NULL, plan_lease_expires_at = NULL, updated_at = now()
            WHERE id = $1 AND status = 'planning'
@@ -304,6 +318,7 @@ async def mark_planned(
         clip_count,
         title,
         owner,
+        list(warnings),
     )
     return result == "UPDATE 1"
 

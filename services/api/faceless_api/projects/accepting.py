@@ -28,6 +28,7 @@ from faceless_shared.db.pool import Conn
 from faceless_shared.db.presets import DEFAULT_PRESET, PresetRow
 from faceless_shared.db.projects import Aspect
 from faceless_shared.db.series import SeriesRow
+from faceless_shared.languages import guess_language
 from faceless_shared.messaging.events import ProjectCreated
 from faceless_shared.runtime.settings import Settings
 
@@ -51,6 +52,8 @@ class NewProject:
     voice: str | None = None
     callback_url: str | None = None
     review: bool = False
+    language: str | None = None
+    """BCP 47; None: guessed from the script or topic."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,7 @@ async def create_project(
             callback_url=new.callback_url,
             preset_look=preset.look,  # later changes to the preset leave this project be
             review=new.review,
+            language=new.language or guess_language(new.script or new.topic or ""),
         )
         await outbox.enqueue(conn, ProjectCreated(project_id=project.id))
         view = ProjectView(project, [], [])

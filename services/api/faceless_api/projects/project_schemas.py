@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
 from pydantic import (
+    AfterValidator,
     AnyHttpUrl,
     BaseModel,
     ConfigDict,
@@ -29,6 +30,7 @@ from faceless_shared.db.jobs import JobRow, JobStatus, JobType
 from faceless_shared.db.presets import DEFAULT_PRESET
 from faceless_shared.db.projects import Aspect, ProjectRow, ProjectStatus
 from faceless_shared.db.usage import UsageLine
+from faceless_shared.languages import is_language_tag
 from faceless_shared.runtime.settings import Settings
 
 MAX_SCRIPT_CHARS = 20_000
@@ -53,6 +55,20 @@ PresetName = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=WITHOUT_NUL)
 ]
 CallbackUrl = Annotated[AnyHttpUrl, UrlConstraints(max_length=2000)]
+
+
+def _language_tag(tag: str) -> str:
+    if not is_language_tag(tag):
+        raise PydanticCustomError(
+            "language_tag",
+            "'language' must be a BCP 47 language tag such as 'ja', 'es' or 'pt-BR'",
+        )
+    return tag
+
+
+LanguageTag = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=35), AfterValidator(_language_tag)
+]
 
 
 class ProjectCreate(BaseModel):
@@ -91,6 +107,11 @@ class ProjectCreate(BaseModel):
         description="Receives a signed POST when the project completes, fails or is cancelled "
         "(header Faceless-Signature: t=<unix time>,v1=<HMAC-SHA256 of '<t>.<body>' with the "
         "webhook_secret of GET /v1/me>).",
+    )
+    language: LanguageTag | None = Field(
+        default=None,
+        description="The narration's language, a BCP 47 tag (ja, es, pt-BR); default: "
+        "guessed from the script's or topic's writing system (Latin: en).",
     )
     captions: bool = Field(default=True, description="Burn synced captions into the video.")
     cost_cap_usd: float | None = Field(
@@ -140,6 +161,7 @@ class ProjectCreate(BaseModel):
             voice=self.voice,
             callback_url=None if self.callback_url is None else str(self.callback_url),
             review=self.review,
+            language=self.language,
         )
 
 
@@ -177,6 +199,14 @@ class ProjectSummary(BaseModel):
     version: int = Field(description="The current version (GET /versions); 0: none yet.")
     series_id: UUID | None
     voice: str | None
+    language: str | None = Field(
+        description="The narration's language (BCP 47); null for projects made before "
+        "projects had one."
+    )
+    warnings: list[str] = Field(
+        description="What the plan does not do as asked (its length off the target, clips "
+        "merged or split): the video is made all the same."
+    )
     callback_url: str | None
     clip_count: int | None
     duration_ms: int | None = Field(description="Length of the finished video.")

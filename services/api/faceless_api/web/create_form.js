@@ -14,7 +14,7 @@ const SOURCE_TEXT = {
 };
 // The field a 422's `loc` names → the id of the element showing its error.
 const ERROR_FIELDS = { topic: "text", script: "text", aspect: "aspect", preset: "preset",
-                       duration: "duration", voice: "voice" };
+                       duration: "duration", voice: "voice", language: "language" };
 
 const $ = (id) => document.getElementById(id);
 const drafts = { topic: "", script: "" };
@@ -84,6 +84,7 @@ function formBody(form) {
     captions: data.get("captions") === "on",
     review: data.get("review") === "on",
     voice: data.get("voice").trim() || null,
+    language: data.get("language").trim() || null,
   };
 }
 

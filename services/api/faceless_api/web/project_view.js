@@ -119,9 +119,9 @@ function render() {
   $("project-heading").textContent = projectName(project);
   setStatus($("project-status"), project.status);
   $("project-meta").textContent = [
-    project.aspect, `${project.duration} s target`, project.preset,
+    project.aspect, `${project.duration} s target`, project.preset, project.language,
     relativeTime(project.created_at),
-  ].join(" · ");
+  ].filter(Boolean).join(" · ");
   document.querySelector(".overall").hidden = project.status === "awaiting_approval";
   const percent = overallPercent(shown.progress);
   setProgress($("overall-bar"), percent);
@@ -130,6 +130,7 @@ function render() {
   $("stage-text").hidden = !$("stage-text").textContent;
   $("cancel").hidden = !live;
   renderFailure(project, clips);
+  renderWarnings(project);
   renderResult(project);
   if (live) {
     hideBoard();
@@ -154,6 +155,17 @@ function renderFailure(project, clips) {
   $("failure-message").textContent = message;
   $("failure-message").hidden = restated;
   $("clip-errors").replaceChildren(...clipErrors);
+}
+
+/** What the plan did not do as asked (its length off the target, clips merged or split). */
+function renderWarnings(project) {
+  const warnings = project.warnings ?? [];
+  $("plan-warnings").hidden = warnings.length === 0;
+  $("plan-warning-list").replaceChildren(...warnings.map((warning) => {
+    const item = document.createElement("li");
+    item.textContent = warning;
+    return item;
+  }));
 }
 
 /** The current version's video (kept on show while an edit makes the next one), played
