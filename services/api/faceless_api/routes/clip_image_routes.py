@@ -16,6 +16,7 @@ from faceless_api.access.auth import MediaViewerDep, TenantDep
 from faceless_api.http import json_bodies
 from faceless_api.http.body_limits import BodyLimit
 from faceless_api.http.error_table import AUTH, JSON_BODY, UNREADABLE_BODY, declared
+from faceless_api.http.upload_bodies import single_file_body
 from faceless_api.media import clip_images, image_uploads
 from faceless_api.media.clip_image_schemas import (
     ClipImageOut,
@@ -57,28 +58,11 @@ BODY_LIMITS = {
 
 # The body is read by hand (one file, after the edit is known to be allowed), so its schema
 # is declared here rather than inferred from an ``UploadFile`` parameter.
-UPLOAD_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {
-                            "type": "string",
-                            "format": "binary",
-                            "description": "PNG, JPEG or WebP (told by its bytes), up to "
-                            f"{image_uploads.MAX_IMAGE_BYTES // (1024 * 1024)} MB and "
-                            f"{image_uploads.MAX_IMAGE_PIXELS} pixels.",
-                        }
-                    },
-                }
-            }
-        },
-    }
-}
+UPLOAD_BODY = single_file_body(
+    "PNG, JPEG or WebP (told by its bytes), up to "
+    f"{image_uploads.MAX_IMAGE_BYTES // (1024 * 1024)} MB and "
+    f"{image_uploads.MAX_IMAGE_PIXELS} pixels."
+)
 UPLOAD_RESPONSES = UNREADABLE_BODY | declared(
     ProjectNotFound,
     NoSuchClip,

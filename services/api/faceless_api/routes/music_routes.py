@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, status
@@ -24,6 +24,7 @@ from faceless_api.catalog.music_limits import MusicLimits
 from faceless_api.catalog.music_schemas import MusicOut, MusicPage
 from faceless_api.http.body_limits import BodyLimit
 from faceless_api.http.error_table import AUTH, UNREADABLE_BODY, declared
+from faceless_api.http.upload_bodies import single_file_body
 from faceless_api.runtime.deps import PoolDep, StorageDep
 
 router = APIRouter(prefix="/v1/music", tags=["music"], responses=AUTH)
@@ -50,27 +51,10 @@ UPLOAD_SLOTS_TAKEN = (
 
 # The body is read by hand (one file, no other fields, after the length is checked), so
 # its schema is declared here rather than inferred from an ``UploadFile`` parameter.
-UPLOAD_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {
-                            "type": "string",
-                            "format": "binary",
-                            "description": "mp3, wav, m4a, ogg or flac; 1 s to 30 min, "
-                            f"up to {music_uploads.MAX_MUSIC_BYTES // (1024 * 1024)} MB.",
-                        }
-                    },
-                }
-            }
-        },
-    }
-}
+UPLOAD_BODY = single_file_body(
+    "mp3, wav, m4a, ogg or flac; 1 s to 30 min, "
+    f"up to {music_uploads.MAX_MUSIC_BYTES // (1024 * 1024)} MB."
+)
 
 
 @router.post(
