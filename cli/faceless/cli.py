@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import ValidationError
 from rich.console import Console
 
+from faceless.captions_command import add_captions_parser, run_captions
 from faceless.doctor import report
 from faceless.environment import auth_off_unless_set, running_environment
 from faceless.generate import GenerateError, Request, UsageError, generate
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_remote_options(gen, does="make the video")
     add_storyboard_parsers(commands)
+    add_captions_parser(commands)
     for name in ("up", "api"):
         command = commands.add_parser(
             name, help="run all four services" if name == "up" else "run the REST API"
@@ -110,6 +112,9 @@ def _run(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     if args.command in ("clips", "edit", "render"):
         configure_logging("WARNING", structured=False)
         return run_storyboard(args, settings, console)
+    if args.command == "captions":
+        configure_logging("WARNING", structured=False)
+        return run_captions(args, settings, console)
     if args.command == "up":
         settings = auth_off_unless_set(settings)
     if args.command in ("up", "api"):

@@ -1,15 +1,24 @@
-"""Languages: a BCP 47 tag checked, named, and guessed from a text's writing system alone.
+"""Languages: a BCP 47 tag checked, named, and guessed from a text.
 
-The guess: kana is Japanese, Han without kana Chinese, Devanagari Hindi, Cyrillic Russian,
-Arabic script Arabic (Persian or Urdu by their own letters), Latin and anything unknown
-English. Good enough to pick sentence rules, a counting unit and a default for a project made
-without a language; a real detector replaces it later."""
+The guess starts from the writing system (``writing_systems.main_script``): kana is Japanese,
+Hangul Korean, Thai Thai, Devanagari Hindi, Hebrew Hebrew... Latin, Cyrillic, Arabic-script and
+Han text, which many languages share, goes to a language identifier whose model ships in its
+wheel (py3langid: naive Bayes over byte n-grams; nothing is downloaded), restricted to the
+languages of ``DETECTED``. A text too short or too close to call keeps its script's language
+(Latin: English, Cyrillic: Russian, Arabic: Arabic, or Persian or Urdu by their own letters,
+Han: Chinese). The model is loaded once, on first use (about a second; ``load_detector``
+loads it ahead), and a guess then takes well under a millisecond.
+"""
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+import threading
 from collections import Counter
+from collections.abc import Mapping
+from typing import Any, Final
+
+from faceless_shared.writing_systems import main_script, scripts_in
 
 DEFAULT_LANGUAGE = "en"
 
@@ -47,85 +56,160 @@ LANGUAGE_NAMES: dict[str, str] = {
 }
 """English names of common languages, by primary language subtag."""
 
+SCRIPT_LANGUAGES: Final[Mapping[str, str]] = {
+    "Latin": "en",
+    "Greek": "el",
+    "Cyrillic": "ru",
+    "Armenian": "hy",
+    "Hebrew": "he",
+    "Arabic": "ar",
+    "Devanagari": "hi",
+    "Bengali": "bn",
+    "Gurmukhi": "pa",
+    "Gujarati": "gu",
+    "Oriya": "or",
+    "Tamil": "ta",
+    "Telugu": "te",
+    "Kannada": "kn",
+    "Malayalam": "ml",
+    "Thai": "th",
+    "Lao": "lo",
+    "Myanmar": "my",
+    "Georgian": "ka",
+    "Hangul": "ko",
+    "Ethiopic": "am",
+    "Khmer": "km",
+    "Han": "zh",
+    "Japanese": "ja",
+    "Hiragana": "ja",
+    "Katakana": "ja",
+}
+"""The language a text in each script (``writing_systems``' names) is taken to be in when
+nothing better is known."""
+
+DETECTED: Final[Mapping[str, frozenset[str]]] = {
+    "Latin": frozenset(
+        "en es pt fr de it nl pl sv da no fi tr id vi ro cs sk hu hr ca tl sw af".split()
+    ),
+    "Cyrillic": frozenset("ru uk bg sr kk mk".split()),
+    "Arabic": frozenset("ar fa ur".split()),
+    "Han": frozenset("zh ja".split()),
+}
+"""The languages the identifier chooses between, by the script the text is in: major
+languages a narrated video is made in, not every language the model knows (Galician or
+Occitan would take many a short Portuguese or French text)."""
+
+_DIALECTS: Final = {"ary": "ar", "arz": "ar", "wuu": "zh", "yue": "zh"}
+"""The model's labels for varieties, counted as the language whose tag and voices they use."""
+
+MIN_LETTERS: Final = {"Han": 4}
+MIN_OTHER_LETTERS: Final = 10
+"""Fewer letters than this in the text's script: too few to tell, the script decides."""
+MIN_SHARE: Final = 0.5
+"""The identifier's choice is taken when it has at least this share of the probability among
+its script's languages; a few names or loanwords ("Radio Tango Piano") spread it thinner."""
+
+SAMPLE_CHARACTERS: Final = 3000
+"""Enough to tell any language, and a bound on the time a guess takes. More would not help:
+the identifier's confidence is scaled down by the square root of the text's length, so a long
+text that repeats itself reads as less sure, not more."""
+
+_PERSIAN_LETTERS = frozenset("پچژگ")
+_URDU_LETTERS = frozenset("ٹڈڑںےھ")
+_GUESSABLE = frozenset(SCRIPT_LANGUAGES.values()).union(*DETECTED.values(), {"fa", "ur"})
+
 
 def is_language_tag(tag: str) -> bool:
     return LANGUAGE_TAG.fullmatch(tag) is not None
 
 
+def primary_language(tag: str) -> str:
+    """The tag's language subtag, lowercase: ``pt-BR`` → ``pt``."""
+    return tag.split("-")[0].lower()
+
+
 def language_name(tag: str) -> str:
     """The language's English name, with the tag when it says more (``Portuguese (pt-BR)``);
     the tag itself for a language not in ``LANGUAGE_NAMES``."""
-    name = LANGUAGE_NAMES.get(tag.split("-")[0].lower())
+    name = LANGUAGE_NAMES.get(primary_language(tag))
     if name is None:
         return tag
     return name if "-" not in tag else f"{name} ({tag})"
 
 
-_SCRIPT_LANGUAGES: tuple[tuple[int, int, str], ...] = tuple(
-    sorted(
-        (
-            (0x0370, 0x03FF, "el"),
-            (0x1F00, 0x1FFF, "el"),
-            (0x0400, 0x052F, "ru"),
-            (0x0530, 0x058F, "hy"),
-            (0x0590, 0x05FF, "he"),
-            (0x0600, 0x06FF, "ar"),
-            (0x0750, 0x077F, "ar"),
-            (0x08A0, 0x08FF, "ar"),
-            (0x0900, 0x097F, "hi"),
-            (0x0980, 0x09FF, "bn"),
-            (0x0A00, 0x0A7F, "pa"),
-            (0x0A80, 0x0AFF, "gu"),
-            (0x0B80, 0x0BFF, "ta"),
-            (0x0C00, 0x0C7F, "te"),
-            (0x0C80, 0x0CFF, "kn"),
-            (0x0D00, 0x0D7F, "ml"),
-            (0x0E00, 0x0E7F, "th"),
-            (0x0E80, 0x0EFF, "lo"),
-            (0x1000, 0x109F, "my"),
-            (0x10A0, 0x10FF, "ka"),
-            (0x1100, 0x11FF, "ko"),
-            (0x1200, 0x139F, "am"),
-            (0x1780, 0x17FF, "km"),
-            (0x3040, 0x30FF, "ja"),
-            (0x3130, 0x318F, "ko"),
-            (0x31F0, 0x31FF, "ja"),
-            (0x3400, 0x4DBF, "zh"),
-            (0x4E00, 0x9FFF, "zh"),
-            (0xAC00, 0xD7AF, "ko"),
-            (0xF900, 0xFAFF, "zh"),
-            (0xFF66, 0xFF9F, "ja"),
-            (0x20000, 0x3FFFF, "zh"),
-        )
-    )
-)
-_FIRSTS = [first for first, _, _ in _SCRIPT_LANGUAGES]
-_PERSIAN_LETTERS = frozenset("پچژگ")
-_URDU_LETTERS = frozenset("ٹڈڑںےھ")
+def is_guessable(tag: str) -> bool:
+    """Whether ``guess_language`` can answer this language: a text in any other is guessed
+    as something else, so whether a text is in it cannot be checked."""
+    return primary_language(tag) in _GUESSABLE
 
 
-def _language_of(character: str) -> str | None:
-    code = ord(character)
-    found = bisect_right(_FIRSTS, code) - 1
-    if found >= 0 and _SCRIPT_LANGUAGES[found][1] >= code:
-        return _SCRIPT_LANGUAGES[found][2]
-    return DEFAULT_LANGUAGE if character.isalpha() else None
-
-
-def guess_language(text: str) -> str:
-    """The language of the script most of the text's letters are written in."""
-    counts = Counter(
-        language for character in text if (language := _language_of(character)) is not None
-    )
-    if not counts:
-        return DEFAULT_LANGUAGE
-    language = counts.most_common(1)[0][0]
-    if language == "zh" and counts["ja"]:
-        return "ja"  # Japanese writes much of itself in kanji, never without kana
-    if language == "ar":
+def script_language(text: str) -> str:
+    """The language of the script most of the text's letters are written in (no model)."""
+    script = main_script(text)
+    if script == "Arabic":
         letters = set(text)
         if letters & _URDU_LETTERS:
             return "ur"
         if letters & _PERSIAN_LETTERS:
             return "fa"
-    return language
+    return SCRIPT_LANGUAGES.get(script, DEFAULT_LANGUAGE)
+
+
+def guess_language(text: str) -> str:
+    """The text's language: its script's, or for a script many languages share, the
+    identifier's choice among ``DETECTED`` when it is clear enough. Only the text's first
+    ``SAMPLE_CHARACTERS`` are read."""
+    text = text[:SAMPLE_CHARACTERS]
+    script = main_script(text)
+    by_script = script_language(text)
+    candidates = DETECTED.get(script)
+    if candidates is None or scripts_in(text)[script] < MIN_LETTERS.get(script, MIN_OTHER_LETTERS):
+        return by_script
+    shares = _detector().shares(text, candidates)
+    best, share = shares.most_common(1)[0]
+    return best if share >= MIN_SHARE else by_script
+
+
+class _Detector:
+    """py3langid's identifier, restricted once to the languages of ``DETECTED`` and their
+    dialects; its guesses only read the model, so threads may share it."""
+
+    def __init__(self) -> None:
+        # imported here, as numpy with it: nothing loads before the first guess needs it
+        from py3langid.langid import (  # type: ignore[import-untyped]
+            MODEL_FILE,
+            LanguageIdentifier,
+        )
+
+        identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        identifier.set_languages(sorted(set().union(*DETECTED.values(), _DIALECTS)))
+        self._identifier: Any = identifier
+
+    def shares(self, text: str, candidates: frozenset[str]) -> Counter[str]:
+        """Each candidate's share of the probability the candidates have together."""
+        found: Counter[str] = Counter({candidate: 0.0 for candidate in candidates})
+        for label, probability in self._identifier.rank(text):
+            language = _DIALECTS.get(label, label)
+            if language in candidates:
+                found[language] += probability
+        total = sum(found.values())
+        return Counter({k: v / total for k, v in found.items()}) if total > 0 else found
+
+
+_loaded: _Detector | None = None
+_loading = threading.Lock()
+
+
+def _detector() -> _Detector:
+    global _loaded
+    if _loaded is None:
+        with _loading:
+            if _loaded is None:
+                _loaded = _Detector()
+    return _loaded
+
+
+def load_detector() -> None:
+    """Load the identifier's model now (about a second, CPU-bound: call it in a thread), so
+    that no later guess waits for it."""
+    _detector()

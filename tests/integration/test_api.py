@@ -205,6 +205,7 @@ async def test_read_project_shows_clips_jobs_and_progress(
         "motion": None,
         "captions": None,
         "voice": None,
+        "spoken_by": None,
         "duration_ms": 2500,
         "error_message": None,
         "has_audio": False,

@@ -22,7 +22,7 @@ from faceless_clip.motion import MotionStyle, Move
 from faceless_clip.paid_calls import paid_call
 from faceless_clip.picture_store import PictureStore
 from faceless_clip.render import render_clip
-from faceless_clip.voice.voice_maker import Speech, VoiceMaker, WordTiming
+from faceless_clip.voice.voice_maker import Speech, VoiceMaker, WordTiming, voice_for
 from faceless_clip.voice.word_timing import estimate_word_timings
 from faceless_shared.costs.cost_ledger import CostCapReached
 from faceless_shared.costs.prices import expected_usage
@@ -149,9 +149,11 @@ async def _make_clip(
                 width=width,
                 height=height,
                 out_path=video,
-                words=speech.words or estimate_word_timings(clip.script, speech.duration_ms),
+                words=speech.words
+                or estimate_word_timings(clip.script, speech.duration_ms, project.language),
                 captions=captions,
                 motion=motion,
+                language=project.language,
                 threads=makers.render_threads,
                 timeout_s=makers.ffmpeg_timeout_s,
             ),
@@ -191,8 +193,10 @@ async def _speech(
     clip: ClipRow,
     slot: ClipSlot,
 ) -> Speech:
-    chosen = clip.voice or project.voice
-    voice = makers.voice if chosen is None else makers.voice.with_voice(chosen)
+    """The clip's narration: its voice (the clip's, else the project's, else the one its
+    provider picks for the project's language), reused when the same voice said the same
+    text before. The voice is named on the audio (``spoken_by``, shown on the clip)."""
+    voice = voice_for(makers.voice, clip.voice or project.voice, project.language)
     key = content_key(voice.identity, clip.voice_style_instruction, clip.script)
     reused = await reuse_asset(store, storage, slot, "audio", key)
     if reused is not None:
@@ -206,7 +210,11 @@ async def _speech(
         "voice",
         paid_call(store, makers.prices, slot, "voice", expected, speak, lambda made: made.usage),
     )
-    meta = {"duration_ms": speech.duration_ms, "words": [asdict(w) for w in speech.words]}
+    meta = {
+        "duration_ms": speech.duration_ms,
+        "words": [asdict(w) for w in speech.words],
+        "spoken_by": voice.identity,
+    }
     path = await keep_asset(store, storage, slot, "audio", out, key=key, meta=meta)
     return replace(speech, audio_path=path)
 

@@ -37,8 +37,19 @@ def spoken_units(text: str, language: str | None = None) -> list[str]:
     units: list[str] = []
     for chunk in text.split():
         script = _phrase_script(chunk, language)
-        units.extend([chunk] if script is None else _parser(script).parse(chunk))
+        units.extend([chunk] if script is None else _whole_numbers(_parser(script).parse(chunk)))
     return [unit for unit in units if unit]
+
+
+def _whole_numbers(phrases: list[str]) -> list[str]:
+    """BudouX may cut inside a number (``195`` ``8年に``): such pieces are joined again."""
+    joined: list[str] = []
+    for phrase in phrases:
+        if joined and joined[-1][-1:].isdigit() and phrase[:1].isdigit():
+            joined[-1] += phrase
+        else:
+            joined.append(phrase)
+    return joined
 
 
 def joiner(text: str) -> str:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from faceless_planner.handlers import register_handlers
 from faceless_planner.openai_plan import OpenAIPlanWriter
 from faceless_planner.plan_writer import PlanWriter
 from faceless_planner.script_plan import ScriptPlanWriter
+from faceless_shared.languages import load_detector
 from faceless_shared.runtime.service import Closable, Resources, Service
 from faceless_shared.runtime.settings import Settings, SettingsError
 
@@ -33,4 +36,12 @@ def create_service(settings: Settings, *, writer: PlanWriter | None = None) -> S
     def register(resources: Resources) -> None:
         register_handlers(resources, plan_writer)
 
-    return Service("planner", settings, register, providers=made)
+    return Service(
+        "planner", settings, register, background=[_load_language_detector], providers=made
+    )
+
+
+async def _load_language_detector(resources: Resources) -> None:
+    """The language guess's model, loaded off the event loop while the first project waits
+    for its turn, so that no plan stops the loop for it."""
+    await asyncio.to_thread(load_detector)

@@ -1,7 +1,7 @@
-"""The OpenAI plan writer: a chat model writes the plan as structured output. A plan that is
-the wrong size is asked for again once; still the wrong size, it is fitted and used, with
-warnings (plan_fitting); only one that cannot be used (unparseable, no clips, an empty script)
-fails.
+"""The OpenAI plan writer: a chat model writes the plan as structured output (plan_reply). A
+plan that is the wrong size, or whose narration is not in the project's language, is asked for
+again once; still wrong, it is fitted and used, with warnings (plan_fitting); only one that
+cannot be used (unparseable, no clips, an empty script) fails.
 
 Also serves OpenAI-compatible servers (Ollama, vLLM, LM Studio) through
 FACELESS_OPENAI_BASE_URL, falling back to JSON mode where they lack structured output.
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 from dataclasses import replace
 
@@ -26,9 +25,14 @@ from openai import (
 from openai.lib import type_to_response_format_param
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 from openai.types.shared_params import ResponseFormatJSONObject
-from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from faceless_planner.language_guess import LanguageGuess, guess_language, language_for
+from faceless_planner.language_guess import (
+    LanguageGuess,
+    guess_language,
+    language_for,
+    language_warning,
+    written_language,
+)
 from faceless_planner.plan_fitting import fitted
 from faceless_planner.plan_prompt import (
     SYSTEM_PROMPT,
@@ -36,10 +40,10 @@ from faceless_planner.plan_prompt import (
     json_mode_prompt,
     repair_message,
     sizing_for,
-    sizing_problems,
     task_message,
 )
-from faceless_planner.plan_writer import Plan, PlanError, PlannedClip, PlanRequest
+from faceless_planner.plan_reply import LLMPlan, narration_of, plan_from, reviewed
+from faceless_planner.plan_writer import Plan, PlanError, PlanRequest
 from faceless_shared.costs.provider_usage import Usage
 from faceless_shared.providers.sdk_client import (
     SdkProvider,
@@ -51,7 +55,6 @@ from faceless_shared.runtime.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-_CODE_FENCE = re.compile(r"^\s*```[\w-]*\s*\n(?P<body>.*?)\n?\s*```\s*$", re.DOTALL)
 
 # How a server says it lacks structured output. OpenAI-compatible servers answer a
 # `response_format: {"type": "json_schema"}` they cannot honour with a 400 (a 422 from
@@ -59,42 +62,6 @@ _CODE_FENCE = re.compile(r"^\s*```[\w-]*\s*\n(?P<body>.*?)\n?\s*```\s*$", re.DOT
 # request's own fault and final. The JSON-mode retry is safe even when we guess wrong:
 # it is the same request with the schema in the prompt instead of the API.
 _STRUCTURED_OUTPUT_WORDS = ("response_format", "json_schema", "json schema", "structured output")
-
-
-class LLMClip(BaseModel):
-    script: str = Field(description="The words spoken over this clip, exactly as they are said.")
-    image_prompt: str = Field(description="The picture shown during this clip; no text in it.")
-    voice_style_instruction: str = Field(description="A few words of tone, feeling and pace.")
-
-    @field_validator("script", "image_prompt", "voice_style_instruction")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be empty")
-        return value.strip()
-
-
-class LLMPlan(BaseModel):
-    title: str = Field(description="The video's title: at most eight words.")
-    clips: list[LLMClip] = Field(description="The clips, in the order they are shown.")
-
-    @field_validator("title")
-    @classmethod
-    def _title_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be empty")
-        return value.strip()
-
-    @field_validator("clips")
-    @classmethod
-    def _some_clips(cls, value: list[LLMClip]) -> list[LLMClip]:
-        if not value:
-            raise ValueError("a plan needs at least one clip")
-        return value
-
-
-class _InvalidPlan(Exception):
-    """A reply that is not a usable plan; its message is fed back to the model."""
 
 
 class OpenAIPlanWriter(SdkProvider[AsyncOpenAI]):
@@ -124,15 +91,16 @@ class OpenAIPlanWriter(SdkProvider[AsyncOpenAI]):
         self._guess = guess
 
     async def write_plan(self, request: PlanRequest) -> Plan:
-        sizing = sizing_for(request, language_for(request, guess=self._guess))
+        language = language_for(request, guess=self._guess)
+        sizing = sizing_for(request, language)
         conversation: list[ChatCompletionMessageParam] = [
             {"role": "user", "content": task_message(request, sizing)}
         ]
         usage: list[Usage] = []
         reply = await self._complete(conversation, usage)
-        first, problems = _reviewed(reply, sizing)
+        first, problems = reviewed(reply, sizing, language, self._guess)
         if first is not None and not problems:
-            return _plan_from(first, usage)
+            return plan_from(first, usage)
         problem = "; ".join(problems)
         logger.info("the plan from %s was invalid, asking again: %s", self._model, problem)
         conversation += [
@@ -140,23 +108,32 @@ class OpenAIPlanWriter(SdkProvider[AsyncOpenAI]):
             {"role": "user", "content": repair_message(problem)},
         ]
         reply = await self._complete(conversation, usage)
-        second, problems = _reviewed(reply, sizing)
+        second, problems = reviewed(reply, sizing, language, self._guess)
         if second is not None and not problems:
-            return _plan_from(second, usage)
+            return plan_from(second, usage)
         usable = second or first
         if usable is None:
             problem = "; ".join(problems)
             raise PlanError(f"the plan from {self._model} was invalid twice: {problem}")
-        return self._fitted_plan(usable, sizing, request, usage)
+        return self._fitted_plan(usable, sizing, request, usage, language)
 
     def _fitted_plan(
-        self, llm_plan: LLMPlan, sizing: Sizing, request: PlanRequest, usage: list[Usage]
+        self,
+        llm_plan: LLMPlan,
+        sizing: Sizing,
+        request: PlanRequest,
+        usage: list[Usage],
+        language: str,
     ) -> Plan:
-        """A sound plan still the wrong size after the repair: used, fitted, with warnings."""
-        plan = _plan_from(llm_plan, usage)
-        narration = " ".join(clip.script for clip in plan.clips)
-        language = language_for(request, narration, self._guess)
-        clips, warnings = fitted(plan.clips, sizing, request, language)
+        """A sound plan still the wrong size or in the wrong language after the repair:
+        used, fitted, with warnings."""
+        plan = plan_from(llm_plan, usage)
+        found = None
+        if sizing.script_units is None:  # a narration the model wrote
+            found = written_language(language, narration_of(plan), self._guess)
+        clips, warnings = fitted(plan.clips, sizing, request, found or language)
+        if found is not None:
+            warnings = (*warnings, language_warning(language, found))
         logger.warning("the plan from %s is used with changes: %s", self._model, warnings)
         return replace(plan, clips=clips, warnings=warnings)
 
@@ -257,38 +234,3 @@ def _reply_text(completion: ChatCompletion, model: str) -> str:
     if choice.finish_reason == "content_filter":
         raise PlanError(f"{model}'s content filter stopped the plan")
     return choice.message.content or ""
-
-
-def _plan_from(llm_plan: LLMPlan, usage: list[Usage]) -> Plan:
-    clips = tuple(
-        PlannedClip(clip.script, clip.image_prompt, clip.voice_style_instruction)
-        for clip in llm_plan.clips
-    )
-    return Plan(title=llm_plan.title, clips=clips, usage=tuple(usage))
-
-
-def _reviewed(reply: str, sizing: Sizing) -> tuple[LLMPlan | None, list[str]]:
-    """The reply's plan (None when it cannot be used) and what is wrong with it."""
-    try:
-        plan = _parsed(reply)
-    except _InvalidPlan as problem:
-        return None, [str(problem)]
-    return plan, sizing_problems(sizing, [clip.script for clip in plan.clips])
-
-
-def _parsed(reply: str) -> LLMPlan:
-    if not reply.strip():
-        raise _InvalidPlan("the reply was empty")
-    fenced = _CODE_FENCE.match(reply)
-    try:
-        return LLMPlan.model_validate_json(fenced["body"] if fenced else reply)
-    except ValidationError as error:
-        raise _InvalidPlan(_described(error)) from None
-
-
-def _described(error: ValidationError) -> str:
-    """Pydantic's errors, short enough to feed back: `clips.2.image_prompt: Field required`."""
-    return "; ".join(
-        f"{'.'.join(map(str, detail['loc'])) or 'the reply'}: {detail['msg']}"
-        for detail in error.errors(include_url=False)
-    )

@@ -14,6 +14,7 @@ import re
 from sentencesplit import Segmenter, list_languages
 
 from faceless_planner.language_guess import guess_language
+from faceless_shared.languages import primary_language, script_language
 
 Span = tuple[int, int]
 """Where a piece of a text starts and ends."""
@@ -32,10 +33,10 @@ def _segmenter(language: str) -> Segmenter:
 def segmenter_language(language: str, text: str = "") -> tuple[str, bool]:
     """The segmenter's rules for a BCP 47 language (``pt-BR`` → ``pt``), and whether they are
     that language's own; a language without its own borrows by script (Ukrainian: Russian)."""
-    primary = language.split("-")[0].lower()
+    primary = primary_language(language)
     if primary in _SEGMENTER_LANGUAGES:
         return primary, True
-    by_script = guess_language(text)
+    by_script = script_language(text)
     return (by_script if by_script in _SEGMENTER_LANGUAGES else "en"), False
 
 

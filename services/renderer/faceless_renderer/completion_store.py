@@ -124,6 +124,7 @@ class PostgresCompletionStore:
                 storage_path=stored.key,
                 size=stored.size,
                 content_type="video/mp4",
+                meta=assets.final_meta(await _joined(conn, project_id)),
             )
             version = event.version or await project_versions.next_version(conn, project_id)
             completed = await projects.mark_completed(
@@ -169,3 +170,18 @@ async def _record_version(
         clip_count=project.clip_count or 0,
         cost_usd=await usage.run_cost(conn, event.project_id, project.run),
     )
+
+
+async def _joined(conn: Conn, project_id: UUID) -> list[assets.JoinedClip]:
+    """The clips the final joined, in order, for its version's sidecar captions: the project's
+    clips as they are now, as nothing edits them while the final renders (the API refuses)."""
+    return [
+        assets.JoinedClip(
+            clip_id=clip.id,
+            video_asset_id=clip.video_asset_id,
+            audio_asset_id=clip.audio_asset_id,
+            duration_ms=clip.duration_ms or 0,
+            script=clip.script,
+        )
+        for clip in await clips.list_clips(conn, project_id)
+    ]

@@ -128,6 +128,42 @@ async def find_by_content_key(conn: Conn, content_key: str, for_project: UUID) -
     return None if record is None else AssetRow.model_validate(dict(record))
 
 
+class JoinedClip(BaseModel):
+    """One clip of a final as the renderer joined it, in order, recorded on the final's
+    asset (``meta.clips``, see ``final_meta``): what the version's sidecar captions are made
+    from once the clips have changed (faceless_api.media.caption_timeline)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    clip_id: UUID | None = None
+    video_asset_id: UUID | None = None
+    audio_asset_id: UUID | None = None
+    """Its voice, whose ``meta.words`` time the words from the clip's start."""
+    duration_ms: int
+    """The voice's length; the clip's video is that rounded up to a whole frame."""
+    script: str = ""
+
+
+def final_meta(joined: list[JoinedClip]) -> dict[str, Any]:
+    """A final asset's ``meta``: the clips it joined, in order."""
+    return {"clips": [clip.model_dump(mode="json") for clip in joined]}
+
+
+def joined_clips(final: AssetRow) -> list[JoinedClip] | None:
+    """The clips a final records having joined (``final_meta``); None for a final that
+    records none (one made before finals recorded them)."""
+    recorded = final.meta.get("clips")
+    if not isinstance(recorded, list) or not recorded:
+        return None
+    return [JoinedClip.model_validate(clip) for clip in recorded]
+
+
+async def get_assets(conn: Conn, asset_ids: list[UUID]) -> dict[UUID, AssetRow]:
+    """The assets found, by id (the voices of a version's clips)."""
+    records = await conn.fetch("SELECT * FROM assets WHERE id = ANY($1::uuid[])", asset_ids)
+    return {r["id"]: AssetRow.model_validate(dict(r)) for r in records}
+
+
 async def storage_paths(conn: Conn, asset_ids: list[UUID]) -> dict[UUID, str]:
     """The storage key of each asset found, by id (for signing a page of projects' videos at
     once; written for the API's video links, faceless_api.media.video_links)."""

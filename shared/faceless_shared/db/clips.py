@@ -66,6 +66,8 @@ class ClipRow(BaseModel):
     """None: the project's setting."""
     voice: str | None = None
     """None: the project's voice."""
+    spoken_by: str | None = None
+    """The voice that spoke its audio (its maker's identity); None while it has none."""
     chosen_image_id: UUID | None = None
     """A picked variant or an upload; None: the picture is drawn from ``image_prompt``."""
     created_at: datetime
@@ -228,9 +230,16 @@ async def attach_asset(
     kind: Literal["audio", "image", "video"],
     asset_id: UUID,
 ) -> None:
+    """The asset is the clip's ``kind`` now; audio also names the voice that spoke it (its
+    asset's ``meta.spoken_by``), made or reused."""
     column = f"{kind}_asset_id"  # from a closed Literal, never user input
+    spoken_by = (
+        ", spoken_by = (SELECT a.meta->>'spoken_by' FROM assets a WHERE a.id = $3)"
+        if kind == "audio"
+        else ""
+    )
     await conn.execute(
-        f"UPDATE clips SET {column} = $3, updated_at = now() "
+        f"UPDATE clips SET {column} = $3{spoken_by}, updated_at = now() "
         "WHERE project_id = $1 AND clip_index = $2",
         project_id,
         clip_index,
@@ -476,6 +485,7 @@ async def let_go_of_assets(
         return
     await conn.execute(
         """UPDATE clips SET audio_asset_id = CASE WHEN $3 THEN NULL ELSE audio_asset_id END,
+                  spoken_by = CASE WHEN $3 THEN NULL ELSE spoken_by END,
                   image_asset_id = CASE WHEN $4 THEN NULL ELSE image_asset_id END,
                   updated_at = now()
            WHERE project_id = $1 AND clip_index = $2""",

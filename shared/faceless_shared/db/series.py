@@ -1,4 +1,5 @@
-"""SQL for the ``series`` table: a tenant's named shows, each with defaults for its projects.
+"""SQL for the ``series`` table: a tenant's named shows, each with defaults for its projects
+(preset, voice, format, length, language).
 
 Series are archived, never deleted: projects keep their ``series_id``. Rows come back with
 the name of their preset, read alongside.
@@ -17,7 +18,9 @@ from pydantic import BaseModel, ConfigDict
 from faceless_shared.db.pool import Conn
 from faceless_shared.db.projects import Aspect
 
-EDITABLE: Final = frozenset({"name", "description", "preset_id", "voice", "aspect", "duration_s"})
+EDITABLE: Final = frozenset(
+    {"name", "description", "preset_id", "voice", "aspect", "duration_s", "language"}
+)
 
 _WITH_PRESET = """SELECT s.*, p.name AS preset_name
                   FROM {source} s LEFT JOIN graphics_presets p ON p.id = s.preset_id"""
@@ -35,6 +38,8 @@ class SeriesRow(BaseModel):
     voice: str | None
     aspect: Aspect | None
     duration_s: int | None
+    language: str | None = None
+    """BCP 47; the projects' default, before a guess from their script or topic."""
     created_at: datetime
     updated_at: datetime
     archived_at: datetime | None
@@ -54,11 +59,12 @@ async def insert_series(
     voice: str | None = None,
     aspect: Aspect | None = None,
     duration_s: int | None = None,
+    language: str | None = None,
 ) -> SeriesRow:
     """Raises ``asyncpg.UniqueViolationError`` when the tenant already has a series so named."""
     insert = """INSERT INTO series (tenant_id, name, description, preset_id, voice, aspect,
-                                    duration_s)
-                VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *"""
+                                    duration_s, language)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *"""
     record = await conn.fetchrow(
         f"WITH s AS ({insert}) {_WITH_PRESET.format(source='s')}",
         tenant_id,
@@ -68,6 +74,7 @@ async def insert_series(
         voice,
         aspect,
         duration_s,
+        language,
     )
     series = _row(record)
     assert series is not None

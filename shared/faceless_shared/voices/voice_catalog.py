@@ -1,5 +1,6 @@
 """The voices a project or series may name: those of the voice provider the deployment uses,
-chosen as the clip worker chooses it (``Settings.voice_choice()``).
+chosen as the clip worker chooses it (``Settings.voice_choice()``), and the languages they
+speak (``voice_languages``): ``in_language`` narrows the catalogue to one language.
 
 Known offline, with no provider call: OpenAI's built-in voices and espeak-ng's (embedded in
 ``espeak_voices``). Cartesia's voices are its own account's list, so any voice id of the
@@ -9,11 +10,20 @@ right form (a UUID) is taken; so is any name for an OpenAI-compatible server.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from faceless_shared.runtime.settings import Settings
 from faceless_shared.voices.espeak_voices import ESPEAK_VARIANTS, ESPEAK_VOICES
+from faceless_shared.voices.voice_languages import (
+    OPENAI_TTS_LANGUAGES,
+    cartesia_languages,
+    espeak_languages,
+    espeak_speaks,
+    espeak_voice_for,
+    espeak_voice_speaking,
+    primary_language,
+)
 
 OPENAI_VOICES = (
     *("alloy", "ash", "ballad", "cedar", "coral", "echo", "fable"),
@@ -43,10 +53,36 @@ class VoiceCatalog:
     """Any voice matching it is taken: its provider's list is not known here."""
     case_blind: bool = False
     note: str = ""
+    languages: tuple[str, ...] = ()
+    """The languages its voices speak (BCP 47); empty: not known here (any is taken)."""
+    language: str | None = None
+    """The language ``in_language`` narrowed it to."""
 
     @property
     def any_id(self) -> bool:
         return self.id_pattern is not None
+
+    def speaks(self, tag: str) -> bool:
+        """Whether a voice of the provider speaks the language (espeak-ng: the tag or its
+        primary language; the others: its primary language). True when the provider's
+        languages are not known here (an OpenAI-compatible server)."""
+        if not self.languages:
+            return True
+        if self.provider == "espeak":
+            return espeak_voice_for(tag) is not None
+        return primary_language(tag) in self.languages
+
+    def in_language(self, tag: str) -> VoiceCatalog:
+        """The catalogue narrowed to the voices that speak ``tag``, its default the voice a
+        project in that language gets when it names none (espeak-ng picks the language's own
+        voice; OpenAI's and Cartesia's voices are multilingual, so theirs stays)."""
+        if not self.speaks(tag):
+            return replace(self, voices=(), language=tag)
+        if self.provider != "espeak":
+            return replace(self, language=tag)
+        voices = tuple(voice for voice in self.voices if espeak_speaks(voice.id, tag))
+        default = espeak_voice_speaking(self.default, tag)
+        return replace(self, voices=voices, default=default, language=tag)
 
     def knows(self, voice: str) -> bool:
         if self.id_pattern is not None:
@@ -76,8 +112,10 @@ def _cartesia(settings: Settings) -> VoiceCatalog:
         provider="cartesia",
         default=settings.cartesia_voice_id,
         id_pattern=UUID_PATTERN,
+        languages=cartesia_languages(settings.cartesia_model),
         note="Cartesia voice ids (UUIDs) are your Cartesia account's, not listed here: any "
-        "UUID is accepted, and one Cartesia does not know fails the clip.",
+        "UUID is accepted, and one Cartesia does not know fails the clip. Each is asked to "
+        f"speak the project's language ({settings.cartesia_model}'s languages).",
     )
 
 
@@ -88,13 +126,16 @@ def _openai(settings: Settings) -> VoiceCatalog:
             default=settings.openai_tts_voice,
             id_pattern=r".+",
             note="An OpenAI-compatible server (FACELESS_OPENAI_BASE_URL) has voices of its "
-            "own: any voice name is accepted, and one it does not know fails the clip.",
+            "own: any voice name is accepted, and one it does not know fails the clip; so is "
+            "any language (its languages are not known here).",
         )
     return VoiceCatalog(
         provider="openai",
         default=settings.openai_tts_voice,
         voices=tuple(CatalogVoice(name, name) for name in OPENAI_VOICES),
-        note="OpenAI's built-in voices.",
+        languages=OPENAI_TTS_LANGUAGES,
+        note="OpenAI's built-in voices; each speaks every language listed (OpenAI's "
+        "text-to-speech guide: those of Whisper), following the text.",
     )
 
 
@@ -105,8 +146,10 @@ def _espeak(settings: Settings) -> VoiceCatalog:
         voices=_espeak_voices(),
         variants=ESPEAK_VARIANTS,
         case_blind=True,
+        languages=espeak_languages(),
         note='espeak-ng voices, named by voice or by language (any case), optionally with "+" '
-        "and a variant (en-gb+f3).",
+        "and a variant (en-gb+f3). A project that names none is spoken by the voice of its "
+        "language.",
     )
 
 

@@ -13,6 +13,7 @@ from faceless_api.catalog.preset_catalog import NewPreset, PresetChange, PresetV
 from faceless_api.catalog.series_catalog import NewSeries, SeriesView
 from faceless_api.catalog.voice_schemas import Voice
 from faceless_api.http.text_fields import WITHOUT_NUL
+from faceless_api.projects.project_schemas import LanguageTag
 from faceless_shared.db.catalog_usage import PresetUsage, SeriesUsage
 from faceless_shared.db.projects import Aspect, ProjectStatus
 from faceless_shared.preset_style import PresetStyle
@@ -128,6 +129,12 @@ class PresetOut(BaseModel):
         )
 
 
+SERIES_LANGUAGE = (
+    "The narration's language for its projects that name none, a BCP 47 tag (ja, es, "
+    "pt-BR); default: each project's guessed from its script or topic."
+)
+
+
 class SeriesCreate(BaseModel):
     """A series: its projects take these defaults unless they say otherwise."""
 
@@ -139,6 +146,7 @@ class SeriesCreate(BaseModel):
     voice: Voice | None = None
     aspect: Aspect | None = None
     duration: Duration | None = None
+    language: LanguageTag | None = Field(default=None, description=SERIES_LANGUAGE)
 
     def to_new_series(self) -> NewSeries:
         return NewSeries(
@@ -148,11 +156,13 @@ class SeriesCreate(BaseModel):
             voice=self.voice,
             aspect=self.aspect,
             duration_s=self.duration,
+            language=self.language,
         )
 
 
 class SeriesUpdate(BaseModel):
-    """Fields left out are unchanged; null clears a default (preset, voice, aspect, duration)."""
+    """Fields left out are unchanged; null clears a default (preset, voice, aspect, duration,
+    language)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -162,6 +172,7 @@ class SeriesUpdate(BaseModel):
     voice: Voice | None = None
     aspect: Aspect | None = None
     duration: Duration | None = None
+    language: LanguageTag | None = Field(default=None, description=SERIES_LANGUAGE)
 
     _not_null = field_validator("name", "description", mode="before")(_refuse_null)
 
@@ -208,6 +219,9 @@ class SeriesOut(BaseModel):
     voice: str | None
     aspect: Aspect | None
     duration: int | None = Field(description="Default target length in seconds.")
+    language: str | None = Field(
+        description="Default narration language (BCP 47); null: each project's own guess."
+    )
     created_at: datetime
     updated_at: datetime
     usage: SeriesUsageOut

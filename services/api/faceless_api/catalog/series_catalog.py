@@ -1,5 +1,5 @@
-"""A tenant's series: named shows whose defaults (preset, voice, format, length) its new
-projects take. Knows nothing of HTTP."""
+"""A tenant's series: named shows whose defaults (preset, voice, format, length, language) its
+new projects take. Knows nothing of HTTP."""
 
 from __future__ import annotations
 
@@ -31,6 +31,8 @@ class NewSeries:
     voice: str | None = None
     aspect: Aspect | None = None
     duration_s: int | None = None
+    language: str | None = None
+    """BCP 47; None: each project's own, else guessed from its script or topic."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ async def create_series(pool: asyncpg.Pool, tenant_id: UUID, new: NewSeries) -> 
                 voice=new.voice,
                 aspect=new.aspect,
                 duration_s=new.duration_s,
+                language=new.language,
             )
         except asyncpg.UniqueViolationError:
             raise SeriesNameTaken(new.name) from None

@@ -35,7 +35,10 @@ class VoicesOut(BaseModel):
     provider: Literal["cartesia", "openai", "espeak"] = Field(
         description="The voice provider this deployment uses (FACELESS_VOICE, else by key)."
     )
-    default: str = Field(description="The voice of a project and series that name none.")
+    default: str = Field(
+        description="The voice of a project and series that name none (with `language`: of "
+        "one in that language; espeak-ng picks the language's own voice)."
+    )
     any_id: bool = Field(
         description="Any voice id of the provider's form is accepted (Cartesia: a UUID; an "
         "OpenAI-compatible server: any name): its list is the provider's, not known here."
@@ -45,6 +48,14 @@ class VoicesOut(BaseModel):
         description='What may follow a voice and "+" (espeak: en-gb+f3); empty for others.'
     )
     note: str
+    languages: list[str] = Field(
+        description="The languages (BCP 47) the provider's voices speak; a project in another "
+        "is refused (422). Empty: not known here (an OpenAI-compatible server), any is taken."
+    )
+    language: str | None = Field(
+        description="The language asked for (`?language=`): `voices` are those that speak it, "
+        "none when no voice of the provider does."
+    )
 
     @classmethod
     def from_catalog(cls, catalog: VoiceCatalog) -> Self:
@@ -59,5 +70,7 @@ class VoicesOut(BaseModel):
                 ],
                 "variants": list(catalog.variants),
                 "note": catalog.note,
+                "languages": list(catalog.languages),
+                "language": catalog.language,
             }
         )

@@ -54,6 +54,7 @@ from faceless_api.catalog.catalog_errors import (
 from faceless_api.http.json_bodies import BodyNotJson
 from faceless_api.http.request_errors import BodyTooLarge, CrossSiteRequest, HostNotServed
 from faceless_api.http.web_errors import NoWebAsset
+from faceless_api.media.caption_errors import CaptionsUnavailable
 from faceless_api.media.image_errors import (
     ImageRejected,
     ImageTooLarge,
@@ -215,6 +216,11 @@ ERRORS: Final[Mapping[type[ApiError], Answer[Any]]] = {
     MediaGone: Answer(410, "The file was deleted (retention) or is missing from storage."),
     StorageUnreachable: Answer(502),
     MediaNotServable: Answer(501),
+    CaptionsUnavailable: Answer(
+        409,
+        "No video yet to caption, or the version's clips have changed since it was made and "
+        "its video does not record them.",
+    ),
     # a clip's pictures (media/image_uploads.py)
     NoSuchImage: Answer(404),
     ImageTypeUnsupported: Answer(

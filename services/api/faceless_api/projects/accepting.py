@@ -4,6 +4,7 @@ Knows nothing of HTTP."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -14,6 +15,7 @@ import asyncpg
 from faceless_api.catalog import preset_catalog, series_catalog
 from faceless_api.catalog.catalog_errors import UnknownPreset
 from faceless_api.catalog.music_uploads import music_key
+from faceless_api.catalog.voice_check import check_language
 from faceless_api.projects import idempotency
 from faceless_api.projects.idempotency import IdempotentRequest
 from faceless_api.projects.project_errors import (
@@ -31,6 +33,7 @@ from faceless_shared.db.series import SeriesRow
 from faceless_shared.languages import guess_language
 from faceless_shared.messaging.events import ProjectCreated
 from faceless_shared.runtime.settings import Settings
+from faceless_shared.voices.voice_catalog import VoiceCatalog
 
 ACCEPTED = 202
 
@@ -53,7 +56,7 @@ class NewProject:
     callback_url: str | None = None
     review: bool = False
     language: str | None = None
-    """BCP 47; None: guessed from the script or topic."""
+    """BCP 47; None: the series', else guessed from the script or topic."""
 
 
 @dataclass(frozen=True)
@@ -94,18 +97,27 @@ async def create_project(
     owner: Owner,
     *,
     idempotent: tuple[IdempotentRequest, Respond] | None = None,
-    knows_voice: Callable[[str], bool] | None = None,
+    voices: VoiceCatalog | None = None,
 ) -> ProjectView:
     """Save the project and its ProjectCreated in one transaction (the outbox relay
     publishes it), so an accepted project is never lost. With ``idempotent``, the response
-    is stored for the Idempotency-Key in that same transaction. ``knows_voice`` checks a
-    voice taken from the series (the request's own was checked with the body)."""
+    is stored for the Idempotency-Key in that same transaction. ``voices`` (the configured
+    provider's) check a voice taken from the series (the request's own was checked with the
+    body) and the language asked for or the series': one no voice speaks is refused (a
+    guessed one is not: the default voice reads it)."""
+    if voices is not None:
+        check_language(new.language, voices)
+    guessed = None  # off the event loop: the detector's first use loads its model (about 1 s)
+    if new.language is None:
+        guessed = await asyncio.to_thread(guess_language, new.script or new.topic or "")
     async with pool.acquire() as conn, conn.transaction():
         await check_in_flight(conn, owner)
         series = await _series(conn, owner.tenant_id, new.series_id)
         inherited = series.voice if series is not None and new.voice is None else None
-        if inherited and knows_voice is not None and not knows_voice(inherited):
+        if inherited and voices is not None and not voices.knows(inherited):
             raise SeriesVoiceUnknown(inherited)
+        if voices is not None and series is not None and new.language is None:
+            check_language(series.language, voices)  # the provider may have changed since
         preset = await _chosen_preset(conn, owner.tenant_id, new.preset, series)
         project = await projects.insert_project(
             conn,
@@ -126,7 +138,7 @@ async def create_project(
             callback_url=new.callback_url,
             preset_look=preset.look,  # later changes to the preset leave this project be
             review=new.review,
-            language=new.language or guess_language(new.script or new.topic or ""),
+            language=new.language or (series and series.language) or guessed,
         )
         await outbox.enqueue(conn, ProjectCreated(project_id=project.id))
         view = ProjectView(project, [], [])
@@ -146,7 +158,7 @@ async def create_project_once(
     respond: Respond,
     *,
     ttl_s: int,
-    knows_voice: Callable[[str], bool] | None = None,
+    voices: VoiceCatalog | None = None,
 ) -> KeyedAnswer:
     """``create_project`` under an Idempotency-Key (kept ``ttl_s``): the key's first request
     creates the project and stores its answer, a repeat gets that answer again. A first
@@ -155,9 +167,7 @@ async def create_project_once(
     if stored is not None:
         return KeyedAnswer(stored.status, stored.body, replayed=True)
     try:
-        view = await create_project(
-            pool, new, owner, idempotent=(keyed, respond), knows_voice=knows_voice
-        )
+        view = await create_project(pool, new, owner, idempotent=(keyed, respond), voices=voices)
     except BaseException:
         await idempotency.give_up(pool, keyed)
         raise

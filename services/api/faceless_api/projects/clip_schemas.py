@@ -58,6 +58,13 @@ class ClipOut(BaseModel):
     motion: MotionKind | None = Field(description="The clip's move; null: the preset's.")
     captions: bool | None = Field(description="Captions burnt in; null: the project's setting.")
     voice: str | None = Field(description="The clip's voice; null: the project's.")
+    spoken_by: str | None = Field(
+        default=None,
+        description="The voice that spoke the clip's narration, as provider:model-or-voice:… "
+        "(espeak:ja:165wpm:phrases, cartesia:sonic-3:<voice id>:ja, openai:gpt-4o-mini-tts:"
+        "alloy): the one chosen for the project's language when neither the clip nor the "
+        "project names one; null until the narration is made.",
+    )
     duration_ms: int | None
     error_message: str | None
     has_audio: bool
@@ -87,6 +94,7 @@ class ClipOut(BaseModel):
             motion=clip.motion,
             captions=clip.captions,
             voice=clip.voice,
+            spoken_by=clip.spoken_by,
             duration_ms=clip.duration_ms,
             error_message=clip.error_message,
             has_audio=clip.audio_asset_id is not None,

@@ -104,14 +104,15 @@ class ProjectCreate(BaseModel):
     )
     callback_url: CallbackUrl | None = Field(
         default=None,
-        description="Receives a signed POST when the project completes, fails or is cancelled "
-        "(header Faceless-Signature: t=<unix time>,v1=<HMAC-SHA256 of '<t>.<body>' with the "
-        "webhook_secret of GET /v1/me>).",
+        description="Receives a POST when the project completes, fails or is cancelled, signed "
+        "to the Standard Webhooks spec (headers webhook-id, webhook-timestamp, "
+        "webhook-signature; the secret: webhook_secret of GET /v1/me).",
     )
     language: LanguageTag | None = Field(
         default=None,
-        description="The narration's language, a BCP 47 tag (ja, es, pt-BR); default: "
-        "guessed from the script's or topic's writing system (Latin: en).",
+        description="The narration's language, a BCP 47 tag (ja, es, pt-BR); default: the "
+        "series' language, else guessed from the script or topic (too short to tell: from its "
+        "writing system, Latin: en).",
     )
     captions: bool = Field(default=True, description="Burn synced captions into the video.")
     cost_cap_usd: float | None = Field(

@@ -1,17 +1,24 @@
 """/v1/projects/{id}/video and its clips' pictures: served from local storage, or redirected
-to a signed URL of the remote one. A key, or a signed link, lets the caller see them."""
+to a signed URL of the remote one; and a version's captions as SubRip or WebVTT files. A key,
+or a signed link, lets the caller see them."""
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePosixPath
 from typing import Annotated, Any
 from uuid import UUID
 
+import asyncpg
 from fastapi import APIRouter, Path, Query, Response, status
 from fastapi.responses import FileResponse
 
 from faceless_api.access.auth import MediaViewerDep
 from faceless_api.http.error_table import AUTH, declared
+from faceless_api.media.caption_cues import cues_of
+from faceless_api.media.caption_errors import CaptionsUnavailable
+from faceless_api.media.caption_files import MEDIA_TYPES, CaptionFormat, caption_file
+from faceless_api.media.caption_timeline import version_timeline
 from faceless_api.media.media_errors import MediaGone, StorageUnreachable
 from faceless_api.media.media_files import CACHED, stored_file
 from faceless_api.projects import queries, versions
@@ -42,6 +49,24 @@ IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
     status.HTTP_307_TEMPORARY_REDIRECT: {"description": "A signed URL of the picture."},
     **declared(StorageUnreachable, ProjectNotFound, NoSuchClip, ImageNotReady, MediaGone),
 }
+VersionQuery = Annotated[
+    int | None,
+    Query(ge=1, le=1_000_000, description="A version (GET /versions); default: the current."),
+]
+DownloadQuery = Annotated[bool, Query(description="Ask the browser to save the file.")]
+
+
+CAPTION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status.HTTP_200_OK: {
+        "content": {
+            MEDIA_TYPES["srt"]: {"schema": {"type": "string"}},
+            MEDIA_TYPES["vtt"]: {"schema": {"type": "string"}},
+        },
+        "description": "The captions, UTF-8, in the project's language (Content-Language): "
+        "SubRip for captions.srt, WebVTT for captions.vtt.",
+    },
+    **declared(ProjectNotFound, NoSuchVersion, CaptionsUnavailable),
+}
 
 
 @router.head(
@@ -59,11 +84,8 @@ async def read_video(
     storage: StorageDep,
     settings: SettingsDep,
     viewer: MediaViewerDep,
-    download: Annotated[bool, Query(description="Ask the browser to save the file.")] = False,
-    version: Annotated[
-        int | None,
-        Query(ge=1, le=1_000_000, description="A version (GET /versions); default: the current."),
-    ] = None,
+    download: DownloadQuery = False,
+    version: VersionQuery = None,
 ) -> Response:
     """Download or stream a project's MP4 (HTTP Range supported), or be redirected to a
     signed URL of it when the storage is Supabase or S3: the current version's, or the
@@ -112,3 +134,48 @@ async def read_clip_image(
     return await stored_file(
         storage, key, media_type=image.content_type, filename=name, ttl_s=settings.signed_url_ttl_s
     )
+
+
+@router.get(
+    "/{project_id}/captions.{caption_format}", response_class=Response, responses=CAPTION_RESPONSES
+)
+async def read_captions(
+    project_id: UUID,
+    caption_format: Annotated[
+        CaptionFormat, Path(description="srt (SubRip) or vtt (WebVTT): the file's suffix.")
+    ],
+    pool: PoolDep,
+    viewer: MediaViewerDep,
+    download: DownloadQuery = False,
+    version: VersionQuery = None,
+) -> Response:
+    """A version's captions as ``captions.srt`` (SubRip) or ``captions.vtt`` (WebVTT), for
+    platforms that take sidecar captions: the narration's words in readable cues timed to the
+    video (the current version's, or the ``version`` asked for). Needs a key, or a signed link
+    of the route."""
+    return await _captions(pool, project_id, version, viewer, caption_format, download=download)
+
+
+async def _captions(
+    pool: asyncpg.Pool,
+    project_id: UUID,
+    version: int | None,
+    viewer: UUID | None,
+    caption_format: CaptionFormat,
+    *,
+    download: bool,
+) -> Response:
+    timeline = await version_timeline(pool, project_id, version, tenant_id=viewer)
+    language = re.sub(r"[^A-Za-z0-9-]", "", timeline.project.language or "") or None
+    text = caption_file(cues_of(timeline.clips), caption_format, language)
+    stem = f"{project_id}-v{version}" if version is not None else str(project_id)
+    name = f"{stem}.{language}.{caption_format}" if language else f"{stem}.{caption_format}"
+    disposition = "attachment" if download else "inline"
+    headers = {
+        "Content-Disposition": f'{disposition}; filename="{name}"',
+        "Cache-Control": CACHED if version is not None else "private, no-cache",
+    }
+    if language:
+        headers["Content-Language"] = language
+    media_type = f"{MEDIA_TYPES[caption_format]}; charset=utf-8"
+    return Response(text.encode("utf-8"), media_type=media_type, headers=headers)

@@ -85,15 +85,15 @@ async def create_project(
     """Accept a script or a topic; the video is made in the background."""
     check_project_request(body, settings)
     new, owner = body.to_new_project(), _owner(tenant, settings)
-    knows_voice = voice_catalog(settings).knows
+    voices = voice_catalog(settings)
     if idempotency_key is None:
-        view = await accepting.create_project(pool, new, owner, knows_voice=knows_voice)
+        view = await accepting.create_project(pool, new, owner, voices=voices)
         response.headers["Location"] = _location(request, view.project.id)
         return ProjectDetail.from_view(view, settings)
     keyed = IdempotentRequest(tenant.id, idempotency_key, idempotency.fingerprint(body))
     respond = partial(_detail_json, settings=settings)
     answer = await accepting.create_project_once(
-        pool, new, owner, keyed, respond, ttl_s=settings.idempotency_ttl_s, knows_voice=knows_voice
+        pool, new, owner, keyed, respond, ttl_s=settings.idempotency_ttl_s, voices=voices
     )
     if answer.replayed:
         response.headers["Idempotent-Replayed"] = "true"

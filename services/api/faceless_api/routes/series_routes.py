@@ -1,4 +1,5 @@
-"""/v1/series: named shows whose defaults (preset, voice, format, length) projects take."""
+"""/v1/series: named shows whose defaults (preset, voice, format, length, language) projects
+take."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from faceless_api.access.auth import TenantDep
 from faceless_api.catalog import series_catalog
 from faceless_api.catalog.catalog_errors import SeriesNameTaken, SeriesNotFound
 from faceless_api.catalog.catalog_schemas import SeriesCreate, SeriesOut, SeriesUpdate
-from faceless_api.catalog.voice_check import check_voice
+from faceless_api.catalog.voice_check import check_language, check_voice
 from faceless_api.http import json_bodies
 from faceless_api.http.error_table import AUTH, JSON_BODY, declared
 from faceless_api.runtime.deps import PoolDep, SettingsDep
+from faceless_shared.voices.voice_catalog import voice_catalog
 
 router = APIRouter(prefix="/v1/series", tags=["series"], responses=AUTH)
 
@@ -44,6 +46,7 @@ async def create_series(
 ) -> SeriesOut:
     """Create a series; pass its id as a project's series_id to use its defaults."""
     check_voice(body.voice, settings)
+    check_language(body.language, voice_catalog(settings))
     view = await series_catalog.create_series(pool, tenant.id, body.to_new_series())
     return SeriesOut.from_view(view)
 
@@ -59,6 +62,7 @@ async def update_series(
 ) -> SeriesOut:
     """Change a series; null clears a default. Projects already made keep theirs."""
     check_voice(body.voice, settings)
+    check_language(body.language, voice_catalog(settings))
     view = await series_catalog.change_series(pool, tenant.id, series_id, body.to_changes())
     return SeriesOut.from_view(view)
 

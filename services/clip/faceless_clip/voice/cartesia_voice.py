@@ -1,6 +1,12 @@
 """Cartesia's voice, through its SSE endpoint (``POST /tts/sse``): raw PCM and word
 timestamps in one HTTP stream, encoded here to the same MP3 as every other voice.
 
+The text's language (``for_language``) is passed as ``language`` when the model speaks it
+(``voice_languages.cartesia_languages``): Sonic-3, the default model, speaks 44 languages with
+any of its voices (a voice localised to the language sounds native; the configured default,
+a Sonic voice, speaks them with its own accent). Another language is not passed: the model
+reads it as its voice's own.
+
 Retries are the SDK's own (408/409/429/5xx and connection errors, exponential backoff with
 jitter, ``Retry-After`` honoured) and happen before the stream is read; a stream that breaks
 half-way is not retried here: the clip fails and its redelivery tries again.
@@ -34,6 +40,7 @@ from faceless_shared.providers.sdk_client import (
     stainless_client,
 )
 from faceless_shared.runtime.settings import Settings
+from faceless_shared.voices.voice_languages import cartesia_languages, primary_language
 
 SAMPLE_RATE: Final = 44100
 OUTPUT_FORMAT: OutputFormat = {
@@ -68,6 +75,20 @@ class CartesiaVoice(SdkVoice[AsyncCartesia]):
         super().__init__(client, options, model=model, voice=voice_id)
         self._timeout_s = options["timeout_s"]
 
+    @property
+    def identity(self) -> str:
+        """English is what the model speaks when told no language: named only otherwise."""
+        spoken = self.spoken_language
+        return super().identity + ("" if spoken in (None, "en") else f":{spoken}")
+
+    @property
+    def spoken_language(self) -> str | None:
+        """The ``language`` Cartesia is asked for: the text's, when the model speaks it."""
+        if self.language is None:
+            return None
+        language = primary_language(self.language)
+        return language if language in cartesia_languages(self.model) else None
+
     @classmethod
     def from_settings(cls, settings: Settings) -> CartesiaVoice:
         missing = "the cartesia voice needs CARTESIA_API_KEY to be set"
@@ -81,6 +102,7 @@ class CartesiaVoice(SdkVoice[AsyncCartesia]):
                 model_id=self.model,
                 transcript=text,
                 voice={"id": self.voice},
+                language=self.spoken_language or omit,
                 output_format=OUTPUT_FORMAT,
                 add_timestamps=True,
                 generation_config=_generation_config(self.model, style) or omit,

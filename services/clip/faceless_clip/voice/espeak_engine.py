@@ -1,5 +1,5 @@
 """libespeak-ng (shipped in the ``espeakng-loader`` wheel) through ctypes: text and a voice in,
-16-bit PCM and espeak's word events out.
+16-bit PCM and espeak's word events out; or the phonemes it would say (``espeak-ng -x``).
 
 The library is a process-wide, non-reentrant singleton: one engine, used under one lock.
 """
@@ -83,6 +83,12 @@ class _Espeak:
         lib.espeak_ListVoices.argtypes = (ctypes.POINTER(_Voice),)
         lib.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(_Voice))
         lib.espeak_SetParameter.argtypes = (ctypes.c_int, ctypes.c_int, ctypes.c_int)
+        lib.espeak_TextToPhonemes.argtypes = (
+            ctypes.POINTER(ctypes.c_void_p),
+            ctypes.c_int,
+            ctypes.c_int,
+        )
+        lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
         lib.espeak_Synth.argtypes = (
             *(ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int),
             *(ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p),
@@ -156,6 +162,19 @@ class _Espeak:
         pcm = array("h", b"".join(self._chunks))
         return Synthesis(pcm, self.sample_rate, tuple(self._events))
 
+    def phonemes(self, text: str, *, voice: str) -> str:
+        """The phoneme mnemonics ``espeak-ng -x -v voice`` prints, a clause at a time; a
+        switch to another language's rules shows as "(en)"."""
+        if not self._set_voice(voice):
+            raise ValueError(f"unknown espeak-ng voice: {voice!r}")
+        data = ctypes.create_string_buffer(text.replace("\0", " ").encode("utf-8"))
+        position = ctypes.c_void_p(ctypes.addressof(data))
+        clauses = []
+        while position.value:
+            clause = self._lib.espeak_TextToPhonemes(ctypes.byref(position), _CHARS_UTF8, 0)
+            clauses.append((clause or b"").decode("utf-8", errors="replace"))
+        return " | ".join(clause for clause in clauses if clause)
+
 
 def _languages(address: int | None) -> list[tuple[int, bytes]]:
     """A voice's (priority, language) pairs; a lower priority number is a better match."""
@@ -171,10 +190,21 @@ _LOCK = threading.Lock()
 _engine: _Espeak | None = None
 
 
-def synthesize(text: str, *, voice: str, words_per_minute: int) -> Synthesis:
-    """Speak ``text`` with the engine, started on first use. Blocking: run it in a thread."""
+def _started() -> _Espeak:
+    """The engine, started on first use. Call only under ``_LOCK``."""
     global _engine
+    if _engine is None:
+        _engine = _Espeak()
+    return _engine
+
+
+def synthesize(text: str, *, voice: str, words_per_minute: int) -> Synthesis:
+    """Speak ``text`` with the engine. Blocking: run it in a thread."""
     with _LOCK:
-        if _engine is None:
-            _engine = _Espeak()
-        return _engine.synthesize(text, voice=voice, words_per_minute=words_per_minute)
+        return _started().synthesize(text, voice=voice, words_per_minute=words_per_minute)
+
+
+def phonemes(text: str, *, voice: str) -> str:
+    """What ``voice`` would say for ``text``, as phoneme mnemonics (``espeak-ng -x``)."""
+    with _LOCK:
+        return _started().phonemes(text, voice=voice)

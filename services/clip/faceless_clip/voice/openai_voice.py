@@ -1,9 +1,11 @@
 """OpenAI's voice (``POST /audio/speech``), or any OpenAI-compatible speech server.
 
-The MP3 it returns is kept as it is. It reports no word timings, so they are estimated from
-syllables over the measured duration (``word_timing``). Retries are the SDK's own
-(408/409/429/5xx and connection errors, exponential backoff with jitter, ``Retry-After``
-honoured); there is no second retry layer here.
+Its voices are multilingual and follow the text: nothing is passed for the text's language,
+so a voice's identity is the same in every language (``for_language`` only tells the timing
+estimate how to cut the text). The MP3 it returns is kept as it is. It reports no word
+timings, so they are estimated from syllables over the measured duration (``word_timing``).
+Retries are the SDK's own (408/409/429/5xx and connection errors, exponential backoff with
+jitter, ``Retry-After`` honoured); there is no second retry layer here.
 """
 
 from __future__ import annotations

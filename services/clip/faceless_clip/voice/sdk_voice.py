@@ -36,6 +36,8 @@ class SdkVoice(SdkProvider[ClientT], ABC):
         super().__init__(client, options)
         self.model = model
         self.voice = voice
+        self.language: str | None = None
+        """The text's language (BCP 47), when known."""
 
     @property
     def identity(self) -> str:
@@ -44,6 +46,14 @@ class SdkVoice(SdkProvider[ClientT], ABC):
     def with_voice(self, voice: str) -> Self:
         other = copy.copy(self)
         other.voice = voice
+        return other
+
+    def for_language(self, language: str | None, *, voice: str | None = None) -> Self:
+        """The voice named (``voice``), else this one (the providers' voices are
+        multilingual), for a text in ``language``: estimated word timings cut it into its
+        spoken units; a provider that takes the language is told it (``_synthesize``)."""
+        other = self.with_voice(voice or self.voice)
+        other.language = language or self.language
         return other
 
     async def speak(self, text: str, *, style: str, out_path: Path) -> Speech:
@@ -57,7 +67,7 @@ class SdkVoice(SdkProvider[ClientT], ABC):
         words = (
             tidy_word_timings(spoken.words, duration_ms)
             if spoken.words
-            else estimate_word_timings(text, duration_ms)
+            else estimate_word_timings(text, duration_ms, self.language)
         )
         usage = Usage(
             provider=self.name,
