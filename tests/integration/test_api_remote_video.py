@@ -1,16 +1,13 @@
-"""The API with Supabase or S3 storage: a finished project's video is a signed, expiring URL.
+"""The API with Supabase storage: a finished project's video is a signed, expiring URL.
 
-PostgreSQL and Redis are real; the storage is answered at the HTTP layer by respx (S3
-signing needs no request at all, so there every storage request would be a failure).
+PostgreSQL and Redis are real; the storage is answered at the HTTP layer by respx. S3 is
+tested against a real S3-compatible server in ``test_object_storage_api``.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import asyncpg
 import httpx
@@ -21,14 +18,11 @@ from pydantic import SecretStr
 from faceless_shared.db import assets
 from faceless_shared.runtime.settings import Settings
 from faceless_shared.storage.object_storage import final_key
-from faceless_shared.storage.s3_storage import S3Storage
-from faceless_shared.storage.sigv4 import Credentials, presign_url
 from faceless_shared.storage.supabase_storage import SupabaseStorage
 from tests.integration.tenant_clients import client_for, running_app
 
 SUPABASE_URL = "https://abcdefghijklmnop.supabase.co"
 SUPABASE_API = f"{SUPABASE_URL}/storage/v1"
-S3_ENDPOINT = "http://minio.test:9000"
 TTL_S = 600
 NOT_FOUND = {"statusCode": "404", "error": "not_found", "message": "Object not found"}
 
@@ -46,30 +40,9 @@ def supabase_settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def s3_settings(settings: Settings) -> Settings:
-    return settings.model_copy(
-        update={
-            "storage_backend": "s3",
-            "s3_endpoint_url": S3_ENDPOINT,
-            "s3_region": "eu-west-1",
-            "s3_access_key_id": SecretStr("AKIDTEST"),
-            "s3_secret_access_key": SecretStr("secret-test"),
-            "signed_url_ttl_s": TTL_S,
-        }
-    )
-
-
-@pytest.fixture
 async def supabase_client(supabase_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     async with running_app(supabase_settings) as app, client_for(app) as client:
         assert isinstance(app.state.resources.storage, SupabaseStorage)
-        yield client
-
-
-@pytest.fixture
-async def s3_client(s3_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    async with running_app(s3_settings) as app, client_for(app) as client:
-        assert isinstance(app.state.resources.storage, S3Storage)
         yield client
 
 
@@ -155,31 +128,3 @@ async def test_supabase_outage_is_a_bad_gateway(
 
     assert response.status_code == 502
     assert "database down" in response.json()["detail"]
-
-
-def assert_presigned(url: str, object_url: str) -> None:
-    """A presigned GET of ``object_url`` for TTL_S seconds whose signature checks out."""
-    parts = urlsplit(url)
-    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == object_url
-    query: dict[str, Any] = {name: values[0] for name, values in parse_qs(parts.query).items()}
-    assert query["X-Amz-Expires"] == str(TTL_S)
-    assert query["X-Amz-Credential"].startswith("AKIDTEST/")
-    signed_at = datetime.strptime(query["X-Amz-Date"] + "+0000", "%Y%m%dT%H%M%SZ%z")
-    credentials = Credentials("AKIDTEST", "secret-test", "eu-west-1")
-    assert url == presign_url(credentials, "GET", httpx.URL(object_url), TTL_S, signed_at)
-
-
-async def test_s3_video_is_a_redirect_to_a_presigned_url(
-    s3_client: httpx.AsyncClient, pool: asyncpg.Pool, respx_mock: respx.MockRouter
-) -> None:
-    project_id = await completed_project(s3_client, pool)
-    object_url = f"{S3_ENDPOINT}/faceless/{final_key(project_id, None)}"
-
-    response = await s3_client.get(f"/v1/projects/{project_id}/video")
-
-    assert response.status_code == 307
-    assert_presigned(response.headers["location"], object_url)
-    alone, listed = await video_urls(s3_client, project_id)
-    assert_presigned(alone, object_url)
-    assert_presigned(listed, object_url)
-    assert not respx_mock.calls  # presigning is arithmetic: no request to the store

