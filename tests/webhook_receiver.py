@@ -2,6 +2,8 @@
 
 It runs in a thread (``http.server``), so requests cross a real socket; it answers with the
 statuses it is given, in order (the last one repeats), and keeps every request it got.
+``Received.verified`` checks a request as a receiver would: with the ``standardwebhooks``
+library and the tenant's secret, nothing of ours.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from standardwebhooks import Webhook
 
 
 @dataclass(frozen=True)
@@ -21,6 +26,11 @@ class Received:
     headers: dict[str, str]
     """Names in lower case."""
     body: bytes
+
+    def verified(self, secret: str) -> Any:
+        """The body, parsed, if the Standard Webhooks headers sign it with ``secret`` within
+        the library's five minutes; raises ``WebhookVerificationError`` otherwise."""
+        return Webhook(secret).verify(self.body, self.headers)
 
 
 @dataclass

@@ -21,7 +21,6 @@ from redis.asyncio import Redis
 
 from faceless_api.main import create_app
 from faceless_api.runtime.housekeeping import forget_old_deliveries
-from faceless_api.webhooks.signing import verify_signature
 from faceless_shared.db import assets, projects, tenants, webhook_deliveries
 from faceless_shared.db.tenants import LOCAL_TENANT_ID
 from faceless_shared.db.webhook_deliveries import DeliveryRow
@@ -140,9 +139,7 @@ async def test_a_failure_on_the_stream_is_delivered_once_though_the_event_came_t
     async with pool.acquire() as conn:
         tenant = await tenants.get_tenant(conn, LOCAL_TENANT_ID)
     assert tenant is not None
-    assert verify_signature(
-        tenant.webhook_secret, request.headers["faceless-signature"], request.body
-    )
+    assert request.verified(tenant.webhook_secret) == body
 
 
 async def test_completion_on_the_stream_sends_the_video_link_and_length(
@@ -264,7 +261,7 @@ async def test_redeliver_sends_a_finished_delivery_again_under_the_same_id(
     await received_count(receiver, 2)
 
     first, second = receiver.received()[:2]
-    assert first.headers["faceless-delivery"] == second.headers["faceless-delivery"]
+    assert first.headers["webhook-id"] == second.headers["webhook-id"]  # a repeat, to receivers
     assert json.loads(first.body)["id"] == json.loads(second.body)["id"]
     wrong = await client.post(
         f"/v1/projects/{project_id}/webhooks/redeliver", params={"event": "project.completed"}
@@ -363,7 +360,7 @@ async def test_cancel_retry_cancel_sends_two_cancellations(
 
     requests = receiver.received()
     assert [r.headers["faceless-event"] for r in requests] == ["project.cancelled"] * 2
-    assert requests[0].headers["faceless-delivery"] != requests[1].headers["faceless-delivery"]
+    assert requests[0].headers["webhook-id"] != requests[1].headers["webhook-id"]
     assert [d.run for d in await deliveries(pool, project_id)] == [1, 2]
 
 

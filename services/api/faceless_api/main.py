@@ -35,6 +35,7 @@ from faceless_api.routes import (
     web_routes,
     webhook_routes,
 )
+from faceless_api.runtime.http_metrics import HttpMetrics, HttpMetricsMiddleware
 from faceless_api.runtime.resources import open_resources
 from faceless_shared.runtime.settings import Settings
 from faceless_shared.runtime.telemetry import Telemetry
@@ -86,6 +87,9 @@ def create_app(settings: Settings, *, telemetry: Telemetry | None = None) -> Fas
     for routes in ROUTES:
         app.include_router(routes.router)
     install_openapi(app, [routes.router for routes in ROUTES])
+    app.add_middleware(  # added last: runs first, so it counts what the guards refuse
+        HttpMetricsMiddleware, metrics=HttpMetrics(traces.registry), routes=app.routes
+    )
     return app
 
 

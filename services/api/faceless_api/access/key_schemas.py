@@ -58,6 +58,9 @@ class Me(BaseModel):
     scopes: list[str]
     key_prefix: str | None = Field(description="The key in use (null when auth is off).")
     auth: Literal["on", "off"]
-    webhook_secret: str = Field(description="Signs this tenant's webhook deliveries.")
+    webhook_secret: str = Field(
+        description="Signs this tenant's webhook deliveries: a Standard Webhooks secret "
+        "(whsec_ and base64), given to a Standard Webhooks library as it is."
+    )
     rate_limit_per_minute: int
     max_projects_in_flight: int

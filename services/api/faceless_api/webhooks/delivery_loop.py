@@ -7,7 +7,7 @@ POSTs: no transaction or connection is held across the network. If the replica d
 mid-POST, the row is due again once the lease ends. Results are written only if the attempt
 is still the latest (``attempts`` fences them). So a delivery is sent at least once, and
 twice only if a replica died after the receiver answered and before the result was
-written: receivers should dedupe on ``Faceless-Delivery``.
+written: receivers should dedupe on ``webhook-id`` (``signing``).
 
 Attempts run side by side and each on its own, up to ``webhook_concurrency``: the loop
 claims only as many rows as it has free slots and claims again as soon as one frees up, so
@@ -242,6 +242,7 @@ class WebhookDeliverer:
             tenant.webhook_secret,
             allow_private=self._settings.webhook_allow_private,
             timestamp=int(self._clock()),
+            legacy_signature=self._settings.webhook_legacy_signature,
             resolve=self._resolve,
         )
 
@@ -273,6 +274,12 @@ async def deliver_webhooks(
 ) -> None:
     """The delivery loop, as one of the API service's background tasks: until cancelled."""
     settings = resources.settings
+    if settings.webhook_legacy_signature:
+        logger.warning(
+            "FACELESS_WEBHOOK_LEGACY_SIGNATURE is on: webhooks also carry the deprecated "
+            "Faceless-Signature and Faceless-Delivery headers, which the next release drops; "
+            "move receivers to the Standard Webhooks headers and set it to false"
+        )
     resolver = ThreadedResolver(
         2 * settings.webhook_concurrency
     )  # spares for lookups that outlive a timeout

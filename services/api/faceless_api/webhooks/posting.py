@@ -1,4 +1,5 @@
-"""One webhook POST: signed, sent to the checked address, its answer summed up for the log."""
+"""One webhook POST: signed (Standard Webhooks, and the deprecated ``Faceless-Signature`` while
+``legacy_signature`` is on), sent to the checked address, its answer summed up for the log."""
 
 from __future__ import annotations
 
@@ -9,12 +10,8 @@ from typing import Any
 
 import httpx
 
-from faceless_api.webhooks.signing import (
-    DELIVERY_HEADER,
-    EVENT_HEADER,
-    SIGNATURE_HEADER,
-    signature_header,
-)
+from faceless_api.webhooks.legacy_signature import legacy_headers
+from faceless_api.webhooks.signing import EVENT_HEADER, UnusableSecret, standard_headers
 from faceless_api.webhooks.targets import RefusedTarget, Resolve, Target, resolve_target
 from faceless_shared.db.webhook_deliveries import DeliveryRow
 
@@ -48,17 +45,17 @@ async def post_delivery(
     *,
     allow_private: bool,
     timestamp: int,
+    legacy_signature: bool,
     resolve: Resolve | None = None,
 ) -> Answer:
     """One signed POST of ``body`` to the delivery's URL. No time limit of its own: the
     caller's deadline covers it whole, name resolution included."""
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": USER_AGENT,
-        SIGNATURE_HEADER: signature_header(secret, body, timestamp),
-        EVENT_HEADER: delivery.event,
-        DELIVERY_HEADER: str(delivery.id),
-    }
+    try:
+        headers = signed_headers(
+            secret, delivery, body, timestamp=timestamp, legacy_signature=legacy_signature
+        )
+    except UnusableSecret as error:  # says nothing of the target: no exception for the breaker
+        return Answer(None, f"not signed: {error}")
     try:
         target = await resolve_target(delivery.url, allow_private=allow_private, resolve=resolve)
         return await _post(client, target, body, headers)
@@ -66,6 +63,22 @@ async def post_delivery(
         return Answer(None, f"refused: {error}", error)
     except httpx.HTTPError as error:
         return Answer(None, f"{type(error).__name__}: {error}".rstrip(": "), error)
+
+
+def signed_headers(
+    secret: str, delivery: DeliveryRow, body: bytes, *, timestamp: int, legacy_signature: bool
+) -> dict[str, str]:
+    """The headers of one attempt: ``webhook-id`` is the delivery's id, the same on each."""
+    delivery_id = str(delivery.id)
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        EVENT_HEADER: delivery.event,
+        **standard_headers(secret, delivery_id, timestamp, body),
+    }
+    if legacy_signature:
+        headers |= legacy_headers(secret, delivery_id, timestamp, body)
+    return headers
 
 
 async def _post(
