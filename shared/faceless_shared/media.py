@@ -8,7 +8,7 @@ import functools
 import os
 import re
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,13 +49,20 @@ def stderr_tail(stderr: str, lines: int = STDERR_TAIL_LINES) -> str:
     return "\n".join(stderr.strip().splitlines()[-lines:])
 
 
-async def _run(command: Sequence[str], *, timeout_s: float, nice: int = 0) -> _Completed:
+async def _run(
+    command: Sequence[str],
+    *,
+    timeout_s: float,
+    nice: int = 0,
+    env: Mapping[str, str] | None = None,
+) -> _Completed:
     try:
         process = await asyncio.create_subprocess_exec(
             *command,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
+            env=None if env is None else {**os.environ, **env},
         )
     except OSError as error:
         raise FFmpegError(f"cannot start {command[0]}: {error}") from error
@@ -93,10 +100,13 @@ async def _kill(process: asyncio.subprocess.Process) -> None:
         await asyncio.shield(process.wait())
 
 
-async def run_ffmpeg(args: Sequence[str], *, timeout_s: float) -> None:
+async def run_ffmpeg(
+    args: Sequence[str], *, timeout_s: float, env: Mapping[str, str] | None = None
+) -> None:
+    """Run FFmpeg; ``env``: variables added to this process's environment for it."""
     command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error", *args]
     with span("ffmpeg", output=str(args[-1]) if args else ""):
-        done = await _run(command, timeout_s=timeout_s)
+        done = await _run(command, timeout_s=timeout_s, env=env)
     if done.returncode != 0:
         raise FFmpegError(f"ffmpeg exited with code {done.returncode}:\n{stderr_tail(done.stderr)}")
 

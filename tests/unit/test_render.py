@@ -11,8 +11,10 @@ import av
 import pytest
 from PIL import Image, ImageChops
 
-from faceless_clip.captions import FONTS_DIR, CaptionStyle, ass_document
+from faceless_clip.captions import CaptionStyle, ass_document
 from faceless_clip.clip_rendering import FRAME_SIZES
+from faceless_clip.lettering.fonts_dir import fontconfig_env, fonts_dir
+from faceless_clip.lettering.typefaces import INTER
 from faceless_clip.motion import Move
 from faceless_clip.render import clip_seconds, filter_value, render_clip
 from faceless_clip.voice.voice_maker import WordTiming
@@ -221,13 +223,13 @@ async def test_captions_are_burned_into_the_lower_third(tmp_path: Path) -> None:
 
 
 def test_captions_use_the_bundled_font(tmp_path: Path) -> None:
-    """libass picks the font in fonts/, not whatever the machine has installed."""
+    """libass picks the font in fonts/ (through fontconfig), not whatever the machine has."""
     subtitles = tmp_path / "captions.ass"
     subtitles.write_text(
         ass_document(WORDS, CaptionStyle(), width=320, height=240, duration_ms=1000),
         encoding="utf-8",
     )
-    graph = f"ass=filename={filter_value(str(subtitles))}:fontsdir={filter_value(str(FONTS_DIR))}"
+    graph = f"ass=filename={filter_value(str(subtitles))}"
     done = subprocess.run(
         [
             *(ffmpeg_exe(), "-hide_banner", "-loglevel", "debug", "-f", "lavfi"),
@@ -236,9 +238,10 @@ def test_captions_use_the_bundled_font(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         check=True,
+        env={**os.environ, **fontconfig_env(fonts_dir([INTER]))},
     )
     chosen = [line for line in done.stderr.splitlines() if "fontselect:" in line]
-    assert chosen and all("-> InterDisplay-ExtraBold" in line for line in chosen), chosen
+    assert chosen and all(line.endswith(", InterDisplay-ExtraBold") for line in chosen), chosen
 
 
 async def test_awkward_paths_are_escaped_for_the_filtergraph(tmp_path: Path) -> None:

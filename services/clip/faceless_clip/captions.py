@@ -1,16 +1,24 @@
 """Captions: word timings in, an ASS subtitle document out, for libass to burn in.
 
-Words are shown as short phrases (a few words, broken at punctuation and pauses) and the word
-being spoken is highlighted. Each word gets its own event, starting and ending exactly at the
-word's timestamps (to the centisecond, ASS's resolution), carrying the whole phrase with only
-that word recoloured; gaps between words and a short hold after a phrase show it unhighlighted.
+Words are shown as short phrases (a few spoken units, broken at punctuation and pauses) and the
+unit being spoken is highlighted. Each unit gets its own event, starting and ending exactly at
+its timestamps (to the centisecond, ASS's resolution), carrying the whole phrase with only that
+unit recoloured; gaps between units and a short hold after a phrase show it unhighlighted.
 Colour is the only thing that changes between a phrase's events, so the layout never shifts.
+
+Every script: units are joined with a space, or with nothing in scripts written without spaces
+(``phrase_breaks``), measured in display width (a kanji counts two), and a phrase is never wider
+than the safe area: unspaced phrases are broken into lines between units (libass can only wrap
+at spaces), and a unit too wide for a line shrinks its phrase. The style names the face of the
+caption's main script; runs in other scripts name theirs (``lettering.typefaces``), since
+libass does not fall back to the other fonts it was given. libass shapes with HarfBuzz and
+orders with FriBidi; each line of a right-to-left caption opens with a right-to-left mark, so it
+is laid out from the right even when it starts with a Latin word or a number.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,24 +26,32 @@ from typing import Any, Literal
 
 from PIL import ImageColor
 
+from faceless_clip.caption_phrases import (
+    MAX_PHRASE_CHARS,
+    MAX_PHRASE_WORDS,
+    MIN_PHRASE_WORDS,
+    display_word,
+    layout,
+    phrases,
+    unit_timings,
+)
+from faceless_clip.lettering.caption_runs import Lettering
+from faceless_clip.lettering.typefaces import Face, faces_for
 from faceless_clip.voice.voice_maker import WordTiming
 
 FONTS_DIR = Path(__file__).parent / "fonts"
-FONTS = {"bold": "Inter Display Extra Bold"}  # preset name -> family (name ID 1) in FONTS_DIR
+# Preset name -> the family for Latin, Cyrillic and Greek; other scripts take their own faces.
+FONTS = {"bold": "Inter Display Extra Bold"}
 DEFAULT_FONT = "bold"
-MIN_PHRASE_WORDS, MAX_PHRASE_WORDS = 1, 4
-MAX_PHRASE_CHARS = 28  # about two lines of large captions on a portrait frame
-PAUSE_BREAK_MS = 450  # a silence this long ends a phrase
+UNIT_EM = 0.65  # a narrow character's width, in ems (Inter's capitals; a kanji is about 1 em)
 HOLD_MS = 400  # how long a finished phrase stays up, unless the next one starts sooner
 FADE_IN_MS = 80
+RIGHT_TO_LEFT_MARK = "\u200f"
 BOX_PADDING = 0.18  # of the font size, for the "box" look
 SHADOW_ALPHA = 0x70  # of 0xFF: the shadow is a translucent copy of the edge colour
 
 Position = Literal["lower", "center"]
 Look = Literal["outline", "box"]
-
-_BREAK_AFTER = re.compile(r"[.!?…,;:—–-]['\")\]”’]*$")
-_TRIM = "\"'“”‘’()[],.;:—–-… "
 
 
 @dataclass(frozen=True)
@@ -138,53 +154,13 @@ def ass_time(ms: int) -> str:
     return f"{hours}:{minutes:02d}:{seconds:02d}.{centis:02d}"
 
 
-def phrases(words: Sequence[WordTiming], max_words: int) -> list[list[WordTiming]]:
-    """Words grouped for display: runs end at punctuation and pauses, and each run is cut
-    into near-equal phrases of at most ``max_words`` (so 4 words make 2 + 2, not 3 + 1)."""
-    runs: list[list[WordTiming]] = []
-    for index, word in enumerate(words):
-        if not runs or _ends_run(words[index - 1], word):
-            runs.append([])
-        runs[-1].append(word)
-    grouped: list[list[WordTiming]] = []
-    for run in runs:
-        count = math.ceil(len(run) / max_words)
-        while count < len(run) and any(
-            len(_phrase_text(chunk)) > MAX_PHRASE_CHARS for chunk in _chunks(run, count)
-        ):
-            count += 1
-        grouped.extend(_chunks(run, count))
-    return grouped
+def caption_text(words: Sequence[WordTiming]) -> str:
+    return " ".join(word.word for word in words)
 
 
-def _ends_run(previous: WordTiming, word: WordTiming) -> bool:
-    return bool(_BREAK_AFTER.search(previous.word)) or (
-        word.start_ms - previous.end_ms >= PAUSE_BREAK_MS
-    )
-
-
-def _chunks(run: list[WordTiming], count: int) -> list[list[WordTiming]]:
-    size, extra = divmod(len(run), count)
-    chunks, start = [], 0
-    for index in range(count):
-        end = start + size + (1 if index < extra else 0)
-        chunks.append(run[start:end])
-        start = end
-    return chunks
-
-
-def _phrase_text(phrase: Sequence[WordTiming]) -> str:
-    return " ".join(display_word(word.word, uppercase=False) for word in phrase)
-
-
-def display_word(word: str, *, uppercase: bool) -> str:
-    """The word as shown: outer quotes and trailing pauses (commas, dashes) trimmed, ?/! kept,
-    and characters that ASS would read as markup replaced."""
-    stripped = word.rstrip(_TRIM + "?!")
-    marks = "".join(mark for mark in word[len(stripped) :] if mark in "?!")
-    shown = stripped.lstrip(_TRIM) + marks or word.strip()
-    shown = shown.replace("\\", "/").replace("{", "(").replace("}", ")")
-    return shown.upper() if uppercase else shown
+def caption_faces(words: Sequence[WordTiming], language: str | None = None) -> list[Face]:
+    """Every face the captions for these words need (for the fonts folder libass loads)."""
+    return faces_for(caption_text(words), language)[1]
 
 
 def ass_document(
@@ -194,22 +170,48 @@ def ass_document(
     width: int,
     height: int,
     duration_ms: int,
+    language: str | None = None,
 ) -> str:
-    """The complete ``.ass`` file for a clip of ``duration_ms`` at ``width`` x ``height``."""
-    lines = [_header(style, width, height), "[Events]", _EVENT_FORMAT]
-    grouped = phrases([w for w in words if w.word.strip()], style.words)
+    """The complete ``.ass`` file for a clip of ``duration_ms`` at ``width`` x ``height``;
+    ``language`` (BCP 47) tells Japanese kanji and traditional Chinese their faces."""
+    lettering = Lettering.of(caption_text(words), language)
+    lines = [_header(style, lettering, width, height), "[Events]", _EVENT_FORMAT]
+    line_width = _line_width(style, width, height, lettering.main.scale)
+    units = unit_timings(words, language)
+    grouped = phrases(
+        units,
+        style.words,
+        max_width=min(MAX_PHRASE_CHARS, 2 * line_width),
+        join=lettering.join,
+    )
     for index, phrase in enumerate(grouped):
         following = grouped[index + 1][0].start_ms if index + 1 < len(grouped) else duration_ms
         hold_until = min(following, phrase[-1].end_ms + HOLD_MS, duration_ms)
-        lines.extend(_phrase_events(phrase, style, hold_until))
+        lines.extend(_phrase_events(phrase, style, lettering, line_width, hold_until))
     return "\n".join(lines) + "\n"
 
 
 _EVENT_FORMAT = "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text"
 
 
-def _phrase_events(phrase: Sequence[WordTiming], style: CaptionStyle, hold_until: int) -> list[str]:
+def _line_width(style: CaptionStyle, width: int, height: int, scale: float) -> int:
+    """How many narrow characters fit on a caption line inside the safe area."""
+    size = style.size * min(width, height) * scale
+    room = width * (1 - 2 * SAFE_AREAS[frame_shape(width, height)].side)
+    if style.look == "box":
+        room -= 2 * size * BOX_PADDING
+    return max(2, math.floor(room / (size * UNIT_EM)))
+
+
+def _phrase_events(
+    phrase: Sequence[WordTiming],
+    style: CaptionStyle,
+    lettering: Lettering,
+    line_width: int,
+    hold_until: int,
+) -> list[str]:
     shown = [display_word(word.word, uppercase=style.uppercase) for word in phrase]
+    placed = layout(shown, lettering.join, line_width)
     # Each word's events end by the time the next begins, so no two events overlap (libass
     # would stack overlapping ones).
     limits = [word.start_ms for word in phrase[1:]] + [hold_until]
@@ -218,27 +220,41 @@ def _phrase_events(phrase: Sequence[WordTiming], style: CaptionStyle, hold_until
         spoken_end = min(word.end_ms, limit)
         spans.append((word.start_ms, spoken_end, index))
         spans.append((spoken_end, limit, None))
+    percent = math.floor(placed.scale * 100)
+    shrink = "" if placed.scale >= 1 else rf"\fscx{percent}\fscy{percent}"
+    set_words = [lettering.set(word) for word in shown]
+    # A right-to-left mark opens each line, so a line that starts with a Latin word or a
+    # number is still laid out right to left (libass takes the first strong letter's side).
+    mark = RIGHT_TO_LEFT_MARK if lettering.right_to_left else ""
     events: list[str] = []
     for start, end, active in spans:
         if _centis(end) <= _centis(start):
             continue  # shorter than a centisecond: nothing to show
-        fade = "" if events else rf"{{\fad({FADE_IN_MS},0)}}"
-        text = " ".join(
-            _highlighted(word, style) if position == active else word
-            for position, word in enumerate(shown)
+        opening = ("" if events else rf"\fad({FADE_IN_MS},0)") + shrink
+        text = mark + "".join(
+            (
+                rf"\N{mark}"
+                if position == placed.line_break
+                else (lettering.join if position else "")
+            )
+            + (_highlighted(word, style, shrink) if position == active else word)
+            for position, word in enumerate(set_words)
         )
-        events.append(f"Dialogue: 0,{ass_time(start)},{ass_time(end)},Caption,,0,0,0,,{fade}{text}")
+        prefix = f"{{{opening}}}" if opening else ""
+        events.append(
+            f"Dialogue: 0,{ass_time(start)},{ass_time(end)},Caption,,0,0,0,,{prefix}{text}"
+        )
     return events
 
 
-def _highlighted(word: str, style: CaptionStyle) -> str:
+def _highlighted(word: str, style: CaptionStyle, shrink: str) -> str:
     red, green, blue = ImageColor.getrgb(style.highlight)[:3]
-    return rf"{{\c&H{blue:02X}{green:02X}{red:02X}&}}{word}{{\r}}"
+    return rf"{{\c&H{blue:02X}{green:02X}{red:02X}&}}{word}{{\r{shrink}}}"
 
 
-def _header(style: CaptionStyle, width: int, height: int) -> str:
+def _header(style: CaptionStyle, lettering: Lettering, width: int, height: int) -> str:
     safe = SAFE_AREAS[frame_shape(width, height)]
-    size = round(style.size * min(width, height))
+    size = round(style.size * min(width, height) * lettering.main.scale)
     side = round(safe.side * width)
     alignment, margin_v = (5, 0) if style.position == "center" else (2, round(safe.bottom * height))
     if style.look == "box":  # BorderStyle 3: a box in the outline colour behind each line
@@ -247,19 +263,21 @@ def _header(style: CaptionStyle, width: int, height: int) -> str:
         border_style, edge, outline = 1, style.outline_colour, size * style.outline
     fields = [
         "Caption",
-        FONTS[style.font],
+        lettering.main.family,
         str(size),
         ass_colour(style.colour),
         ass_colour(style.colour),
         ass_colour(edge),
         ass_colour(edge, SHADOW_ALPHA),
-        *("0", "0", "0", "0", "100", "100", "0", "0"),
+        "-1" if lettering.main.variable_weight else "0",
+        *("0", "0", "0", "100", "100", "0", "0"),
         str(border_style),
         f"{outline:.1f}",
         f"{size * style.shadow:.1f}",
         str(alignment),
         *(str(side), str(side), str(margin_v)),
-        "1",
+        # Encoding -1: libass finds each line's direction (FriBidi), else it is left to right.
+        "-1" if lettering.right_to_left else "1",
     ]
     return "\n".join(
         [

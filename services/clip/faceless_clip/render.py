@@ -13,7 +13,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from faceless_clip.captions import FONTS_DIR, CaptionStyle, ass_document
+from faceless_clip.captions import CaptionStyle, ass_document, caption_faces
+from faceless_clip.lettering.fonts_dir import fontconfig_env, fonts_dir
 from faceless_clip.motion import STILL, Move, motion_filters, still_size
 from faceless_clip.voice.voice_maker import WordTiming
 from faceless_shared.media import atomic_output, run_ffmpeg
@@ -38,9 +39,17 @@ def filter_value(value: str) -> str:
 
 
 def video_filter(
-    *, width: int, height: int, fps: int, seconds: float, move: Move, subtitles: Path | None
+    *,
+    width: int,
+    height: int,
+    fps: int,
+    seconds: float,
+    move: Move,
+    subtitles: Path | None,
 ) -> str:
-    """The filter chain from the picture (input 0) to the finished frames (``[v]``)."""
+    """The filter chain from the picture (input 0) to the finished frames (``[v]``); libass
+    shapes the captions with HarfBuzz and FriBidi, in the faces fontconfig finds (run FFmpeg
+    with ``fontconfig_env``)."""
     # Scale the single decoded picture once, then repeat it in memory with `loop`
     # (`-loop 1` on the input would decode the PNG again for every frame).
     fade = min(VIDEO_FADE_S, seconds / 4)
@@ -60,9 +69,7 @@ def video_filter(
         "setparams=range=tv:colorspace=bt709:color_primaries=bt709:color_trc=bt709",
     ]
     if subtitles is not None:
-        steps.append(
-            f"ass=filename={filter_value(str(subtitles))}:fontsdir={filter_value(str(FONTS_DIR))}"
-        )
+        steps.append(f"ass=filename={filter_value(str(subtitles))}:shaping=complex")
     steps += [
         f"fade=t=in:st=0:d={fade:.3f}",
         f"fade=t=out:st={seconds - fade:.6f}:d={fade:.3f}[v]",
@@ -115,6 +122,7 @@ async def render_clip(
     words: Sequence[WordTiming] = (),
     captions: CaptionStyle | None = None,
     motion: Move = STILL,
+    language: str | None = None,
     threads: int | None = None,
     timeout_s: float = 300.0,
 ) -> None:
@@ -122,23 +130,35 @@ async def render_clip(
 
     Audio shorter than that is padded with silence; longer audio is cut. ``words`` are
     burned in as captions styled by ``captions`` (none when it is None or there are no
-    words); ``motion`` is the clip's Ken Burns move. ``threads`` caps FFmpeg's threads (the
-    encoder's and the filter graph's): 1 suits several renders running side by side; None
-    lets FFmpeg use every core.
+    words; ``language``, the project's BCP 47 tag, picks their faces where the script alone
+    cannot: Japanese kanji, traditional Chinese); ``motion`` is the clip's Ken Burns move.
+    ``threads`` caps FFmpeg's threads (the encoder's and the filter graph's): 1 suits several
+    renders running side by side; None lets FFmpeg use every core.
     """
     if duration_ms <= 0:
         raise ValueError(f"clip duration must be positive, got {duration_ms} ms")
     seconds = clip_seconds(duration_ms, fps)
     with tempfile.TemporaryDirectory(prefix="faceless-render-") as workdir:
-        subtitles = None
+        subtitles, env = None, None
         if captions is not None and words:
             subtitles = Path(workdir) / "captions.ass"
             document = ass_document(
-                words, captions, width=width, height=height, duration_ms=round(seconds * 1000)
+                words,
+                captions,
+                width=width,
+                height=height,
+                duration_ms=round(seconds * 1000),
+                language=language,
             )
             subtitles.write_text(document, encoding="utf-8")
+            env = fontconfig_env(fonts_dir(caption_faces(words, language)))
         video = video_filter(
-            width=width, height=height, fps=fps, seconds=seconds, move=motion, subtitles=subtitles
+            width=width,
+            height=height,
+            fps=fps,
+            seconds=seconds,
+            move=motion,
+            subtitles=subtitles,
         )
         graph = ";".join([video, _audio_filter(seconds=seconds)])
         graph_threads = [] if threads is None else ["-filter_complex_threads", str(threads)]
@@ -151,4 +171,5 @@ async def render_clip(
                     str(partial),
                 ],
                 timeout_s=timeout_s,
+                env=env,
             )

@@ -1,86 +1,101 @@
-"""A drawn card's title: the prompt's few most telling words, in capitals, set as large as
-they fit above the caption third in the bundled bold font, with a soft shadow and an accent bar.
+"""A drawn card's title: a phrase from the prompt (``title_phrase``), in capitals where the
+script has them, set as large as it fits above the caption third, in the face of each unit's
+script (``lettering.typefaces``), with a soft shadow and an accent bar.
+
+Text is laid out by Pillow's raqm engine (HarfBuzz shaping, FriBidi ordering): Devanagari
+conjuncts and joined Arabic come out right. Lines break only between units, joined with a
+space or, in scripts without spaces, nothing; right-to-left titles place their units from the
+right. The Noto faces are variable fonts, set here at an extra-bold weight.
 """
 
 from __future__ import annotations
 
-import re
+import functools
 from collections.abc import Sequence
-from pathlib import Path
+from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from faceless_clip.images.card_backdrop import backing_colour, light_text
 from faceless_clip.images.colours import rgb
 from faceless_clip.images.image_maker import ImageStyle
+from faceless_clip.lettering.typefaces import INTER, Face, face_runs, han_face, main_face
+from faceless_clip.phrase_breaks import joiner
+from faceless_shared.writing_systems import is_right_to_left
 
-FONT_PATH = Path(__file__).parent.parent / "fonts" / "InterDisplay-ExtraBold.otf"
-
-_MAX_TITLE_WORDS = 3
-_MAX_TITLE_CHARS = 24
-
-_STOPWORDS = frozenset(
-    """
-    a about above after again against all also am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers him his how i if in into is it its itself just
-    me more most my no nor not now of off on once only or other our out over own same she should
-    so some such than that the their them then there these they this those through to too under
-    until up very was we were what when where which while who whom why will with would you your
-    image picture photo photograph illustration render rendering shot scene view close wide
-    closeup background foreground style cinematic detailed showing shows featuring depicting
-    high quality ultra realistic vertical horizontal soft light lighting colors colour color
-    palette highlights highlight tones tone lines clean gentle airy lush dramatic shadows
-    contrast touch daylight blueprint noir film moody vibrant aesthetic minimal minimalist
-    editorial texture gradient bokeh hdr
-    """.split()
-)
+FONT_PATH = INTER.path
+TITLE_WEIGHT = 800  # the Noto faces' weight axis; Inter Display Extra Bold is 800 already
+_MIN_SIZE = 24
 
 
-def title_words(prompt: str) -> list[str]:
-    """The prompt's few most telling words (long, early non-stopwords), in the prompt's order."""
-    words = re.findall(r"[^\W_]+(?:['’-][^\W_]+)*", prompt)
-    first_seen: dict[str, tuple[int, str]] = {}
-    for word in words:
-        if word.lower() not in _STOPWORDS and not word.isdigit() and len(word) > 1:
-            first_seen.setdefault(word.lower(), (len(first_seen), word))
-    # Longer words say more; earlier ones are more likely the subject.
-    ranked = sorted(
-        first_seen.values(), key=lambda item: (0.6 * item[0] - min(len(item[1]), 12), item[0])
-    )
-    chosen: list[tuple[int, str]] = []
-    for index, word in ranked:
-        if len(chosen) == _MAX_TITLE_WORDS:
-            break
-        fits = sum(len(w) + 1 for _, w in chosen) + len(word) <= _MAX_TITLE_CHARS
-        if not chosen or (fits and (len(chosen) < 2 or len(word) >= 6)):
-            chosen.append((index, word))
-    return [word.upper() for _, word in sorted(chosen)]
+@functools.lru_cache(maxsize=64)
+def _font(face: Face, size: int) -> ImageFont.FreeTypeFont:
+    font = ImageFont.truetype(str(face.path), size, layout_engine=ImageFont.Layout.RAQM)
+    if face.variable_weight:
+        axes = font.get_variation_axes()  # type: ignore[no-untyped-call]
+        weights = [TITLE_WEIGHT if axis["name"] == b"Weight" else axis["default"] for axis in axes]
+        font.set_variation_by_axes(weights)  # type: ignore[no-untyped-call]
+    return font
 
 
-def _wrap(words: Sequence[str], font: ImageFont.FreeTypeFont, max_width: float) -> list[str]:
-    lines: list[str] = []
-    for word in words:
-        if lines and font.getlength(f"{lines[-1]} {word}") <= max_width:
-            lines[-1] = f"{lines[-1]} {word}"
+@dataclass(frozen=True)
+class _Setting:
+    """The title's faces and how its units join and run."""
+
+    main: Face
+    han: Face
+    join: str
+    right_to_left: bool
+
+    @classmethod
+    def of(cls, units: Sequence[str]) -> _Setting:
+        text = " ".join(units)
+        return cls(main_face(text), han_face(text, None), joiner(text), is_right_to_left(text))
+
+    def runs(self, unit: str) -> list[tuple[str, Face]]:
+        runs = face_runs(unit, self.main, self.han)
+        return runs[::-1] if is_right_to_left(unit) else runs
+
+    def width(self, unit: str, size: int) -> float:
+        return sum(
+            _font(face, round(size * face.scale)).getlength(run) for run, face in self.runs(unit)
+        )
+
+    def gap(self, size: int) -> float:
+        return _font(self.main, size).getlength(self.join) if self.join else 0.0
+
+
+def _wrap(units: Sequence[str], setting: _Setting, size: int, max_width: float) -> list[list[str]]:
+    lines: list[list[str]] = []
+    width = 0.0
+    for unit in units:
+        unit_width = setting.width(unit, size)
+        if lines and width + setting.gap(size) + unit_width <= max_width:
+            lines[-1].append(unit)
+            width += setting.gap(size) + unit_width
         else:
-            lines.append(word)
+            lines.append([unit])
+            width = unit_width
     return lines
 
 
+def _line_width(line: Sequence[str], setting: _Setting, size: int) -> float:
+    return sum(setting.width(unit, size) for unit in line) + setting.gap(size) * (len(line) - 1)
+
+
 def _fit_title(
-    words: Sequence[str], box: tuple[float, float]
-) -> tuple[ImageFont.FreeTypeFont, list[str]]:
-    """The largest font size at which the wrapped words fit the box."""
+    units: Sequence[str], setting: _Setting, box: tuple[float, float]
+) -> tuple[int, list[list[str]]]:
+    """The largest size at which the wrapped units fit the box, and the lines."""
     max_width, max_height = box
     size = round(max_height / 2)
     while True:
-        font = ImageFont.truetype(str(FONT_PATH), size)
-        lines = _wrap(words, font, max_width)
-        widest = max(font.getlength(line) for line in lines)
-        if (widest <= max_width and len(lines) * size * 1.05 <= max_height) or size <= 24:
-            return font, lines
-        size = max(24, round(size * 0.93))
+        lines = _wrap(units, setting, size, max_width)
+        widest = max(_line_width(line, setting, size) for line in lines)
+        tall = len(lines) * size * setting.main.scale * setting.main.leading
+        if (widest <= max_width and tall <= max_height) or size <= _MIN_SIZE:
+            return size, lines
+        size = max(_MIN_SIZE, round(size * 0.93))
 
 
 def _title_box(width: int, height: int) -> tuple[float, float, float, float]:
@@ -92,20 +107,23 @@ def _title_box(width: int, height: int) -> tuple[float, float, float, float]:
     return width / 2, height * 0.41, width * 0.82, height * 0.38
 
 
-def draw_title(canvas: Image.Image, words: Sequence[str], style: ImageStyle) -> None:
-    if not words:
+def draw_title(canvas: Image.Image, units: Sequence[str], style: ImageStyle) -> None:
+    """Draw ``units`` (shown in capitals where their script has them) as the card's title."""
+    shown = [unit.upper() for unit in units if unit.strip()]
+    if not shown:
         return
     width, height = canvas.size
     centre_x, centre_y, max_width, max_height = _title_box(width, height)
-    font, lines = _fit_title(words, (max_width, max_height))
-    size = font.size
-    leading = size * 1.02
+    setting = _Setting.of(shown)
+    size, lines = _fit_title(shown, setting, (max_width, max_height))
+    leading = size * setting.main.scale * setting.main.leading
     top = centre_y - leading * len(lines) / 2
     text = Image.new("RGBA", canvas.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(text)
+    fill = (*rgb(style.text), 255)
     for row, line in enumerate(lines):
-        y = top + leading * row + leading / 2
-        draw.text((centre_x, y), line, font=font, fill=(*rgb(style.text), 255), anchor="mm")
+        baseline = top + leading * row + leading / 2 + size * 0.36
+        _draw_line(draw, line, setting, size, (centre_x, baseline), fill)
     shadow = Image.new("RGBA", canvas.size, (*backing_colour(style, 0.6), 0))
     strength = 3 if light_text(style) else 2
     shadow.putalpha(text.getchannel("A").point(lambda value: value * strength // 5))
@@ -113,6 +131,27 @@ def draw_title(canvas: Image.Image, words: Sequence[str], style: ImageStyle) -> 
     canvas.alpha_composite(shadow, (0, round(size * 0.05)))
     canvas.alpha_composite(text)
     _draw_accent_bar(canvas, style, (centre_x, top - size * 0.22), size)
+
+
+def _draw_line(
+    draw: ImageDraw.ImageDraw,
+    line: Sequence[str],
+    setting: _Setting,
+    size: int,
+    at: tuple[float, float],
+    fill: tuple[int, int, int, int],
+) -> None:
+    """One centred line, unit by unit (each run in its face) from the left, or from the
+    right in a right-to-left title."""
+    centre_x, baseline = at
+    ordered = list(line)[::-1] if setting.right_to_left else list(line)
+    x = centre_x - _line_width(line, setting, size) / 2
+    for unit in ordered:
+        for run, face in setting.runs(unit):
+            font = _font(face, round(size * face.scale))
+            draw.text((x, baseline), run, font=font, fill=fill, anchor="ls")
+            x += font.getlength(run)
+        x += setting.gap(size)
 
 
 def _draw_accent_bar(

@@ -1,5 +1,5 @@
 """The offline image maker: an editorial title card drawn with Pillow, a backdrop in the style's
-colours with one soft motif (``card_backdrop``) and the prompt's key words as its title
+colours with one soft motif (``card_backdrop``) and a phrase from the prompt as its title
 (``card_title``). It is seeded by the prompt, so it is reproducible. A variant (re-rolling a
 picture) is seeded by the prompt and its number, with the accent turned round the colour wheel
 and the next motif, so each variant is a different card in the same palette.
@@ -16,9 +16,10 @@ from pathlib import Path
 from PIL import Image
 
 from faceless_clip.images.card_backdrop import draw_backdrop
-from faceless_clip.images.card_title import draw_title, title_words
+from faceless_clip.images.card_title import draw_title
 from faceless_clip.images.colours import rgb, shift_hue
 from faceless_clip.images.image_maker import SHAPES, ImageStyle
+from faceless_clip.images.title_phrase import title_units
 from faceless_shared.costs.provider_usage import Usage
 from faceless_shared.media import atomic_output
 
@@ -33,7 +34,7 @@ def render_card(
     """The drawn image for a prompt, as an RGB picture of exactly ``width`` x ``height``."""
     look = variant_style(style, variant)
     canvas = draw_backdrop(random.Random(_seed(prompt, variant)), look, (width, height))
-    draw_title(canvas, title_words(prompt), look)
+    draw_title(canvas, title_units(prompt), look)
     return canvas.convert("RGB")
 
 
