@@ -4,7 +4,7 @@ UV := $(PYTHON) -m uv
 SCRIPT ?= examples/honeybees.txt
 
 .PHONY: setup demo test test-unit test-integration test-e2e test-faults test-fuzz test-browser \
-	test-deploy lint format bench bench-storyboard up clean
+	test-deploy lint format bench bench-storyboard bench-scale-out up clean
 
 setup:  ## install everything (uv, then the locked workspace), run nothing
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --user -q uv \
@@ -52,6 +52,9 @@ bench: setup  ## the pipeline benchmark: wall time split, bus hop latency
 
 bench-storyboard: setup  ## a 10-clip video, then one clip edited: edit time vs the whole, calls paid
 	$(UV) run python bench/storyboard_edit.py
+
+bench-scale-out: setup  ## the scaling rule simulated: N projects drained by autoscaled workers vs one each, table + PNG
+	$(UV) run python bench/scale_out.py
 
 up: setup  ## all four services in one process (API on :8000)
 	$(UV) run faceless up

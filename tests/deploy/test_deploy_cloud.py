@@ -1,4 +1,4 @@
-"""deploy/cloudrun and deploy/ecs: a service file and a task definition per service.
+"""deploy/cloudrun and deploy/ecs: a service or worker pool and a task definition per service.
 
 Cloud Run pod specs are validated against the Kubernetes schema when ``kubernetes-validate``
 is installed, ECS task definitions against botocore's ECS API model when botocore is.
@@ -31,35 +31,40 @@ def cloud_run(name: str) -> dict[str, Any]:
     return loaded
 
 
-def test_cloud_run_has_a_service_file_per_service() -> None:
+def test_cloud_run_has_a_file_per_service_and_the_autoscaler() -> None:
     files = {path.stem for path in (DEPLOY / "cloudrun").glob("*.yaml")}
-    assert files == set(SERVICES)
+    assert files == {*SERVICES, "crema", "crema-service"}
 
 
 @pytest.mark.parametrize("name", SERVICES)
 def test_cloud_run_service(name: str) -> None:
+    """The API is a Service; each worker a worker pool (pull-based, no requests, CPU always
+    allocated), whose instance count CREMA sets (tests/deploy/test_scaling.py)."""
     spec = cloud_run(name)
-    assert (spec["apiVersion"], spec["kind"]) == ("serving.knative.dev/v1", "Service")
     assert spec["metadata"]["name"] == f"faceless-{name}"
     annotations = spec["spec"]["template"]["metadata"]["annotations"]
-    assert int(annotations["autoscaling.knative.dev/minScale"]) >= 1
     [container] = spec["spec"]["template"]["spec"]["containers"]
     assert container["image"].endswith(f"/faceless-{name}:0.1.0")
     env = {entry["name"]: entry for entry in container["env"]}
     assert env["OTEL_SERVICE_NAME"]["value"] == f"faceless-{name}"
     assert {"FACELESS_DATABASE_URL", "FACELESS_REDIS_URL", "FACELESS_STORAGE_DIR"} <= set(env)
     assert_known_env(set(env), f"cloudrun {name}")
-    [port] = container["ports"]
     if name == "api":
+        assert (spec["apiVersion"], spec["kind"]) == ("serving.knative.dev/v1", "Service")
+        assert int(annotations["autoscaling.knative.dev/minScale"]) >= 1
+        [port] = container["ports"]
         assert port["containerPort"] == API_PORT
         assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
         assert spec["metadata"]["annotations"]["run.googleapis.com/ingress"] == "all"
     else:
-        assert annotations["run.googleapis.com/cpu-throttling"] == "false", "CPU always on"
-        assert spec["metadata"]["annotations"]["run.googleapis.com/ingress"] == "internal"
-        assert port["containerPort"] == METRICS_PORT
+        assert (spec["apiVersion"], spec["kind"]) == ("run.googleapis.com/v1", "WorkerPool")
+        assert not any(key.startswith("autoscaling.knative.dev/") for key in annotations)
+        assert "run.googleapis.com/cpu-throttling" not in annotations, "a service's setting"
+        assert "ports" not in container, "a worker pool takes no requests"
         assert env["FACELESS_METRICS_PORT"]["value"] == str(METRICS_PORT)
         assert container["startupProbe"]["tcpSocket"]["port"] == METRICS_PORT
+        probe = container["startupProbe"]
+        assert probe["periodSeconds"] * probe["failureThreshold"] <= 240, "Cloud Run's limit"
     assert {m["mountPath"] for m in container["volumeMounts"]} == {"/data"}
 
 
@@ -92,6 +97,7 @@ def _pairs(entries: list[dict[str, str]]) -> Iterator[tuple[str, str]]:
 
 def test_ecs_has_a_task_definition_per_service_and_the_migration() -> None:
     assert {path.stem for path in (DEPLOY / "ecs").glob("*.json")} == set(APP)
+    assert {path.name for path in (DEPLOY / "ecs").glob("*.yaml")} == {"faceless.yaml"}
 
 
 @pytest.mark.parametrize("name", APP)

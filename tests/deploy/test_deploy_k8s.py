@@ -152,7 +152,7 @@ def test_k8s_worker_is_scaled_by_keda_on_its_groups_streams(name: str) -> None:
     scaled = k8s("ScaledObject", f"faceless-{name}")
     assert scaled["apiVersion"] == "keda.sh/v1alpha1"
     assert scaled["spec"]["scaleTargetRef"] == {"name": f"faceless-{name}"}
-    assert scaled["spec"]["minReplicaCount"] >= 1
+    assert scaled["spec"]["minReplicaCount"] >= 0  # the numbers: tests/deploy/test_scaling.py
     assert scaled["spec"]["maxReplicaCount"] > scaled["spec"]["minReplicaCount"]
     streams = Streams(config_map()["FACELESS_STREAM_PREFIX"]).groups()[name]
     lagged = set()
@@ -166,7 +166,7 @@ def test_k8s_worker_is_scaled_by_keda_on_its_groups_streams(name: str) -> None:
         assert {"lagCount", "pendingEntriesCount"} & set(meta)
         assert all(isinstance(value, str) for value in meta.values())
         if "lagCount" in meta:
-            assert "activationLagCount" in meta
+            assert meta["activationLagCount"] == "0", "one waiting entry wakes a replica"
             lagged.add(meta["stream"])
     assert lagged == set(streams), "every stream the group reads scales it"
 
