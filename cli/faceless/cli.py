@@ -11,17 +11,18 @@ from typing import Literal
 
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
+from faceless import __version__
 from faceless.captions_command import add_captions_parser, run_captions
 from faceless.doctor import report
 from faceless.environment import auth_off_unless_set, running_environment
 from faceless.generate import GenerateError, Request, UsageError, generate
-from faceless.launcher import run_api, run_everything, run_workers
+from faceless.local_install import add_keys_command, is_local_only, needs_local
+from faceless.project_commands import COMMANDS as PROJECT_COMMANDS
+from faceless.project_commands import add_project_parsers, run_project_command
 from faceless.remote import add_remote_options, generate_remote, remote_api
 from faceless.storyboard_commands import add_storyboard_parsers, review_plan, run_storyboard
-from faceless_api.access.auth import AuthOffOnPublicAddress, check_bind
-from faceless_api.access.key_commands import KeysError, add_keys_parser, run_keys
-from faceless_api.media.media_links import served_at
 from faceless_shared.db.migrate import migrate_url
 from faceless_shared.runtime.logs import configure_logging
 from faceless_shared.runtime.settings import Settings, SettingsError
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="faceless", description="Turn a script or a topic into a narrated short video."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     gen = commands.add_parser("generate", help="make one video, start to finish")
     gen.add_argument("topic", nargs="?", help="a topic (needs an LLM planner)")
@@ -47,6 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TAG",
         help="the narration's language, a BCP 47 tag such as ja, es or pt-BR "
         "(default: guessed from the script or topic)",
+    )
+    gen.add_argument(
+        "--speed",
+        type=float,
+        help="speaking speed, 0.7-1.5 (default 1.0: the voice's own pace; 0.8: slower, the "
+        "video about 25 %% longer)",
     )
     gen.add_argument(
         "--music",
@@ -68,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_remote_options(gen, does="make the video")
     add_storyboard_parsers(commands)
     add_captions_parser(commands)
+    add_project_parsers(commands)
     for name in ("up", "api"):
         command = commands.add_parser(
             name, help="run all four services" if name == "up" else "run the REST API"
@@ -76,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--port", type=int, default=8000)
     for name in ("planner", "clip", "renderer"):
         commands.add_parser(name, help=f"run the {name} service")
-    add_keys_parser(commands)
+    add_keys_command(commands)
     commands.add_parser("migrate", help="apply the database schema")
     commands.add_parser("doctor", help="show the active providers and what is missing")
     return parser
@@ -97,6 +106,11 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:  # a provider chosen without its key, found at start
         console.print(f"[red]error:[/red] {error}", soft_wrap=True, highlight=False)
         return EXIT_USAGE
+    except ModuleNotFoundError as error:  # a local command on the light install
+        if not is_local_only(error):
+            raise
+        console.print(f"[red]error:[/red] {escape(needs_local(args.command))}", soft_wrap=True)
+        return EXIT_USAGE
 
 
 def _run(args: argparse.Namespace, settings: Settings, console: Console) -> int:
@@ -115,9 +129,14 @@ def _run(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     if args.command == "captions":
         configure_logging("WARNING", structured=False)
         return run_captions(args, settings, console)
+    if args.command in PROJECT_COMMANDS:
+        configure_logging("WARNING", structured=False)
+        return run_project_command(args, settings, console)
     if args.command == "up":
         settings = auth_off_unless_set(settings)
     if args.command in ("up", "api"):
+        from faceless_api.access.auth import AuthOffOnPublicAddress, check_bind
+
         try:
             check_bind(settings, args.host)
         except AuthOffOnPublicAddress as error:
@@ -129,6 +148,8 @@ def _run(args: argparse.Namespace, settings: Settings, console: Console) -> int:
 
 
 def _keys(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    from faceless_api.access.key_commands import KeysError, run_keys
+
     try:
         with running_environment(settings) as live:
             print(run_keys(args, live))
@@ -139,6 +160,9 @@ def _keys(args: argparse.Namespace, settings: Settings, console: Console) -> int
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> None:
+    from faceless.launcher import run_api, run_everything, run_workers
+    from faceless_api.media.media_links import served_at
+
     if args.command == "migrate":
         applied = asyncio.run(migrate_url(settings.require_database_url()))
         print(f"applied {len(applied)} migration(s)")
@@ -181,6 +205,7 @@ def _request(args: argparse.Namespace, settings: Settings) -> Request:
         crossfade=args.crossfade,
         review=args.review,
         language=args.language,
+        speed=args.speed,
     )
 
 

@@ -18,7 +18,6 @@ import httpx
 
 from faceless.generate import pipeline
 from faceless.remote import RemoteApi, remote_client
-from faceless_api.main import create_app
 from faceless_shared.runtime.settings import Settings
 
 LOCAL_BASE_URL = "http://127.0.0.1"
@@ -50,6 +49,8 @@ async def local_target(settings: Settings, *, workers: bool) -> AsyncIterator[Ta
         async with pipeline(settings) as api:
             yield Target(api, storage_dir=settings.storage_dir)
         return
+    from faceless_api.main import create_app  # the services: faceless-video[local]
+
     app = create_app(settings)
     async with (
         app.router.lifespan_context(app),

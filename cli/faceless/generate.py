@@ -13,9 +13,7 @@ from typing import Any, Literal
 import httpx
 from rich.console import Console
 
-from faceless.launcher import create_workers
 from faceless.progress_bars import progress_bars
-from faceless_api.main import create_app
 from faceless_shared.runtime.settings import Settings
 from faceless_shared.storage.object_storage import LocalStorage, final_key
 
@@ -36,6 +34,8 @@ class Request:
     review: bool = False
     language: str | None = None
     """BCP 47; None: the API guesses it from the script or topic."""
+    speed: float | None = None
+    """Speaking speed; None: the series', else the voice's own pace."""
 
 
 class GenerateError(Exception):
@@ -53,6 +53,9 @@ class UsageError(GenerateError):
 @asynccontextmanager
 async def pipeline(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """The API (in process, over ASGI) and the three workers, running for the block."""
+    from faceless.launcher import create_workers  # the services: faceless-video[local]
+    from faceless_api.main import create_app
+
     app = create_app(settings)
     workers = create_workers(settings, ["planner", "clip", "renderer"])
     async with app.router.lifespan_context(app):
@@ -109,6 +112,8 @@ async def project_body(api: httpx.AsyncClient, request: Request) -> dict[str, An
         body["review"] = True
     if request.language:
         body["language"] = request.language
+    if request.speed is not None:
+        body["speed"] = request.speed
     return body
 
 

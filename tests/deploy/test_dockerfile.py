@@ -23,7 +23,11 @@ import pytest
 from tests.deploy.deploy_files import APP, ROOT, SERVICES
 
 TARGETS = APP
-PACKAGE = {**{name: f"faceless-{name}" for name in SERVICES}, "migrate": "faceless-shared"}
+PACKAGE = {
+    **{name: f"faceless-video-{name}" for name in SERVICES},
+    "migrate": "faceless-video-shared",
+}
+EXTRAS = {"clip": ("offline-voice",)}  # the clip image speaks offline: espeak-ng and Piper
 SOURCES = {
     "faceless_shared": ROOT / "shared" / "faceless_shared",
     **{f"faceless_{name}": ROOT / "services" / name / f"faceless_{name}" for name in SERVICES},
@@ -77,7 +81,8 @@ def test_each_image_syncs_only_its_own_package_from_the_lock() -> None:
         assert len(syncs) == 2, target
         for sync in syncs:
             assert "--frozen" in sync and "--no-dev" in sync, sync
-            assert sync.endswith(f"--package {PACKAGE[target]}"), sync
+            extras = "".join(f" --extra {extra}" for extra in EXTRAS.get(target, ()))
+            assert sync.endswith(f"--package {PACKAGE[target]}{extras}"), sync
         assert "--no-editable" in syncs[1]
 
 
@@ -105,8 +110,14 @@ def test_the_migrate_image_migrates_then_creates_the_groups() -> None:
 # ---- what each image carries ----
 
 
-def _uv() -> str | None:
-    return os.environ.get("UV") or shutil.which("uv")
+def _uv() -> list[str] | None:
+    """uv on PATH, else as ``make`` runs it (``python3 -m uv``), else None."""
+    found = os.environ.get("UV") or shutil.which("uv")
+    if found is not None:
+        return [found]
+    module = [sys.executable if shutil.which("python3") is None else "python3", "-m", "uv"]
+    done = subprocess.run([*module, "--version"], capture_output=True, check=False)
+    return module if done.returncode == 0 else None
 
 
 @functools.cache
@@ -115,9 +126,14 @@ def image_distributions(target: str) -> frozenset[str]:
     uv = _uv()
     if uv is None:
         pytest.skip("uv is not on PATH")
-    args = [uv, "export", "--frozen", "--no-dev", "--no-hashes", "--no-emit-workspace"]
+    args = [*uv, "export", "--frozen", "--no-dev", "--no-hashes", "--no-emit-workspace"]
+    extras = [arg for extra in EXTRAS.get(target, ()) for arg in ("--extra", extra)]
     done = subprocess.run(
-        [*args, "--package", PACKAGE[target]], cwd=ROOT, capture_output=True, text=True, check=True
+        [*args, "--package", PACKAGE[target], *extras],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     names = (re.match(r"[A-Za-z0-9._-]+", line) for line in done.stdout.splitlines())
     return frozenset(_normal(m.group(0)) for m in names if m)
@@ -224,7 +240,9 @@ def third_party_needs(roots: list[Path], allowed: set[str]) -> dict[str, set[str
 @pytest.mark.parametrize("target", TARGETS)
 def test_each_image_installs_everything_its_code_imports(target: str) -> None:
     if target == "migrate":
-        roots = [path for module in MIGRATE_ROOTS for path in _first_party(module)]
+        # the ECS lag publisher runs this image too (deploy/ecs/faceless.yaml)
+        modules = (*MIGRATE_ROOTS, "faceless_shared.messaging.lag_metrics")
+        roots = [path for module in modules for path in _first_party(module)]
         allowed = {"faceless_shared"}
     else:
         roots = sorted(SOURCES[f"faceless_{target}"].rglob("*.py"))

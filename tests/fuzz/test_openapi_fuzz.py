@@ -45,14 +45,14 @@ from faceless_api.main import create_app
 from faceless_shared.runtime.settings import Settings
 
 SEED = 20_240_607
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 15
 REQUEST_TIMEOUT_S = 10
 STREAM_EVENTS = 1
 """The event stream is read up to its snapshot: a live project's stream runs until it ends."""
 CHECKS_OFF_WITHOUT_KEYS = ("ignored_auth", "missing_required_header")
 """With auth off the documented Bearer scheme is not asked for, by design."""
-STATEFUL_SECONDS = 35
-"""Each stateful run's budget, two of them: CI pays about 75 s for the stateful phase."""
+STATEFUL_SECONDS = 25
+"""Each stateful run's budget, two of them: CI pays about 55 s for the stateful phase."""
 STATEFUL_STEPS = 10
 STATEFUL_SCENARIOS = 50
 """Scenarios a suite may run; Hypothesis usually ends it sooner (see above)."""

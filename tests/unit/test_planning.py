@@ -219,3 +219,28 @@ async def test_a_project_to_review_stops_after_planning_with_no_clip_announced(
     # a redelivered ProjectCreated while it waits announces nothing either
     assert await plan_project(store, storage, writer, RULES, project_id) == []
     assert writer.calls == 1 and db.outbox == []
+
+
+class RecordingWriter(CountingWriter):
+    """The counting writer, keeping the requests it was given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests: list[PlanRequest] = []
+
+    async def write_plan(self, request: PlanRequest) -> Plan:
+        self.requests.append(request)
+        return await super().write_plan(request)
+
+
+async def test_a_slower_narration_is_planned_at_its_own_pace(
+    db: FakeDatabase, storage: LocalStorage
+) -> None:
+    writer = RecordingWriter()
+    slow = db.add_project(script=SCRIPT, speed=0.8)
+    usual = db.add_project(script=SCRIPT)
+
+    for project_id in (slow, usual):
+        await plan_project(FakePlanStore(db), storage, writer, RULES, project_id)
+
+    assert [request.words_per_minute for request in writer.requests] == [120, 150]

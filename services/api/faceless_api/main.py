@@ -20,6 +20,7 @@ from faceless_api.http.request_errors import BodyTooLarge
 from faceless_api.routes import (
     clip_image_routes,
     clip_routes,
+    docs_routes,
     event_routes,
     health_routes,
     key_routes,
@@ -57,6 +58,7 @@ ROUTES = (
     health_routes,
     metrics_routes,
     web_routes,
+    docs_routes,
 )
 
 
@@ -74,7 +76,8 @@ def create_app(settings: Settings, *, telemetry: Telemetry | None = None) -> Fas
         title="Faceless",
         summary="Topic or script in, narrated short video out.",
         version="0.1.0",
-        docs_url="/docs",
+        docs_url=None,  # served offline by docs_routes
+        redoc_url=None,
         lifespan=lifespan,
     )
     app.state.telemetry = traces

@@ -194,9 +194,9 @@ async def _speech(
     slot: ClipSlot,
 ) -> Speech:
     """The clip's narration: its voice (the clip's, else the project's, else the one its
-    provider picks for the project's language), reused when the same voice said the same
-    text before. The voice is named on the audio (``spoken_by``, shown on the clip)."""
-    voice = voice_for(makers.voice, clip.voice or project.voice, project.language)
+    provider picks for the project's language) at the project's speed, reused when the same
+    voice said the same text before. The voice is named on the audio (``spoken_by``)."""
+    voice = voice_for(makers.voice, clip.voice or project.voice, project.language, project.speed)
     key = content_key(voice.identity, clip.voice_style_instruction, clip.script)
     reused = await reuse_asset(store, storage, slot, "audio", key)
     if reused is not None:

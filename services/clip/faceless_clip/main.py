@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from faceless_clip.clip_rendering import ClipMakers
 from faceless_clip.handlers import register_handlers
 from faceless_clip.images.drawn_images import DrawnImages
@@ -9,18 +11,27 @@ from faceless_clip.images.gemini_images import GeminiImages
 from faceless_clip.images.image_maker import ImageMaker
 from faceless_clip.images.openai_images import OpenAIImages
 from faceless_clip.voice.cartesia_voice import CartesiaVoice
-from faceless_clip.voice.espeak_voice import EspeakVoice
+from faceless_clip.voice.elevenlabs_voice import ElevenLabsVoice
+from faceless_clip.voice.offline_voice import MissingVoice, OfflineVoice, espeak_voice
 from faceless_clip.voice.openai_voice import OpenAIVoice
 from faceless_clip.voice.voice_maker import VoiceMaker
 from faceless_shared.runtime.service import Closable, Resources, Service
 from faceless_shared.runtime.settings import Settings, SettingsError
 
+if TYPE_CHECKING:
+    from faceless_clip.voice.espeak_voice import EspeakVoice
 
-def choose_voice(settings: Settings) -> CartesiaVoice | OpenAIVoice | EspeakVoice:
+
+def choose_voice(
+    settings: Settings,
+) -> CartesiaVoice | ElevenLabsVoice | OpenAIVoice | OfflineVoice | EspeakVoice | MissingVoice:
     choice = settings.voice_choice()
     if choice == "cartesia":
         _require(settings.cartesia_api_key, "FACELESS_VOICE=cartesia needs CARTESIA_API_KEY")
         return CartesiaVoice.from_settings(settings)
+    if choice == "elevenlabs":
+        _require(settings.elevenlabs_api_key, "FACELESS_VOICE=elevenlabs needs ELEVENLABS_API_KEY")
+        return ElevenLabsVoice.from_settings(settings)
     if choice == "openai":
         _require(
             settings.openai_api_key or settings.openai_base_url,
@@ -28,7 +39,14 @@ def choose_voice(settings: Settings) -> CartesiaVoice | OpenAIVoice | EspeakVoic
             "for a local OpenAI-compatible server",
         )
         return OpenAIVoice.from_settings(settings)
-    return EspeakVoice(settings.espeak_voice, settings.words_per_minute)
+    if choice == "espeak":
+        return espeak_voice(settings.espeak_voice, settings.words_per_minute)
+    return OfflineVoice.create(
+        piper_voice=settings.piper_voice,
+        cache_dir=settings.cache_folder(),
+        espeak=settings.espeak_voice,
+        words_per_minute=settings.words_per_minute,
+    )
 
 
 def choose_images(settings: Settings) -> GeminiImages | OpenAIImages | DrawnImages:

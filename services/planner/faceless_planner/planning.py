@@ -145,7 +145,8 @@ def _request_for(project: ProjectRow, rules: PlanningRules) -> PlanRequest:
         topic=project.topic,
         script=project.script,
         target_duration_s=project.target_duration_s,
-        words_per_minute=rules.words_per_minute,
+        # A slower narration says fewer words in the same seconds: the plan is sized for it.
+        words_per_minute=round(rules.words_per_minute * (project.speed or 1.0)),
         clip_seconds=rules.clip_seconds,
         max_clip_speech_s=rules.max_clip_speech_s,
         language=project.language,

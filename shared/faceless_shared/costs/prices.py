@@ -15,8 +15,14 @@ DEFAULT_PRICES: dict[str, float] = {
     "openai:gpt-4o:output_tokens": 10.00 / 1_000_000,
     "openai:gpt-4o-mini-tts:characters": 0.015 / 1_000,
     "openai:tts-1:characters": 0.015 / 1_000,
+    "openai:*:transcribed_seconds": 0.006 / 60,  # whisper-1, timing OpenAI's speech
     "openai:gpt-image-1:images": 0.042,
     "cartesia:*:characters": 0.03 / 1_000,
+    "elevenlabs:*:characters": 0.10 / 1_000,
+    "elevenlabs:eleven_flash_v2_5:characters": 0.05 / 1_000,
+    "elevenlabs:eleven_turbo_v2_5:characters": 0.05 / 1_000,
+    "elevenlabs:eleven_flash_v2:characters": 0.05 / 1_000,
+    "elevenlabs:eleven_turbo_v2:characters": 0.05 / 1_000,
     "gemini:gemini-2.5-flash-image:images": 0.039,
     "gemini:*:images": 0.04,
 }

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 from uuid import UUID
 
 import asyncpg
@@ -42,6 +42,11 @@ EDITABLE_STATUSES: tuple[ProjectStatus, ...] = (
     "cancelled",
 )
 """The statuses in which the project's clips may be edited (in any other it is rendering)."""
+SLOWEST_SPEED: Final = 0.7
+FASTEST_SPEED: Final = 1.5
+"""A narration's speed (``speed``, 1.0: the voice's own pace) lies between these, as the
+table's CHECK says (migration 0022): slower drags and faster blurs words, and Cartesia's
+Sonic-3 takes no more than 0.6-1.5."""
 
 
 class ProjectRow(BaseModel):
@@ -85,6 +90,8 @@ class ProjectRow(BaseModel):
     """BCP 47; None for projects from before projects had a language."""
     warnings: list[str] = []
     """What the plan does not do as asked (a length off the target, clips merged or split)."""
+    speed: float | None = None
+    """Speaking speed (1.0: the voice's own pace); None: not chosen, the voice's own."""
 
     @property
     def preset_look(self) -> PresetLook | None:
@@ -121,18 +128,19 @@ async def insert_project(
     preset_look: PresetLook | None = None,
     review: bool = False,
     language: str | None = None,
+    speed: float | None = None,
 ) -> ProjectRow:
     """``music_key``: a stored track's key, ``music.BED`` for the built-in bed, or None.
     ``preset_look``: the preset's look now, which the project keeps whatever becomes of the
     preset (None: it follows the preset, as rows from before this did). ``review``: planning
-    stops at ``awaiting_approval``. ``language``: BCP 47."""
+    stops at ``awaiting_approval``. ``language``: BCP 47. ``speed``: of the narration."""
     record = await conn.fetchrow(
         """INSERT INTO projects (id, topic, script, target_duration_s, aspect, preset_name,
                                  cost_cap_usd, music_key, crossfade, captions, tenant_id,
                                  preset_id, series_id, voice, callback_url, preset_style,
-                                 preset_prompt_addition, review, language)
+                                 preset_prompt_addition, review, language, speed)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                   $18, $19)
+                   $18, $19, $20)
            RETURNING *""",
         project_id,
         topic,
@@ -153,6 +161,7 @@ async def insert_project(
         None if preset_look is None else preset_look.prompt_addition,
         review,
         language,
+        speed,
     )
     project = _row(record)
     assert project is not None

@@ -1,5 +1,5 @@
 """SQL for the ``series`` table: a tenant's named shows, each with defaults for its projects
-(preset, voice, format, length, language).
+(preset, voice, format, length, language, speed).
 
 Series are archived, never deleted: projects keep their ``series_id``. Rows come back with
 the name of their preset, read alongside.
@@ -19,7 +19,7 @@ from faceless_shared.db.pool import Conn
 from faceless_shared.db.projects import Aspect
 
 EDITABLE: Final = frozenset(
-    {"name", "description", "preset_id", "voice", "aspect", "duration_s", "language"}
+    {"name", "description", "preset_id", "voice", "aspect", "duration_s", "language", "speed"}
 )
 
 _WITH_PRESET = """SELECT s.*, p.name AS preset_name
@@ -40,6 +40,8 @@ class SeriesRow(BaseModel):
     duration_s: int | None
     language: str | None = None
     """BCP 47; the projects' default, before a guess from their script or topic."""
+    speed: float | None = None
+    """The projects' default speaking speed; None: the voice's own pace."""
     created_at: datetime
     updated_at: datetime
     archived_at: datetime | None
@@ -60,11 +62,12 @@ async def insert_series(
     aspect: Aspect | None = None,
     duration_s: int | None = None,
     language: str | None = None,
+    speed: float | None = None,
 ) -> SeriesRow:
     """Raises ``asyncpg.UniqueViolationError`` when the tenant already has a series so named."""
     insert = """INSERT INTO series (tenant_id, name, description, preset_id, voice, aspect,
-                                    duration_s, language)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *"""
+                                    duration_s, language, speed)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *"""
     record = await conn.fetchrow(
         f"WITH s AS ({insert}) {_WITH_PRESET.format(source='s')}",
         tenant_id,
@@ -75,6 +78,7 @@ async def insert_series(
         aspect,
         duration_s,
         language,
+        speed,
     )
     series = _row(record)
     assert series is not None

@@ -5,6 +5,7 @@ README's settings table repeats; splitting them would scatter that one list."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -103,9 +104,10 @@ class Settings(BaseSettings):
     planner: Literal["openai", "script"] | None = Field(
         default=None, description="Plan writer; default: openai when OPENAI_API_KEY is set."
     )
-    voice: Literal["cartesia", "openai", "espeak"] | None = Field(
+    voice: Literal["cartesia", "elevenlabs", "openai", "piper", "espeak"] | None = Field(
         default=None,
-        description="Voice maker; default: cartesia, then openai, by which key is set.",
+        description="Voice maker; default: cartesia, then elevenlabs, then openai, by which "
+        "key is set, else piper (offline: Piper for English, espeak-ng for other languages).",
     )
     images: Literal["gemini", "openai", "drawn"] | None = Field(
         default=None, description="Image maker; default: gemini, then openai, by key."
@@ -121,6 +123,11 @@ class Settings(BaseSettings):
     openai_plan_model: str = Field(default="gpt-4o-mini", description="Chat model that plans.")
     openai_tts_model: str = Field(default="gpt-4o-mini-tts", description="OpenAI voice model.")
     openai_tts_voice: str = Field(default="alloy", description="OpenAI voice.")
+    openai_transcription_model: str | None = Field(
+        default="whisper-1",
+        description="Transcription model whose word timestamps time OpenAI's speech (OpenAI "
+        "itself, not FACELESS_OPENAI_BASE_URL); empty: timings found in the audio offline.",
+    )
     openai_image_model: str = Field(default="gpt-image-1", description="OpenAI image model.")
     cartesia_api_key: SecretStr | None = Field(
         default=None,
@@ -130,6 +137,32 @@ class Settings(BaseSettings):
     cartesia_model: str = Field(default="sonic-3", description="Cartesia voice model.")
     cartesia_voice_id: str = Field(
         default="a0e99841-438c-4a64-b679-ae501e7d6091", description="Cartesia voice id."
+    )
+    elevenlabs_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("FACELESS_ELEVENLABS_API_KEY", "ELEVENLABS_API_KEY"),
+        description="ElevenLabs key (`ELEVENLABS_API_KEY`).",
+    )
+    elevenlabs_model: str = Field(
+        default="eleven_multilingual_v2",
+        description="ElevenLabs voice model (eleven_multilingual_v2, eleven_flash_v2_5, "
+        "eleven_turbo_v2_5, eleven_v3...).",
+    )
+    elevenlabs_voice_id: str = Field(
+        default="JBFqnCBsd6RMkjVDRZzb",
+        description="ElevenLabs voice id (default: George, a premade voice).",
+    )
+    elevenlabs_stability: float | None = Field(
+        default=None, ge=0, le=1, description="ElevenLabs stability; unset: the voice's own."
+    )
+    elevenlabs_similarity_boost: float | None = Field(
+        default=None, ge=0, le=1, description="ElevenLabs similarity boost; unset: the voice's own."
+    )
+    elevenlabs_style: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="ElevenLabs style exaggeration; unset: the voice's own.",
     )
     gemini_api_key: SecretStr | None = Field(
         default=None,
@@ -147,8 +180,21 @@ class Settings(BaseSettings):
     )
     openai_concurrency: int = Field(default=4, ge=1, description="OpenAI calls at once.")
     cartesia_concurrency: int = Field(default=4, ge=1, description="Cartesia calls at once.")
+    elevenlabs_concurrency: int = Field(
+        default=2, ge=1, description="ElevenLabs calls at once (your plan's limit: 2 on Free)."
+    )
     gemini_concurrency: int = Field(default=2, ge=1, description="Gemini calls at once.")
     espeak_voice: str = Field(default="en-us", description="espeak-ng voice name.")
+    piper_voice: Path | None = Field(
+        default=None,
+        description="A Piper voice file (`.onnx`, its `.onnx.json` beside it) for the offline "
+        "voice; default: en_US-joe-medium, from the offline-voice extra.",
+    )
+    cache_dir: Path | None = Field(
+        default=None,
+        description="Where the clip worker keeps what it derives once (the Piper voice "
+        "patched for word timings); default: the user's cache folder (~/.cache/faceless).",
+    )
     words_per_minute: int = Field(
         default=165, ge=80, le=300, description="Speaking rate used to size clips and the voice."
     )
@@ -379,7 +425,16 @@ class Settings(BaseSettings):
             return self.voice
         if self.cartesia_api_key:
             return "cartesia"
-        return "openai" if self.openai_api_key else "espeak"
+        if self.elevenlabs_api_key:
+            return "elevenlabs"
+        return "openai" if self.openai_api_key else "piper"
+
+    def cache_folder(self) -> Path:
+        """``cache_dir``, else the user's cache folder (``$XDG_CACHE_HOME/faceless``)."""
+        if self.cache_dir is not None:
+            return self.cache_dir
+        home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        return Path(home) / "faceless"
 
     def images_choice(self) -> str:
         if self.images:

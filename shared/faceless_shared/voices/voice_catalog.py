@@ -4,7 +4,8 @@ speak (``voice_languages``): ``in_language`` narrows the catalogue to one langua
 
 Known offline, with no provider call: OpenAI's built-in voices and espeak-ng's (embedded in
 ``espeak_voices``). Cartesia's voices are its own account's list, so any voice id of the
-right form (a UUID) is taken; so is any name for an OpenAI-compatible server.
+right form (a UUID) is taken, and so are ElevenLabs' (20 letters and digits); so is any name
+for an OpenAI-compatible server.
 """
 
 from __future__ import annotations
@@ -15,9 +16,15 @@ from functools import cache
 
 from faceless_shared.runtime.settings import Settings
 from faceless_shared.voices.espeak_voices import ESPEAK_VARIANTS, ESPEAK_VOICES
+from faceless_shared.voices.piper_voices import (
+    piper_speaks,
+    piper_voice_language,
+    piper_voice_name,
+)
 from faceless_shared.voices.voice_languages import (
     OPENAI_TTS_LANGUAGES,
     cartesia_languages,
+    elevenlabs_languages,
     espeak_languages,
     espeak_speaks,
     espeak_voice_for,
@@ -30,6 +37,8 @@ OPENAI_VOICES = (
     *("marin", "nova", "onyx", "sage", "shimmer", "verse"),
 )
 """The speech endpoint's built-in voices: the openai SDK's ``voice`` Literal."""
+ELEVENLABS_ID_PATTERN = r"[0-9A-Za-z]{20}"
+"""An ElevenLabs voice id (``JBFqnCBsd6RMkjVDRZzb``)."""
 UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
 
@@ -57,6 +66,11 @@ class VoiceCatalog:
     """The languages its voices speak (BCP 47); empty: not known here (any is taken)."""
     language: str | None = None
     """The language ``in_language`` narrowed it to."""
+    piper_voice: str | None = None
+    """Provider piper (offline): its Piper voice, the default for its language; espeak-ng's
+    voices (``voices`` too) speak the others."""
+    espeak_default: str | None = None
+    """Provider piper: the espeak-ng voice for a language the Piper voice does not speak."""
 
     @property
     def any_id(self) -> bool:
@@ -68,7 +82,9 @@ class VoiceCatalog:
         languages are not known here (an OpenAI-compatible server)."""
         if not self.languages:
             return True
-        if self.provider == "espeak":
+        if self.piper_voice is not None and piper_speaks(self.piper_voice, tag):
+            return True
+        if self.provider in ("espeak", "piper"):
             return espeak_voice_for(tag) is not None
         return primary_language(tag) in self.languages
 
@@ -78,13 +94,30 @@ class VoiceCatalog:
         voice; OpenAI's and Cartesia's voices are multilingual, so theirs stays)."""
         if not self.speaks(tag):
             return replace(self, voices=(), language=tag)
+        if self.provider == "piper":
+            return self._offline_in_language(tag)
         if self.provider != "espeak":
             return replace(self, language=tag)
         voices = tuple(voice for voice in self.voices if espeak_speaks(voice.id, tag))
         default = espeak_voice_speaking(self.default, tag)
         return replace(self, voices=voices, default=default, language=tag)
 
+    def _offline_in_language(self, tag: str) -> VoiceCatalog:
+        """Piper's voice first when it speaks ``tag`` (and the default), then espeak-ng's."""
+        piper = (
+            self.piper_voice if self.piper_voice and piper_speaks(self.piper_voice, tag) else None
+        )
+        voices = tuple(
+            voice
+            for voice in self.voices
+            if voice.id == piper or (voice.id != self.piper_voice and espeak_speaks(voice.id, tag))
+        )
+        default = piper or espeak_voice_speaking(self.espeak_default or self.default, tag)
+        return replace(self, voices=voices, default=default, language=tag)
+
     def knows(self, voice: str) -> bool:
+        if voice == self.piper_voice:
+            return True
         if self.id_pattern is not None:
             return re.fullmatch(self.id_pattern, voice) is not None
         base, plus, variant = voice.partition("+")
@@ -102,8 +135,12 @@ def voice_catalog(settings: Settings) -> VoiceCatalog:
     provider = settings.voice_choice()
     if provider == "cartesia":
         return _cartesia(settings)
+    if provider == "elevenlabs":
+        return _elevenlabs(settings)
     if provider == "openai":
         return _openai(settings)
+    if provider == "piper":
+        return _piper(settings)
     return _espeak(settings)
 
 
@@ -116,6 +153,19 @@ def _cartesia(settings: Settings) -> VoiceCatalog:
         note="Cartesia voice ids (UUIDs) are your Cartesia account's, not listed here: any "
         "UUID is accepted, and one Cartesia does not know fails the clip. Each is asked to "
         f"speak the project's language ({settings.cartesia_model}'s languages).",
+    )
+
+
+def _elevenlabs(settings: Settings) -> VoiceCatalog:
+    model = settings.elevenlabs_model
+    return VoiceCatalog(
+        provider="elevenlabs",
+        default=settings.elevenlabs_voice_id,
+        id_pattern=ELEVENLABS_ID_PATTERN,
+        languages=elevenlabs_languages(model),
+        note="ElevenLabs voice ids (20 letters and digits) are your ElevenLabs account's and "
+        "its library's, not listed here: any id of that form is accepted, and one ElevenLabs "
+        f"does not know fails the clip. Each speaks {model}'s languages, following the text.",
     )
 
 
@@ -150,6 +200,22 @@ def _espeak(settings: Settings) -> VoiceCatalog:
         note='espeak-ng voices, named by voice or by language (any case), optionally with "+" '
         "and a variant (en-gb+f3). A project that names none is spoken by the voice of its "
         "language.",
+    )
+
+
+def _piper(settings: Settings) -> VoiceCatalog:
+    name = piper_voice_name(settings.piper_voice)
+    language = piper_voice_language(name)
+    return replace(
+        _espeak(settings),
+        provider="piper",
+        default=name,
+        voices=(CatalogVoice(name, f"{name} (Piper, {language})"), *_espeak_voices()),
+        piper_voice=name,
+        espeak_default=settings.espeak_voice,
+        note=f"Offline: the Piper voice {name} speaks {language} (and text in a language not "
+        "known); espeak-ng speaks every other language, and any espeak-ng voice named by "
+        'voice or by language (any case), optionally with "+" and a variant (en-gb+f3).',
     )
 
 

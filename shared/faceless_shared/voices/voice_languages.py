@@ -33,6 +33,22 @@ later; tests/unit/test_voices_by_language.py checks them against the SDK."""
 CARTESIA_SONIC_2_LANGUAGES = CARTESIA_SONIC_3_LANGUAGES[:15]
 """Sonic, Sonic-2 and Sonic Turbo speak the first fifteen."""
 
+ELEVENLABS_MULTILINGUAL_V2_LANGUAGES: tuple[str, ...] = (
+    *("en", "ja", "zh", "de", "hi", "fr", "ko", "pt", "it", "es", "id", "nl", "tr", "fil"),
+    *("pl", "sv", "bg", "ro", "ar", "cs", "el", "fi", "hr", "ms", "sk", "da", "ta", "uk"),
+    "ru",
+)
+"""ElevenLabs' models overview: the 29 languages of ``eleven_multilingual_v2`` (Filipino as
+``fil``; its voices are all multilingual)."""
+ELEVENLABS_V2_5_LANGUAGES = (*ELEVENLABS_MULTILINGUAL_V2_LANGUAGES, "hu", "no", "vi")
+"""``eleven_flash_v2_5`` and ``eleven_turbo_v2_5``: those and Hungarian, Norwegian, Vietnamese."""
+_ELEVENLABS_ENGLISH_ONLY = (
+    "eleven_monolingual",
+    "eleven_english",
+    "eleven_flash_v2",
+    "eleven_turbo_v2",
+)
+
 _ESPEAK_ALIASES = {"zh-hk": "yue", "zh-mo": "yue"}
 """Tags no espeak-ng voice lists whose language one speaks (Hong Kong and Macau: Cantonese)."""
 
@@ -129,3 +145,26 @@ def espeak_voice_speaking(voice: str, tag: str | None) -> str:
         return voice
     _, plus, variant = voice.partition("+")
     return chosen + plus + variant
+
+
+def elevenlabs_languages(model: str) -> tuple[str, ...]:
+    """The languages an ElevenLabs model speaks: v2.5 models 32, other multilingual v1/v2
+    models 29, English-only ones English; empty (not known here: any is taken) for the later
+    ones (``eleven_v3`` and on speak 70 and more)."""
+    name = model.lower()
+    if name.endswith("_v2_5"):
+        return ELEVENLABS_V2_5_LANGUAGES
+    if name.startswith(_ELEVENLABS_ENGLISH_ONLY):
+        return ("en",)
+    if name.startswith("eleven_multilingual"):
+        return ELEVENLABS_MULTILINGUAL_V2_LANGUAGES
+    return ()
+
+
+def elevenlabs_takes_language(model: str) -> bool:
+    """Whether the model takes ``language_code`` (the multilingual v1/v2 models do not:
+    they follow the text; English-only ones need none)."""
+    name = model.lower()
+    if name.endswith("_v2_5"):
+        return True
+    return not name.startswith(("eleven_multilingual", *_ELEVENLABS_ENGLISH_ONLY))

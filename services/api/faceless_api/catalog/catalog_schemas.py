@@ -13,7 +13,7 @@ from faceless_api.catalog.preset_catalog import NewPreset, PresetChange, PresetV
 from faceless_api.catalog.series_catalog import NewSeries, SeriesView
 from faceless_api.catalog.voice_schemas import Voice
 from faceless_api.http.text_fields import WITHOUT_NUL
-from faceless_api.projects.project_schemas import LanguageTag
+from faceless_api.projects.narration_fields import SPEED, LanguageTag, Speed
 from faceless_shared.db.catalog_usage import PresetUsage, SeriesUsage
 from faceless_shared.db.projects import Aspect, ProjectStatus
 from faceless_shared.preset_style import PresetStyle
@@ -133,6 +133,7 @@ SERIES_LANGUAGE = (
     "The narration's language for its projects that name none, a BCP 47 tag (ja, es, "
     "pt-BR); default: each project's guessed from its script or topic."
 )
+SERIES_SPEED = f"{SPEED}. For its projects that name none; default: 1.0."
 
 
 class SeriesCreate(BaseModel):
@@ -147,6 +148,7 @@ class SeriesCreate(BaseModel):
     aspect: Aspect | None = None
     duration: Duration | None = None
     language: LanguageTag | None = Field(default=None, description=SERIES_LANGUAGE)
+    speed: Speed | None = Field(default=None, description=SERIES_SPEED)
 
     def to_new_series(self) -> NewSeries:
         return NewSeries(
@@ -157,12 +159,13 @@ class SeriesCreate(BaseModel):
             aspect=self.aspect,
             duration_s=self.duration,
             language=self.language,
+            speed=self.speed,
         )
 
 
 class SeriesUpdate(BaseModel):
     """Fields left out are unchanged; null clears a default (preset, voice, aspect, duration,
-    language)."""
+    language, speed)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -173,6 +176,7 @@ class SeriesUpdate(BaseModel):
     aspect: Aspect | None = None
     duration: Duration | None = None
     language: LanguageTag | None = Field(default=None, description=SERIES_LANGUAGE)
+    speed: Speed | None = Field(default=None, description=SERIES_SPEED)
 
     _not_null = field_validator("name", "description", mode="before")(_refuse_null)
 
@@ -222,6 +226,7 @@ class SeriesOut(BaseModel):
     language: str | None = Field(
         description="Default narration language (BCP 47); null: each project's own guess."
     )
+    speed: float | None = Field(description="Default speaking speed; null: 1.0.")
     created_at: datetime
     updated_at: datetime
     usage: SeriesUsageOut

@@ -1,5 +1,5 @@
-"""A tenant's series: named shows whose defaults (preset, voice, format, length, language) its
-new projects take. Knows nothing of HTTP."""
+"""A tenant's series: named shows whose defaults (preset, voice, format, length, language,
+speed) its new projects take. Knows nothing of HTTP."""
 
 from __future__ import annotations
 
@@ -33,6 +33,8 @@ class NewSeries:
     duration_s: int | None = None
     language: str | None = None
     """BCP 47; None: each project's own, else guessed from its script or topic."""
+    speed: float | None = None
+    """Speaking speed; None: each project's own, else the voice's own pace."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ async def create_series(pool: asyncpg.Pool, tenant_id: UUID, new: NewSeries) -> 
                 aspect=new.aspect,
                 duration_s=new.duration_s,
                 language=new.language,
+                speed=new.speed,
             )
         except asyncpg.UniqueViolationError:
             raise SeriesNameTaken(new.name) from None

@@ -11,11 +11,12 @@ from faceless_shared.voices.voice_catalog import VoiceCatalog
 
 Voice = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._+:-]{0,99}$"),
+    StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.+:-]{0,99}$"),
     Field(
         description="The voice to narrate with, one the configured voice provider speaks "
-        "(GET /v1/voices lists them; another is refused with a 422): an espeak-ng voice or "
-        "language (en-gb, en-us+f3), a Cartesia voice id (a UUID), or an OpenAI voice (alloy).",
+        "(GET /v1/voices lists them; another is refused with a 422): the Piper voice "
+        "(en_US-joe-medium), an espeak-ng voice or language (en-gb, en-us+f3), a Cartesia "
+        "voice id (a UUID), or an OpenAI voice (alloy).",
         examples=["en-gb"],
     ),
 ]
@@ -32,7 +33,7 @@ class VoiceOut(BaseModel):
 class VoicesOut(BaseModel):
     """The voices a project or series may name: the configured voice provider's."""
 
-    provider: Literal["cartesia", "openai", "espeak"] = Field(
+    provider: Literal["cartesia", "openai", "piper", "espeak"] = Field(
         description="The voice provider this deployment uses (FACELESS_VOICE, else by key)."
     )
     default: str = Field(

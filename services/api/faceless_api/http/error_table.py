@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Final, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from faceless_api.access.access_errors import (
     AdminKeyNotRevocable,
@@ -93,7 +93,15 @@ MUSIC_RETRY_AFTER_S = 10
 
 
 class ErrorOut(BaseModel):
-    detail: str
+    """Every error's body but a 422's: ``{"detail": "what went wrong"}``."""
+
+    detail: str = Field(description="What went wrong, in words.")
+
+
+ERROR_SCHEMA: Final = "#/components/schemas/ErrorOut"
+"""The one component every error response but a 422 refers to (``openapi_bodies`` files it)."""
+VALIDATION_ERROR_SCHEMA: Final = "#/components/schemas/HTTPValidationError"
+"""FastAPI's own validation error, which refused values are shaped like."""
 
 
 @dataclass(frozen=True)
@@ -260,12 +268,15 @@ def declared(
     inline: bool = False,
 ) -> Responses:
     """OpenAPI ``responses`` for the errors a route answers with, one per status, with the
-    table's description; ``described`` describes a status several errors share. ``inline``
-    spells the body's schema out under ``application/json`` instead of naming a model:
-    FastAPI files a model under the route's own media type, which for the event stream is
-    ``text/event-stream``, while errors are always JSON. A 422 is declared only where
-    FastAPI declares none of its own (a route without parameters): elsewhere FastAPI's
-    covers the refused values, which are shaped like its validation errors."""
+    table's description; ``described`` describes a status several errors share. Each body
+    refers to the one ``ErrorOut`` component (``ERROR_SCHEMA``) under ``application/json``,
+    whatever the route's own media type (the event stream's is ``text/event-stream``):
+    generators then make one error model, not one per route and status. ``inline`` is
+    accepted for the callers that asked for that before; every declaration is so now. A 422
+    is FastAPI's validation error: declared only where FastAPI declares none of its own (a
+    route without parameters); elsewhere FastAPI's covers the refused values, which are
+    shaped like its validation errors."""
+    del inline
     descriptions: dict[int, set[str]] = {}
     for error in errors:
         if isinstance(error, int):
@@ -275,7 +286,7 @@ def declared(
             found = descriptions.setdefault(answer.status, set())
             found.update([answer.description] if answer.description else [])
     return {
-        status: _declaration(status, _described(status, found, described or {}), inline=inline)
+        status: _declaration(status, _described(status, found, described or {}))
         for status, found in descriptions.items()
     }
 
@@ -288,15 +299,16 @@ def _described(status: int, found: set[str], described: Mapping[int, str]) -> st
     return next(iter(found), None)
 
 
-def _declaration(status: int, description: str | None, *, inline: bool) -> dict[str, Any]:
+def _declaration(status: int, description: str | None) -> dict[str, Any]:
     if status == 422:
-        return {} if description is None else {"description": description}
-    if inline:
-        return {
-            "description": description or HTTPStatus(status).phrase,
-            "content": {"application/json": {"schema": ErrorOut.model_json_schema()}},
-        }
-    return {"model": ErrorOut} | ({} if description is None else {"description": description})
+        schema = VALIDATION_ERROR_SCHEMA
+        description = description or "Validation Error"
+    else:
+        schema = ERROR_SCHEMA
+    return {
+        "description": description or HTTPStatus(status).phrase,
+        "content": {"application/json": {"schema": {"$ref": schema}}},
+    }
 
 
 AUTH: Final = declared(
@@ -305,7 +317,6 @@ AUTH: Final = declared(
     AdminScopeMissing,
     RateLimited,
     TooManyRefused,
-    inline=True,
     described={
         401: "No API key, or an unknown or revoked one (when keys are required).",
         403: "The key lacks the scope the route needs; or keys are not required and the "
@@ -317,8 +328,7 @@ AUTH: Final = declared(
 """Every route behind a key answers these (a router's ``responses``)."""
 UNREADABLE_BODY: Final = declared(
     400,
-    inline=True,
     described={400: "The body could not be read: not UTF-8, or a malformed multipart form."},
 )
-JSON_BODY: Final = UNREADABLE_BODY | declared(BodyNotJson, BodyTooLarge, inline=True)
+JSON_BODY: Final = UNREADABLE_BODY | declared(BodyNotJson, BodyTooLarge)
 """What a route with ``json_bodies.REQUIRED`` adds."""

@@ -16,6 +16,9 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
+from faceless_api.http.openapi_bodies import with_bodies
+from faceless_api.webhooks import receiver_contract
+
 
 @dataclass(frozen=True)
 class Link:
@@ -98,16 +101,19 @@ LINKS = (
 
 
 def install_openapi(app: FastAPI, routers: Iterable[APIRouter]) -> None:
-    """``app.openapi()`` names each operation as its route and carries ``LINKS``, the way
-    FastAPI's docs extend the schema. The ids are set in the document rather than through
-    FastAPI's ``generate_unique_id_function``, which also names the response schemas
-    ("Response List Keys V1 Keys Get"): those stay as they were."""
+    """``app.openapi()`` names each operation as its route, carries ``LINKS`` and the
+    webhooks a project's ``callback_url`` receives, its bodies shaped for generators
+    (``openapi_bodies``), the way FastAPI's docs extend the schema. The ids are set in the
+    document rather than through FastAPI's ``generate_unique_id_function``, which also names
+    the response schemas ("Response List Keys V1 Keys Get"): those stay as they were."""
     names = operation_names(routers)
+    app.webhooks.include_router(receiver_contract.DESCRIBED)
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = with_links(named(generate(), names), LINKS)
+            spec = with_links(named(generate(), names), LINKS)
+            app.openapi_schema = with_bodies(spec, receiver_contract.DESCRIBED)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

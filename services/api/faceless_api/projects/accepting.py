@@ -57,6 +57,8 @@ class NewProject:
     review: bool = False
     language: str | None = None
     """BCP 47; None: the series', else guessed from the script or topic."""
+    speed: float | None = None
+    """Speaking speed; None: the series', else the voice's own pace."""
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,7 @@ async def create_project(
             preset_look=preset.look,  # later changes to the preset leave this project be
             review=new.review,
             language=new.language or (series and series.language) or guessed,
+            speed=new.speed if new.speed is not None or series is None else series.speed,
         )
         await outbox.enqueue(conn, ProjectCreated(project_id=project.id))
         view = ProjectView(project, [], [])

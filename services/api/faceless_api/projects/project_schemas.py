@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
 from pydantic import (
-    AfterValidator,
     AnyHttpUrl,
     BaseModel,
     ConfigDict,
@@ -25,12 +24,12 @@ from faceless_api.http.text_fields import WITHOUT_NUL
 from faceless_api.media import media_links
 from faceless_api.projects.accepting import NewProject
 from faceless_api.projects.clip_schemas import ClipOut
+from faceless_api.projects.narration_fields import SPEED, LanguageTag, Speed
 from faceless_api.projects.queries import ProjectView
 from faceless_shared.db.jobs import JobRow, JobStatus, JobType
 from faceless_shared.db.presets import DEFAULT_PRESET
 from faceless_shared.db.projects import Aspect, ProjectRow, ProjectStatus
 from faceless_shared.db.usage import UsageLine
-from faceless_shared.languages import is_language_tag
 from faceless_shared.runtime.settings import Settings
 
 MAX_SCRIPT_CHARS = 20_000
@@ -55,20 +54,6 @@ PresetName = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=WITHOUT_NUL)
 ]
 CallbackUrl = Annotated[AnyHttpUrl, UrlConstraints(max_length=2000)]
-
-
-def _language_tag(tag: str) -> str:
-    if not is_language_tag(tag):
-        raise PydanticCustomError(
-            "language_tag",
-            "'language' must be a BCP 47 language tag such as 'ja', 'es' or 'pt-BR'",
-        )
-    return tag
-
-
-LanguageTag = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=35), AfterValidator(_language_tag)
-]
 
 
 class ProjectCreate(BaseModel):
@@ -113,6 +98,9 @@ class ProjectCreate(BaseModel):
         description="The narration's language, a BCP 47 tag (ja, es, pt-BR); default: the "
         "series' language, else guessed from the script or topic (too short to tell: from its "
         "writing system, Latin: en).",
+    )
+    speed: Speed | None = Field(
+        default=None, description=f"{SPEED}. Default: the series', else 1.0."
     )
     captions: bool = Field(default=True, description="Burn synced captions into the video.")
     cost_cap_usd: float | None = Field(
@@ -163,6 +151,7 @@ class ProjectCreate(BaseModel):
             callback_url=None if self.callback_url is None else str(self.callback_url),
             review=self.review,
             language=self.language,
+            speed=self.speed,
         )
 
 
@@ -204,6 +193,7 @@ class ProjectSummary(BaseModel):
         description="The narration's language (BCP 47); null for projects made before "
         "projects had one."
     )
+    speed: float | None = Field(description="Speaking speed (1.0: the voice's own); null: 1.0.")
     warnings: list[str] = Field(
         description="What the plan does not do as asked (its length off the target, clips "
         "merged or split): the video is made all the same."

@@ -1,5 +1,5 @@
-"""/v1/series: named shows whose defaults (preset, voice, format, length, language) projects
-take."""
+"""/v1/series: named shows whose defaults (preset, voice, format, length, language, speed)
+projects take."""
 
 from __future__ import annotations
 

@@ -14,7 +14,8 @@ const SOURCE_TEXT = {
 };
 // The field a 422's `loc` names → the id of the element showing its error.
 const ERROR_FIELDS = { topic: "text", script: "text", aspect: "aspect", preset: "preset",
-                       duration: "duration", voice: "voice", language: "language" };
+                       duration: "duration", voice: "voice", language: "language",
+                       speed: "speed" };
 
 const $ = (id) => document.getElementById(id);
 const drafts = { topic: "", script: "" };
@@ -85,6 +86,7 @@ function formBody(form) {
     review: data.get("review") === "on",
     voice: data.get("voice").trim() || null,
     language: data.get("language").trim() || null,
+    speed: data.get("speed") ? Number(data.get("speed")) : null,
   };
 }
 

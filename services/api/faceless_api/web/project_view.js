@@ -120,6 +120,7 @@ function render() {
   setStatus($("project-status"), project.status);
   $("project-meta").textContent = [
     project.aspect, `${project.duration} s target`, project.preset, project.language,
+    project.speed && project.speed !== 1 && `${project.speed}× speed`,
     relativeTime(project.created_at),
   ].filter(Boolean).join(" · ");
   document.querySelector(".overall").hidden = project.status === "awaiting_approval";

@@ -7,6 +7,11 @@ any of its voices (a voice localised to the language sounds native; the configur
 a Sonic voice, speaks them with its own accent). Another language is not passed: the model
 reads it as its voice's own.
 
+Speed (``with_speed``) is Sonic-3's ``generation_config.speed``, a number (0.6-1.5): the
+project's speed exactly. Older models take only the experimental ``speed`` of "slow", "normal"
+or "fast": the nearest is sent (0.9 or less: slow, 1.1 or more: fast), an approximation the
+captions still follow, as Cartesia's word timestamps are of the audio it made.
+
 Retries are the SDK's own (408/409/429/5xx and connection errors, exponential backoff with
 jitter, ``Retry-After`` honoured) and happen before the stream is read; a stream that breaks
 half-way is not retried here: the clip fails and its redelivery tries again.
@@ -27,6 +32,7 @@ from cartesia import AsyncCartesia, omit
 from cartesia.types import TTSSSEEvent
 from cartesia.types.emotion import Emotion
 from cartesia.types.generation_config_param import GenerationConfigParam
+from cartesia.types.model_speed import ModelSpeed
 from cartesia.types.shared.word_timestamps import WordTimestamps
 from cartesia.types.tts_generate_sse_params import OutputFormat
 
@@ -105,7 +111,8 @@ class CartesiaVoice(SdkVoice[AsyncCartesia]):
                 language=self.spoken_language or omit,
                 output_format=OUTPUT_FORMAT,
                 add_timestamps=True,
-                generation_config=_generation_config(self.model, style) or omit,
+                generation_config=_generation_config(self.model, style, self.speed) or omit,
+                speed=_model_speed(self.model, self.speed) or omit,
             )
             async with events, asyncio.timeout(self._timeout_s):
                 stream = await _read(events)
@@ -130,15 +137,29 @@ class CartesiaVoice(SdkVoice[AsyncCartesia]):
             await encode_mp3(source, path)
 
 
-def _generation_config(model: str, style: str) -> GenerationConfigParam:
-    """Sonic-3 and later take an emotion; the first one the style names is used."""
-    generation = re.match(r"sonic-(\d+)", model)
-    if not (model == "sonic-latest" or (generation and int(generation.group(1)) >= 3)):
+def _generation_config(model: str, style: str, speed: float = 1.0) -> GenerationConfigParam:
+    """Sonic-3 and later take an emotion (the first one the style names) and a speed."""
+    if not _configurable(model):
         return {}
+    config: GenerationConfigParam = {} if speed == 1.0 else {"speed": speed}
     for word in re.findall(r"[a-z]+", style.lower()):
         if word in _EMOTIONS:
-            return {"emotion": word}
-    return {}
+            return {**config, "emotion": word}
+    return config
+
+
+def _model_speed(model: str, speed: float) -> ModelSpeed | None:
+    """The older models' coarse speed, the nearest to ``speed``; None: normal, or a model
+    that takes the exact one (``_generation_config``)."""
+    if _configurable(model) or 0.9 < speed < 1.1:
+        return None
+    return "slow" if speed < 1.0 else "fast"
+
+
+def _configurable(model: str) -> bool:
+    """Sonic-3 and later: the models ``generation_config`` applies to."""
+    generation = re.match(r"sonic-(\d+)", model)
+    return model == "sonic-latest" or bool(generation and int(generation.group(1)) >= 3)
 
 
 async def _read(events: cartesia.AsyncStream[TTSSSEEvent]) -> _Stream:

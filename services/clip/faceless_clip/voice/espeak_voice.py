@@ -20,12 +20,14 @@ from faceless_clip.voice.espeak_engine import synthesize
 from faceless_clip.voice.espeak_word_timing import espeak_word_timings
 from faceless_clip.voice.mp3_encoding import encode_mp3
 from faceless_clip.voice.spoken_text import SpokenText, spoken_text
-from faceless_clip.voice.voice_maker import Speech, WordTiming
+from faceless_clip.voice.voice_maker import Speech, WordTiming, speed_mark
 from faceless_shared.media import atomic_output, media_duration_ms
 from faceless_shared.voices.voice_languages import espeak_voice_languages, espeak_voice_speaking
 
 _UNSPACED = frozenset({"ja", "zh", "th", "lo", "km", "my", "yue", "cmn", "hak"})
 """Languages written without spaces: their voices read the text phrase by phrase."""
+_RATES = (80, 450)
+"""The slowest and fastest words per minute espeak-ng speaks (it clamps others to them)."""
 
 
 class EspeakVoice:
@@ -34,12 +36,19 @@ class EspeakVoice:
     name = "espeak"
 
     def __init__(
-        self, voice: str = "en-us", words_per_minute: int = 165, language: str | None = None
+        self,
+        voice: str = "en-us",
+        words_per_minute: int = 165,
+        language: str | None = None,
+        speed: float = 1.0,
     ) -> None:
         self.voice = voice
         self.words_per_minute = words_per_minute
         self.language = language
         """The text's language (BCP 47), when known: it tells Japanese kanji from Chinese."""
+        self.speed = speed
+        """Its rate is ``words_per_minute`` times this, within what espeak-ng speaks
+        (``_RATES``): word events follow the rate, so the timings stay exact."""
         speaks = {language.split("-")[0] for language in espeak_voice_languages(voice)}
         self._kana = "ja" in speaks
         self._by_phrase = bool(speaks & _UNSPACED)
@@ -49,16 +58,25 @@ class EspeakVoice:
         """A voice that reads unspaced text phrase by phrase (and Japanese in kana) is named
         so: its speech differs from what the same voice made before it did."""
         phrases = ":phrases" if self._by_phrase else ""
-        return f"espeak:{self.voice}:{self.words_per_minute}wpm{phrases}"
+        speed = speed_mark(self.speed)
+        return f"espeak:{self.voice}:{self.words_per_minute}wpm{phrases}{speed}"
+
+    @property
+    def rate(self) -> int:
+        """Words per minute spoken: the configured rate at this speed."""
+        return min(max(round(self.words_per_minute * self.speed), _RATES[0]), _RATES[1])
 
     def with_voice(self, voice: str) -> EspeakVoice:
-        return EspeakVoice(voice, self.words_per_minute, self.language)
+        return EspeakVoice(voice, self.words_per_minute, self.language, self.speed)
+
+    def with_speed(self, speed: float) -> EspeakVoice:
+        return EspeakVoice(self.voice, self.words_per_minute, self.language, speed)
 
     def for_language(self, language: str | None, *, voice: str | None = None) -> EspeakVoice:
         """The voice named (``voice``), else this one when it speaks ``language``, else the
         language's own voice (the variant kept); this one for a language none speaks."""
         chosen = voice or espeak_voice_speaking(self.voice, language)
-        return EspeakVoice(chosen, self.words_per_minute, language or self.language)
+        return EspeakVoice(chosen, self.words_per_minute, language or self.language, self.speed)
 
     async def aclose(self) -> None:
         """Nothing to close: espeak-ng runs in this process."""
@@ -68,7 +86,7 @@ class EspeakVoice:
             raise ValueError("nothing to say: the text is empty")
         spoken = await asyncio.to_thread(self.spoken, text)
         synthesis = await asyncio.to_thread(
-            synthesize, spoken.text, voice=self.voice, words_per_minute=self.words_per_minute
+            synthesize, spoken.text, voice=self.voice, words_per_minute=self.rate
         )
         words, speech_end = espeak_word_timings(spoken, synthesis)
         kept = synthesis.pcm[: speech_end * synthesis.sample_rate // 1000]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
-from faceless_clip.voice.voice_maker import Speech, WordTiming
+from faceless_clip.voice.voice_maker import Speech, WordTiming, speed_mark
 from faceless_clip.voice.word_timing import estimate_word_timings, tidy_word_timings
 from faceless_shared.costs.provider_usage import Usage
 from faceless_shared.media import atomic_output, media_duration_ms
@@ -38,14 +38,21 @@ class SdkVoice(SdkProvider[ClientT], ABC):
         self.voice = voice
         self.language: str | None = None
         """The text's language (BCP 47), when known."""
+        self.speed = 1.0
+        """Speaking speed, 1.0 its own pace: each provider passes it in its request."""
 
     @property
     def identity(self) -> str:
-        return f"{self.name}:{self.model}:{self.voice}"
+        return f"{self.name}:{self.model}:{self.voice}{speed_mark(self.speed)}"
 
     def with_voice(self, voice: str) -> Self:
         other = copy.copy(self)
         other.voice = voice
+        return other
+
+    def with_speed(self, speed: float) -> Self:
+        other = copy.copy(self)
+        other.speed = speed
         return other
 
     def for_language(self, language: str | None, *, voice: str | None = None) -> Self:

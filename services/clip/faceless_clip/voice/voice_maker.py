@@ -2,7 +2,8 @@
 
 Each provider lives in its own module (``espeak_voice``, ``openai_voice``, ``cartesia_voice``)
 and is chosen once, in ``faceless_clip.main``; ``voice_for`` gives a clip the voice for its
-text's language.
+text's language, at its project's speed (``with_speed``: each provider applies it natively, so
+its word timings stay the audio's own and the captions follow).
 """
 
 from __future__ import annotations
@@ -45,6 +46,12 @@ class VoiceMaker(Protocol):
         series' choice); its ``identity`` names that voice."""
         ...
 
+    def with_speed(self, speed: float) -> VoiceMaker:
+        """The same maker speaking at ``speed`` (1.0: its own pace, 0.8: slower, about 25 %
+        longer), applied by its provider; its ``identity`` names a speed other than 1.0
+        (``speed_mark``), so speech made at another speed is never reused."""
+        ...
+
 
 @runtime_checkable
 class SpeaksLanguages(Protocol):
@@ -58,9 +65,18 @@ class SpeaksLanguages(Protocol):
         ...
 
 
-def voice_for(maker: VoiceMaker, voice: str | None, language: str | None) -> VoiceMaker:
+def speed_mark(speed: float) -> str:
+    """What a speed adds to a maker's ``identity``: nothing at 1.0, else ``:x0.8``."""
+    return "" if speed == 1.0 else f":x{speed:g}"
+
+
+def voice_for(
+    maker: VoiceMaker, voice: str | None, language: str | None, speed: float | None = None
+) -> VoiceMaker:
     """The maker a clip is spoken by: ``voice`` (the clip's or project's choice, None: the
-    configured one) for a text in ``language``."""
+    configured one) for a text in ``language``, at ``speed`` (None: its own pace)."""
     if isinstance(maker, SpeaksLanguages):
-        return maker.for_language(language, voice=voice)
-    return maker if voice is None else maker.with_voice(voice)
+        chosen = maker.for_language(language, voice=voice)
+    else:
+        chosen = maker if voice is None else maker.with_voice(voice)
+    return chosen if speed is None or speed == 1.0 else chosen.with_speed(speed)
