@@ -11,7 +11,6 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import httpx
 from rich.console import Console
@@ -19,7 +18,7 @@ from rich.markup import escape
 
 from faceless.command_targets import Target, local_target, remote_target
 from faceless.environment import auth_off_unless_set, running_environment
-from faceless.generate import GenerateError, UsageError, refused
+from faceless.generate import GenerateError, project_id_argument, refused
 from faceless.remote import add_remote_options, remote_api
 from faceless.storyboard_commands import say, say_error
 from faceless_shared.runtime.settings import Settings
@@ -51,7 +50,7 @@ def run_captions(args: argparse.Namespace, settings: Settings, console: Console)
     """Fetch the captions and write or print them; the exit code."""
     try:
         request = CaptionRequest(
-            _project_id(args.project), _format(args.format, args.out), args.version
+            project_id_argument(args.project), _format(args.format, args.out), args.version
         )
         if args.api:
             text = asyncio.run(_fetched(remote_target(remote_api(args.api, args.key)), request))
@@ -112,15 +111,6 @@ def _format(chosen: str | None, out: Path | None) -> str:
         return chosen
     suffix = out.suffix.lower().lstrip(".") if out is not None else ""
     return suffix if suffix in FORMATS else "srt"
-
-
-def _project_id(text: str) -> str:
-    try:
-        return str(UUID(text))
-    except ValueError:
-        raise UsageError(
-            f"{text!r} is not a project id (the UUID `faceless generate` prints)"
-        ) from None
 
 
 def _version(text: str) -> int:

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from uuid import UUID
 
 import httpx
 from rich.console import Console
@@ -48,6 +49,16 @@ class UsageError(GenerateError):
     """The request itself is wrong (a bad argument or field); nothing was started."""
 
     exit_code = 2
+
+
+def project_id_argument(text: str) -> str:
+    """A command's project id, as the API spells it; UsageError for anything but a UUID."""
+    try:
+        return str(UUID(text))
+    except ValueError:
+        raise UsageError(
+            f"{text!r} is not a project id (the UUID `faceless generate` prints)"
+        ) from None
 
 
 @asynccontextmanager

@@ -19,34 +19,25 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from uuid import UUID
+from typing import TYPE_CHECKING, Any, get_args
 
 import httpx
 from rich.console import Console
 from rich.markup import escape
 
-from faceless.generate import GenerateError, UsageError
+from faceless.generate import GenerateError, project_id_argument
 from faceless.project_requests import cancel_project, list_projects, read_project, retry_project
 from faceless.project_views import print_projects, print_status, size
 from faceless.project_watch import EXIT_FOR, ended, print_event, watch
 from faceless.remote import add_remote_options, remote_api, remote_client
 from faceless.video_download import download_video, video_name
+from faceless_shared.db.projects import ProjectStatus
 
 if TYPE_CHECKING:
     from faceless_shared.runtime.settings import Settings
 
 COMMANDS = ("projects", "status", "download", "cancel", "retry")
-STATUSES = (
-    "queued",
-    "planning",
-    "awaiting_approval",
-    "rendering_clips",
-    "rendering_final",
-    "completed",
-    "failed",
-    "cancelled",
-)
+STATUSES = get_args(ProjectStatus)
 EXIT_INTERRUPTED = 130
 
 
@@ -144,7 +135,7 @@ def run_project_command(
 def _action(args: argparse.Namespace, console: Console) -> Action:
     if args.command == "projects":
         return partial(_projects, args=args)
-    project_id = _project_id(args.project)
+    project_id = project_id_argument(args.project)
     run = {"download": _download, "cancel": _cancel, "retry": _retry, "status": _status}
     return partial(run[args.command], args=args, project_id=project_id, console=console)
 
@@ -253,15 +244,6 @@ def print_json(body: Any) -> None:
 
 def _say(console: Console, text: str) -> None:
     console.print(text, highlight=False, soft_wrap=True)
-
-
-def _project_id(text: str) -> str:
-    try:
-        return str(UUID(text))
-    except ValueError:
-        raise UsageError(
-            f"{text!r} is not a project id (the UUID `faceless generate` prints)"
-        ) from None
 
 
 def _positive(text: str) -> int:

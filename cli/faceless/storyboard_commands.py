@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 from rich.console import Console
 from rich.markup import escape
@@ -24,10 +23,10 @@ from faceless.environment import auth_off_unless_set, running_environment
 from faceless.generate import (
     GenerateError,
     Request,
-    UsageError,
     in_language,
     poll_project,
     project_body,
+    project_id_argument,
     show_warnings,
 )
 from faceless.progress_bars import progress_bars
@@ -80,7 +79,7 @@ def add_storyboard_parsers(commands: Any) -> None:
 def run_storyboard(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     """``clips``, ``edit`` or ``render``; the exit code."""
     try:
-        project_id = _project_id(args.project)
+        project_id = project_id_argument(args.project)
         if args.command == "clips":
             return on_target(args, settings, console, lambda t: _clips(t, args, project_id))
         if args.command == "edit":
@@ -134,15 +133,6 @@ def say(console: Console, text: str) -> None:
 async def _acting(target: AbstractAsyncContextManager[Target], action: Action) -> None:
     async with target as entered:
         await action(entered)
-
-
-def _project_id(text: str) -> str:
-    try:
-        return str(UUID(text))
-    except ValueError:
-        raise UsageError(
-            f"{text!r} is not a project id (the UUID `faceless generate` prints)"
-        ) from None
 
 
 async def _clips(target: Target, args: argparse.Namespace, project_id: str) -> None:
