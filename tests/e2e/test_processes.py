@@ -26,6 +26,8 @@ FACELESS = [sys.executable, "-m", "faceless.cli"]
 def environment(settings: Settings, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env["FACELESS_AUTH"] = "off"  # loopback only; tests of keys set it on
+    if settings.voice is not None:
+        env["FACELESS_VOICE"] = settings.voice  # the suite's voice (tests/conftest.py)
     env.update(
         FACELESS_DATABASE_URL=settings.require_database_url(),
         FACELESS_REDIS_URL=settings.require_redis_url(),

@@ -35,6 +35,8 @@ def environment(settings: Settings) -> dict[str, str]:
         FACELESS_LEASE_S=str(settings.lease_s),
         FACELESS_CLAIM_IDLE_S=str(settings.claim_idle_s),
     )
+    if settings.voice is not None:
+        env["FACELESS_VOICE"] = settings.voice  # the suite's voice (tests/conftest.py)
     return env
 
 
