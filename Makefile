@@ -14,8 +14,9 @@ setup:  ## install everything (uv, then the locked workspace), run nothing
 demo: setup  ## the bundled script → out/<project-id>/final.mp4, offline
 	$(UV) run faceless generate --script $(SCRIPT)
 
-test: setup  ## the whole suite: every tier below
-	$(UV) run pytest
+test: setup  ## the whole suite: every tier below (those that stop servers or drive a browser alone)
+	$(UV) run pytest tests/faults tests/fuzz tests/browser
+	$(UV) run pytest -n 2 --dist loadfile tests/unit tests/integration tests/e2e tests/deploy
 
 test-unit: setup  ## pure functions, models and in-memory fakes: no PostgreSQL, Redis or network
 	$(UV) run pytest tests/unit
